@@ -1,0 +1,61 @@
+// Lint, including the one-way layer rule: vscode only in src/extension; tfjs and sharp only in src/trainer;
+// src/core imports only itself; the webview imports only the protocol types from src/core.
+import tseslint from 'typescript-eslint';
+
+const vscodeOnlyInExtension = { name: 'vscode', message: 'Only src/extension may import vscode (see docs/architecture.md).' };
+const computeOnlyInTrainer = [
+  { group: ['@tensorflow/*'], message: 'Only src/trainer may import tfjs (see docs/architecture.md).' },
+  { group: ['sharp'], message: 'Only src/trainer may import sharp (see docs/architecture.md).' },
+];
+const restrict = (paths, patterns) => ['error', { paths, patterns }];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'out/**', 'media/dist/**', 'node_modules/**', '.vscode-test/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-restricted-imports': restrict([vscodeOnlyInExtension], computeOnlyInTrainer),
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrict([vscodeOnlyInExtension], [
+        ...computeOnlyInTrainer,
+        { group: ['node:*', '../extension/*', '../trainer/*', '../../*'], message: 'src/core is pure: it imports only itself.' },
+      ]),
+    },
+  },
+  {
+    files: ['src/extension/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrict([], [...computeOnlyInTrainer, { group: ['../trainer/*', '../../trainer/*'], message: 'src/extension talks to the trainer over the protocol, never by import.' }]),
+    },
+  },
+  {
+    files: ['src/trainer/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrict([vscodeOnlyInExtension], [{ group: ['../extension/*', '../../extension/*'], message: 'src/trainer must not depend on src/extension.' }]),
+    },
+  },
+  {
+    files: ['webview/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrict([vscodeOnlyInExtension], [
+        ...computeOnlyInTrainer,
+        { group: ['../src/extension/*', '../src/trainer/*'], message: 'The webview may import only the protocol types from src/core.' },
+      ]),
+    },
+  },
+  {
+    // Harness scripts that code-server's tooling runs as plain CommonJS.
+    files: ['**/*.js', '**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // Integration suites run inside VS Code and test the extension; benches and tests drive the trainer.
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+);

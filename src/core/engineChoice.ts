@@ -1,0 +1,19 @@
+// Which tfjs engines to try, in order, for a given preference. Pure so the order is unit-tested.
+
+export const ENGINES = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+export type EngineName = (typeof ENGINES)[number];
+export type EnginePreference = 'auto' | EngineName;
+
+/** "auto" tries fastest first; a named engine is tried first, and the rest still follow so a run never fails to start. */
+export function engineOrder(preference: EnginePreference): EngineName[] {
+  if (preference === 'auto') return [...ENGINES];
+  return [preference, ...ENGINES.filter((e) => e !== preference)];
+}
+
+export function isSlowPath(engine: EngineName): boolean {
+  return engine === 'wasm' || engine === 'cpu';
+}
+
+export function isEnginePreference(v: unknown): v is EnginePreference {
+  return v === 'auto' || (ENGINES as readonly unknown[]).includes(v);
+}

@@ -1,0 +1,110 @@
+// The one typed message protocol between the extension, the trainer child process and the dashboard webview.
+// Every message is validated where it arrives: a malformed message becomes a typed error, never a crash.
+import {
+  arrayOf, bool, literal, metric, num, object, optional, recordOf, str, unknownValue, ValidationError, type Check,
+} from './validate';
+
+export const PROTOCOL_VERSION = 1;
+
+export const JOBS = ['doctor', 'prepare', 'train', 'evaluate', 'predict', 'learning-curve', 'lr-find'] as const;
+export type JobName = (typeof JOBS)[number];
+
+// ---- requests: extension -> trainer ----
+
+export interface StartRequest { v: number; type: 'start'; job: JobName; config: Record<string, unknown> }
+export interface CancelRequest { v: number; type: 'cancel' }
+export type TrainerRequest = StartRequest | CancelRequest;
+/** A request before the version is stamped on (Omit distributed over the union). */
+export type UnversionedRequest = TrainerRequest extends unknown ? Omit<StartRequest, 'v'> | Omit<CancelRequest, 'v'> : never;
+
+// ---- events: trainer -> extension (and replayed into the webview) ----
+
+export interface LogEvent { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+export interface ProgressEvent { type: 'progress'; phase: string; done: number; total: number; etaSeconds?: number }
+export interface EngineEvent {
+  type: 'engine'; engine: string; version: string; slowPath: boolean; note?: string;
+}
+export interface EpochEvent {
+  type: 'epoch'; stage: string; epoch: number; loss: number; acc: number; valLoss: number; valAcc: number; lr: number; seconds: number;
+}
+export interface LayerRow {
+  index: number; name: string; type: string; outputShape: string; params: number; trainable: boolean; block: string;
+}
+export interface LayersEvent { type: 'layers'; layers: LayerRow[] }
+export interface DoneEvent { type: 'done'; job: JobName; runId?: string; result: unknown }
+export interface ErrorEvent { type: 'error'; code: string; message: string; file?: string; hint?: string }
+export type TrainerEvent = LogEvent | ProgressEvent | EngineEvent | EpochEvent | LayersEvent | DoneEvent | ErrorEvent;
+export type TrainerMessage = TrainerEvent & { v: number };
+
+// ---- webview <-> extension ----
+
+export type WebviewToHost =
+  | { type: 'ready' }
+  | { type: 'cancel' }
+  | { type: 'openFile'; path: string }
+  | { type: 'startFineTune'; runDir: string; unfreezeFrom: string };
+
+export type HostToWebview =
+  | { type: 'reset'; title: string }
+  | { type: 'event'; event: TrainerEvent };
+
+// ---- validation ----
+
+const version: Check<number> = (v, p) => {
+  const n = num(v, p);
+  if (n !== PROTOCOL_VERSION) throw new ValidationError(p, `protocol version ${PROTOCOL_VERSION}`, v);
+  return n;
+};
+const config = recordOf(unknownValue);
+const job = literal(...JOBS);
+
+const requestChecks: Record<TrainerRequest['type'], Check<unknown>> = {
+  start: object({ v: version, type: literal('start'), job, config }),
+  cancel: object({ v: version, type: literal('cancel') }),
+};
+
+const layerRow = object({
+  index: num, name: str, type: str, outputShape: str, params: num, trainable: bool, block: str,
+});
+
+const eventChecks: Record<TrainerEvent['type'], Check<unknown>> = {
+  log: object({ v: version, type: literal('log'), level: literal('info', 'warn', 'error'), message: str }),
+  progress: object({ v: version, type: literal('progress'), phase: str, done: num, total: num, etaSeconds: optional(num) }),
+  engine: object({ v: version, type: literal('engine'), engine: str, version: str, slowPath: bool, note: optional(str) }),
+  epoch: object({
+    v: version, type: literal('epoch'), stage: str, epoch: num, loss: metric, acc: metric, valLoss: metric, valAcc: metric,
+    lr: num, seconds: num,
+  }),
+  layers: object({ v: version, type: literal('layers'), layers: arrayOf(layerRow) }),
+  done: object({ v: version, type: literal('done'), job, runId: optional(str), result: unknownValue }),
+  error: object({ v: version, type: literal('error'), code: str, message: str, file: optional(str), hint: optional(str) }),
+};
+
+const webviewChecks: Record<WebviewToHost['type'], Check<unknown>> = {
+  ready: object({ type: literal('ready') }),
+  cancel: object({ type: literal('cancel') }),
+  openFile: object({ type: literal('openFile'), path: str }),
+  startFineTune: object({ type: literal('startFineTune'), runDir: str, unfreezeFrom: str }),
+};
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+function parseWith<T>(checks: Record<string, Check<unknown>>, input: unknown, what: string): Parsed<T> {
+  const type = typeof input === 'object' && input !== null ? (input as { type?: unknown }).type : undefined;
+  const check = typeof type === 'string' ? checks[type] : undefined;
+  if (!check) return { ok: false, error: `${what}: unknown message type ${JSON.stringify(type)}` };
+  try {
+    return { ok: true, value: check(input, what) as T };
+  } catch (e) {
+    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+export const parseRequest = (input: unknown) => parseWith<TrainerRequest>(requestChecks, input, 'request');
+export const parseTrainerMessage = (input: unknown) => parseWith<TrainerMessage>(eventChecks, input, 'event');
+export const parseWebviewMessage = (input: unknown) => parseWith<WebviewToHost>(webviewChecks, input, 'webview');
+
+/** Adds the protocol version; every message on the wire carries it. */
+export function withVersion<T extends object>(message: T): T & { v: number } {
+  return { ...message, v: PROTOCOL_VERSION };
+}

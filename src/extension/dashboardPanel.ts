@@ -1,0 +1,111 @@
+// The dashboard webview panel. It replays the current job's buffered events after the webview says `ready`,
+// so a dashboard opened mid-training, or shown again after being hidden, catches up.
+import * as vscode from 'vscode';
+import { parseWebviewMessage, type HostToWebview, type WebviewToHost } from '../core/protocol';
+import { dashboardHtml } from './dashboardHtml';
+import type { JobRunner } from './jobRunner';
+import { logChannel } from './log';
+
+export const DASHBOARD_VIEW_TYPE = 'transferLab.dashboard';
+
+export class DashboardPanel implements vscode.Disposable {
+  private static current: DashboardPanel | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private ready = false;
+  /** Every message the webview sent, for tests that check the webview's message path. */
+  readonly received: WebviewToHost[] = [];
+
+  static show(context: vscode.ExtensionContext, runner: JobRunner): DashboardPanel {
+    if (DashboardPanel.current) {
+      DashboardPanel.current.panel.reveal();
+      return DashboardPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'Transfer Lab', vscode.ViewColumn.Active, {
+      enableScripts: true,
+      retainContextWhenHidden: false,
+      localResourceRoots: DashboardPanel.resourceRoots(context),
+    });
+    DashboardPanel.current = new DashboardPanel(panel, context, runner);
+    return DashboardPanel.current;
+  }
+
+  static get instance(): DashboardPanel | undefined {
+    return DashboardPanel.current;
+  }
+
+  static register(context: vscode.ExtensionContext, runner: JobRunner): void {
+    context.subscriptions.push(
+      vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
+        async deserializeWebviewPanel(panel: vscode.WebviewPanel) {
+          panel.webview.options = { enableScripts: true, localResourceRoots: DashboardPanel.resourceRoots(context) };
+          DashboardPanel.current = new DashboardPanel(panel, context, runner);
+        },
+      }),
+    );
+  }
+
+  private static resourceRoots(context: vscode.ExtensionContext): vscode.Uri[] {
+    return [vscode.Uri.joinPath(context.extensionUri, 'media'), ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri)];
+  }
+
+  private constructor(readonly panel: vscode.WebviewPanel, context: vscode.ExtensionContext, private readonly runner: JobRunner) {
+    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'icon.svg');
+    panel.webview.html = dashboardHtml(panel.webview, context.extensionUri);
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      // A hidden webview is torn down (no retainContextWhenHidden); it says `ready` again when shown.
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) this.ready = false;
+      }),
+      panel.webview.onDidReceiveMessage((raw) => this.onMessage(raw)),
+      runner.onReset((title) => this.post({ type: 'reset', title })),
+      runner.onEvent((event) => this.post({ type: 'event', event })),
+    );
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  private post(message: HostToWebview): void {
+    if (this.ready) void this.panel.webview.postMessage(message);
+  }
+
+  private replay(): void {
+    void this.panel.webview.postMessage({ type: 'reset', title: this.runner.buffer.currentTitle } satisfies HostToWebview);
+    for (const event of this.runner.buffer.snapshot()) {
+      void this.panel.webview.postMessage({ type: 'event', event } satisfies HostToWebview);
+    }
+  }
+
+  private onMessage(raw: unknown): void {
+    const parsed = parseWebviewMessage(raw);
+    if (!parsed.ok) {
+      logChannel().warn(`dashboard sent a malformed message: ${parsed.error}`);
+      return;
+    }
+    const message = parsed.value;
+    this.received.push(message);
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        this.replay();
+        return;
+      case 'cancel':
+        void vscode.commands.executeCommand('transferLab.cancelTraining');
+        return;
+      case 'openFile':
+        void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(message.path));
+        return;
+      case 'startFineTune':
+        void vscode.commands.executeCommand('transferLab.fineTune', { runDir: message.runDir, unfreezeFrom: message.unfreezeFrom });
+        return;
+    }
+  }
+
+  dispose(): void {
+    if (DashboardPanel.current === this) DashboardPanel.current = undefined;
+    this.panel.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

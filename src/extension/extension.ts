@@ -1,0 +1,26 @@
+// Transfer Lab's entry point: one line per feature, every disposable owned by the context.
+import * as vscode from 'vscode';
+import { registerEngineCommands } from './commands/engineCommands';
+import { DashboardPanel } from './dashboardPanel';
+import { JobRunner } from './jobRunner';
+import { registerLog } from './log';
+import { SavedModelsView } from './savedModelsView';
+
+export interface TransferLabApi {
+  runner: JobRunner;
+  savedModels: SavedModelsView;
+  dashboard(): DashboardPanel | undefined;
+}
+
+export function activate(context: vscode.ExtensionContext): TransferLabApi {
+  registerLog(context);
+  const runner = new JobRunner(context.asAbsolutePath('dist/trainer.js'), () => ({}));
+  context.subscriptions.push(runner);
+  const savedModels = SavedModelsView.register(context);
+  DashboardPanel.register(context, runner);
+  context.subscriptions.push(vscode.commands.registerCommand('transferLab.showDashboard', () => DashboardPanel.show(context, runner)));
+  registerEngineCommands(context, runner);
+  return { runner, savedModels, dashboard: () => DashboardPanel.instance };
+}
+
+export function deactivate(): void {}

@@ -1,0 +1,125 @@
+// Runs trainer jobs for the editor: progress notification with cancel, the status bar, the output channel,
+// the dashboard's event buffer, and a clear error (with "Show Log") when the trainer fails or crashes.
+import * as vscode from 'vscode';
+import { EventBuffer } from '../core/eventBuffer';
+import type { JobName, TrainerEvent } from '../core/protocol';
+import { logChannel, showErrorWithLog } from './log';
+import { JobStatusBar } from './statusBar';
+import { TrainerJob, type JobOutcome } from './trainerClient';
+
+export interface JobRequest {
+  job: JobName;
+  title: string;
+  config: Record<string, unknown>;
+  /** Quiet jobs (such as doctor) show no progress notification. */
+  quiet?: boolean;
+}
+
+export class JobRunner implements vscode.Disposable {
+  readonly buffer = new EventBuffer();
+  private readonly eventEmitter = new vscode.EventEmitter<TrainerEvent>();
+  private readonly resetEmitter = new vscode.EventEmitter<string>();
+  readonly onEvent = this.eventEmitter.event;
+  readonly onReset = this.resetEmitter.event;
+  private readonly statusBar = new JobStatusBar();
+  private active: TrainerJob | undefined;
+
+  constructor(private readonly trainerPath: string, private readonly env: () => NodeJS.ProcessEnv) {}
+
+  get current(): TrainerJob | undefined {
+    return this.active;
+  }
+
+  async run(request: JobRequest): Promise<JobOutcome> {
+    if (this.active) {
+      void vscode.window.showWarningMessage(`Transfer Lab is already running "${this.active.job}". Cancel it first.`);
+      return { status: 'failed', error: { type: 'error', code: 'busy', message: 'another job is running' } };
+    }
+    const log = logChannel();
+    log.info(`starting ${request.job}: ${JSON.stringify(request.config)}`);
+    const job = new TrainerJob(this.trainerPath, request.job, request.config, this.env());
+    this.active = job;
+    this.buffer.reset(request.title);
+    this.resetEmitter.fire(request.title);
+    this.statusBar.start(request.title);
+    job.on('stderr', (text) => log.trace(text.trimEnd()));
+    job.on('event', (event) => this.onTrainerEvent(request.title, event));
+    try {
+      const outcome = request.quiet ? await job.outcome : await this.withProgress(request.title, job);
+      this.report(request, outcome);
+      return outcome;
+    } finally {
+      this.active = undefined;
+      this.statusBar.finish();
+    }
+  }
+
+  cancel(): boolean {
+    if (!this.active) return false;
+    logChannel().info(`cancel requested for ${this.active.job}`);
+    this.active.cancel();
+    return true;
+  }
+
+  private onTrainerEvent(title: string, event: TrainerEvent): void {
+    const log = logChannel();
+    if (event.type === 'log') log[event.level](event.message);
+    else if (event.type === 'error') log.error(`${event.code}: ${event.message}${event.file ? ` (${event.file})` : ''}`);
+    else if (event.type === 'engine') log.info(`engine: ${event.engine} ${event.version}${event.slowPath ? ' (slow path)' : ''}`);
+    else if (event.type === 'epoch') log.info(`${event.stage} epoch ${event.epoch}: val_acc ${event.valAcc.toFixed(4)}`);
+    this.buffer.push(event);
+    this.statusBar.update(title, event);
+    this.eventEmitter.fire(event);
+  }
+
+  private withProgress(title: string, job: TrainerJob): Thenable<JobOutcome> {
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Transfer Lab: ${title}`, cancellable: true },
+      (progress, token) => {
+        token.onCancellationRequested(() => job.cancel());
+        let last = 0;
+        const sub = (event: TrainerEvent) => {
+          if (event.type !== 'progress' || event.total <= 0) return;
+          const pct = (100 * event.done) / event.total;
+          const eta = event.etaSeconds !== undefined ? `, about ${Math.ceil(event.etaSeconds)} s left` : '';
+          progress.report({ message: `${event.phase} ${event.done}/${event.total}${eta}`, increment: Math.max(0, pct - last) });
+          last = pct >= 100 ? 0 : pct;
+        };
+        job.on('event', sub);
+        return job.outcome.finally(() => job.off('event', sub));
+      },
+    );
+  }
+
+  private report(request: JobRequest, outcome: JobOutcome): void {
+    const log = logChannel();
+    switch (outcome.status) {
+      case 'done':
+        log.info(`${request.job} finished`);
+        return;
+      case 'cancelled':
+        log.info(`${request.job} cancelled`);
+        void vscode.window.showInformationMessage(`Transfer Lab: ${request.title} was cancelled.`);
+        return;
+      case 'failed': {
+        const { message, file, hint } = outcome.error;
+        void showErrorWithLog(`Transfer Lab: ${request.title} failed: ${message}${file ? ` (${file})` : ''}${hint ? ` ${hint}` : ''}`);
+        return;
+      }
+      case 'crashed':
+        log.error(`trainer crashed (exit ${outcome.exitCode}, signal ${outcome.signal})\n${outcome.stderrTail}`);
+        void showErrorWithLog(
+          `Transfer Lab: the trainer process stopped unexpectedly during "${request.title}" ` +
+            `(${outcome.signal ?? `exit code ${outcome.exitCode}`}). Nothing was marked complete.`,
+        );
+        return;
+    }
+  }
+
+  dispose(): void {
+    this.active?.cancel();
+    this.statusBar.dispose();
+    this.eventEmitter.dispose();
+    this.resetEmitter.dispose();
+  }
+}

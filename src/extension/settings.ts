@@ -1,0 +1,29 @@
+// Reads the `transferLab.*` settings the jobs use as defaults.
+import * as vscode from 'vscode';
+
+export interface TrainerSettings {
+  backbone: string;
+  imageSize: number;
+  batchSize: number;
+  epochs: number;
+  patience: number;
+  validationSplit: number;
+  seed: number;
+  cacheLocation: string;
+  engine: string;
+}
+
+export function trainerConfig(): TrainerSettings {
+  const c = vscode.workspace.getConfiguration('transferLab');
+  return {
+    backbone: c.get('backbone', 'mobilenet_v2_0.35_224'),
+    imageSize: c.get('imageSize', 224),
+    batchSize: c.get('batchSize', 32),
+    epochs: c.get('epochs', 50),
+    patience: c.get('patience', 5),
+    validationSplit: c.get('validationSplit', 0.2),
+    seed: c.get('seed', 42),
+    cacheLocation: c.get('cacheLocation', ''),
+    engine: c.get('engine', 'auto'),
+  };
+}

@@ -1,0 +1,82 @@
+// Forks the trainer child process for one job and turns its IPC traffic into typed events and one outcome.
+// Deliberately free of the vscode API so it can be tested in plain Node.
+import { fork, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import {
+  parseTrainerMessage, withVersion, type ErrorEvent, type JobName, type TrainerEvent, type UnversionedRequest,
+} from '../core/protocol';
+
+export type JobOutcome =
+  | { status: 'done'; result: unknown; runId?: string }
+  | { status: 'failed'; error: ErrorEvent }
+  | { status: 'cancelled' }
+  | { status: 'crashed'; exitCode: number | null; signal: NodeJS.Signals | null; stderrTail: string };
+
+/** How long a cancelled trainer gets to stop at its next batch before it is killed. */
+const CANCEL_GRACE_MS = 10_000;
+
+export class TrainerJob extends EventEmitter<{ event: [TrainerEvent]; stderr: [string] }> {
+  readonly outcome: Promise<JobOutcome>;
+  private readonly child: ChildProcess;
+  private cancelRequested = false;
+  private stderrTail = '';
+
+  constructor(trainerPath: string, readonly job: JobName, config: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) {
+    super();
+    this.child = fork(trainerPath, [], {
+      // ELECTRON_RUN_AS_NODE makes desktop VS Code's Electron binary behave as plain Node for the child.
+      env: { ...process.env, ...env, ELECTRON_RUN_AS_NODE: '1' },
+      execArgv: [],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    this.outcome = this.watch();
+    this.child.stdout?.on('data', (d: Buffer) => this.emit('stderr', d.toString()));
+    this.child.stderr?.on('data', (d: Buffer) => {
+      const text = d.toString();
+      this.stderrTail = (this.stderrTail + text).slice(-4000);
+      this.emit('stderr', text);
+    });
+    this.send({ type: 'start', job, config });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  cancel(): void {
+    if (this.cancelRequested || this.child.exitCode !== null) return;
+    this.cancelRequested = true;
+    this.send({ type: 'cancel' });
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), CANCEL_GRACE_MS);
+    this.child.once('exit', () => clearTimeout(timer));
+  }
+
+  private send(request: UnversionedRequest): void {
+    if (this.child.connected) this.child.send(withVersion(request));
+  }
+
+  private watch(): Promise<JobOutcome> {
+    return new Promise((resolve) => {
+      let terminal: TrainerEvent | undefined;
+      this.child.on('message', (raw) => {
+        const parsed = parseTrainerMessage(raw);
+        const event: TrainerEvent = parsed.ok
+          ? parsed.value
+          : { type: 'log', level: 'warn', message: `ignored a malformed trainer message: ${parsed.error}` };
+        if (event.type === 'done' || event.type === 'error') terminal = event;
+        this.emit('event', event);
+      });
+      const finish = (exitCode: number | null, signal: NodeJS.Signals | null) => {
+        if (terminal?.type === 'done') resolve({ status: 'done', result: terminal.result, runId: terminal.runId });
+        else if (this.cancelRequested) resolve({ status: 'cancelled' });
+        else if (terminal?.type === 'error') resolve({ status: 'failed', error: terminal });
+        else resolve({ status: 'crashed', exitCode, signal, stderrTail: this.stderrTail });
+      };
+      this.child.on('exit', finish);
+      this.child.on('error', (e) => {
+        this.stderrTail += `\n${e.message}`;
+        if (this.child.exitCode === null && this.child.pid === undefined) finish(null, null);
+      });
+    });
+  }
+}

@@ -1,0 +1,49 @@
+// The CLI's commands: each parses its flags into a job config and prints the job's result.
+import type { ParseArgsConfig } from 'node:util';
+import type { DoctorResult } from './jobs/doctor';
+import { exitCodeOf, printJson, runCliJob } from './cliJob';
+
+export class UsageError extends Error {}
+
+export interface CliCommand {
+  summary: string;
+  help: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
+}
+
+const json = { json: { type: 'boolean' as const, default: false } };
+
+function formatDoctor(r: DoctorResult): string {
+  const lines = [
+    `engine:   ${r.engine} (backend "${r.backend}", version ${r.version})${r.slowPath ? '  [slow path: no native engine]' : ''}`,
+    `tfjs:     ${r.tfjs}`,
+    `sharp:    ${r.sharp} (libvips ${r.libvips})`,
+    `node:     ${r.node} on ${r.platform}, ${r.cpus} cpus`,
+  ];
+  if (r.wasm) lines.push(`wasm:     SIMD ${r.wasm.simd ? 'yes' : 'no'}, threads ${r.wasm.threads ? 'yes' : 'no'} (${r.wasm.threadsCount} in use)`);
+  for (const s of r.skipped) lines.push(`skipped:  ${s.engine}: ${s.reason}`);
+  return lines.join('\n') + '\n';
+}
+
+export const commands: Record<string, CliCommand> = {
+  doctor: {
+    summary: 'show which tfjs engine loads here, and why faster ones were skipped',
+    help: 'usage: transfer-lab doctor [--engine auto|tfjs-node-gpu|tfjs-node|wasm|cpu] [--json]',
+    options: { ...json, engine: { type: 'string', default: 'auto' } },
+    async run(values) {
+      const terminal = await runCliJob('doctor', { engine: values.engine });
+      if (terminal.type === 'done') {
+        if (values.json) printJson(terminal.result);
+        else process.stdout.write(formatDoctor(terminal.result as DoctorResult));
+      }
+      return exitCodeOf(terminal);
+    },
+  },
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  const list = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `usage: transfer-lab <command> [options]\n\ncommands:\n${list.join('\n')}\n`;
+}

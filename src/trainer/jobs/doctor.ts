@@ -1,0 +1,35 @@
+// Reports which engine loaded, why earlier engines were skipped, and the versions the other jobs depend on.
+import * as os from 'node:os';
+import sharp from 'sharp';
+import { isEnginePreference } from '../../core/engineChoice';
+import { loadEngine, type EngineInfo } from '../engine';
+import type { JobContext } from '../jobContext';
+
+export interface DoctorResult extends EngineInfo {
+  tfjs: string;
+  sharp: string;
+  libvips: string;
+  node: string;
+  platform: string;
+  cpus: number;
+  pid: number;
+}
+
+export async function doctorJob(config: Record<string, unknown>, ctx: JobContext): Promise<DoctorResult> {
+  const preference = isEnginePreference(config.engine) ? config.engine : 'auto';
+  const { tf, info } = await loadEngine(preference);
+  ctx.emit({ type: 'engine', engine: info.engine, version: info.version, slowPath: info.slowPath });
+  // A real op proves the backend computes, not merely that it registered.
+  const sum = tf.tidy(() => tf.add(tf.ones([2]), tf.ones([2])).sum().dataSync()[0]);
+  if (sum !== 4) throw new Error(`engine ${info.engine} computed 1+1 wrongly (${sum / 2})`);
+  return {
+    ...info,
+    tfjs: tf.version.tfjs,
+    sharp: sharp.versions.sharp ?? 'unknown',
+    libvips: sharp.versions.vips,
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: os.availableParallelism(),
+    pid: process.pid,
+  };
+}

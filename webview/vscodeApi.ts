@@ -1,0 +1,30 @@
+// The webview's bridge to the extension: typed posts, and the persisted UI state (selected tab).
+import type { HostToWebview, WebviewToHost } from '../src/core/protocol';
+
+interface VsCodeApi {
+  postMessage(message: WebviewToHost): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+export interface UiState { tab: number; wrongOnly?: boolean }
+
+const api = acquireVsCodeApi();
+
+export function post(message: WebviewToHost): void {
+  api.postMessage(message);
+}
+
+export function loadState(): UiState {
+  const s = api.getState() as Partial<UiState> | undefined;
+  return { tab: typeof s?.tab === 'number' ? s.tab : 0, wrongOnly: s?.wrongOnly === true };
+}
+
+export function saveState(patch: Partial<UiState>): void {
+  api.setState({ ...loadState(), ...patch });
+}
+
+export function onHostMessage(handler: (message: HostToWebview) => void): void {
+  window.addEventListener('message', (e: MessageEvent) => handler(e.data as HostToWebview));
+}
