@@ -1,6 +1,6 @@
 // Builds a production bundle and packages a platform-specific .vsix. sharp (and the optional native tfjs
 // engines) are native modules, so each .vsix only works on the platform it was built on: pass --target to
-// name it (vsce targets: linux-x64, linux-arm64, darwin-x64, darwin-arm64, win32-x64, ...).
+// name it. Relative README links stay relative: the repository has no public URL yet. (vsce targets: linux-x64, linux-arm64, darwin-x64, darwin-arm64, win32-x64, ...).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
@@ -10,5 +10,5 @@ const { name, version } = JSON.parse(readFileSync('package.json', 'utf8'));
 const out = `${name}-${target}-${version}.vsix`;
 
 execFileSync(process.execPath, ['esbuild.mjs', '--production'], { stdio: 'inherit' });
-execFileSync(process.execPath, ['node_modules/@vscode/vsce/vsce', 'package', '--target', target, '--out', out], { stdio: 'inherit' });
+execFileSync(process.execPath, ['node_modules/@vscode/vsce/vsce', 'package', '--target', target, '--out', out, '--no-rewrite-relative-links'], { stdio: 'inherit' });
 console.log(out);

@@ -4,8 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source test/vscode/env.sh
 [ -x "$CS" ] || { echo "code-server is not installed: run bash test/vscode/install.sh" >&2; exit 1; }
-VSIX=$(npm run --silent package 2>/dev/null | tail -1)
-[ -f "$VSIX" ] || { echo "packaging failed" >&2; exit 1; }
+LOG=$(mktemp)
+npm run --silent package > "$LOG" 2>&1 || { cat "$LOG" >&2; echo "ui.sh: npm run package failed" >&2; exit 1; }
+VSIX=$(tail -1 "$LOG"); rm -f "$LOG"
+[ -f "$VSIX" ] || { echo "ui.sh: no .vsix named $VSIX" >&2; exit 1; }
 for t in test/ui/*.ui.js; do
   echo "== $t"
   node "$t" "$PWD/$VSIX"
