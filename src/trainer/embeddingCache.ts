@@ -1,0 +1,64 @@
+// On-disk cache of backbone outputs, so the frozen backbone runs once per image (and augmented variant):
+// head training then takes seconds per epoch. One small file per (image content, variant), written
+// atomically, so a killed run never leaves a torn entry and a second run reuses everything.
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { decodeHalf, encodeHalf } from '../core/float16';
+
+export type CacheDtype = 'float16' | 'float32';
+
+export interface CacheKeyParts {
+  backbone: string;
+  cut: string;
+  size: number;
+  resize: string;
+  preprocessing: string;
+  /** Bump when the meaning of cached vectors changes (augmentation parameters, pooling). */
+  version: number;
+}
+
+/** A folder name that changes whenever anything that changes the vectors changes. */
+export function cacheFolderName(k: CacheKeyParts): string {
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
+  return `${safe(k.backbone)}@${safe(k.cut)}/${k.size}-${safe(k.resize)}-${safe(k.preprocessing)}-v${k.version}`;
+}
+
+export class EmbeddingCache {
+  hits = 0;
+  misses = 0;
+
+  constructor(readonly root: string, readonly dim: number, readonly dtype: CacheDtype = 'float16') {}
+
+  private file(sha256: string, variant: number): string {
+    const ext = this.dtype === 'float16' ? 'f16' : 'f32';
+    return path.join(this.root, sha256.slice(0, 2), `${sha256}.v${variant}.${ext}`);
+  }
+
+  async get(sha256: string, variant: number): Promise<Float32Array | undefined> {
+    let buf: Buffer;
+    try {
+      buf = await fs.readFile(this.file(sha256, variant));
+    } catch {
+      this.misses++;
+      return undefined;
+    }
+    const bytes = this.dtype === 'float16' ? 2 : 4;
+    if (buf.byteLength !== this.dim * bytes) {
+      this.misses++;
+      return undefined; // written by a different cut or a torn write from an older version: recompute
+    }
+    this.hits++;
+    const copy = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+    return this.dtype === 'float16' ? decodeHalf(new Uint16Array(copy)) : new Float32Array(copy);
+  }
+
+  async put(sha256: string, variant: number, vector: Float32Array): Promise<void> {
+    if (vector.length !== this.dim) throw new Error(`embedding has ${vector.length} values, the cache expects ${this.dim}`);
+    const target = this.file(sha256, variant);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    const data = this.dtype === 'float16' ? encodeHalf(vector) : vector;
+    const tmp = `${target}.${process.pid}.tmp`;
+    await fs.writeFile(tmp, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    await fs.rename(tmp, target);
+  }
+}
