@@ -33,7 +33,18 @@ export interface LayerRow {
 export interface LayersEvent { type: 'layers'; layers: LayerRow[] }
 export interface DoneEvent { type: 'done'; job: JobName; runId?: string; result: unknown }
 export interface ErrorEvent { type: 'error'; code: string; message: string; file?: string; hint?: string }
-export type TrainerEvent = LogEvent | ProgressEvent | EngineEvent | EpochEvent | LayersEvent | DoneEvent | ErrorEvent;
+/** One health finding about a dataset; files are relative to the dataset's source folder, with '/'. */
+export interface DatasetFinding { code: string; severity: 'error' | 'warning' | 'info'; message: string; files: string[]; hint?: string }
+/** An image for the sample grid: the original file and its size, shown as e.g. "cat (500, 374)". */
+export interface DatasetSample { class: string; file: string; width: number; height: number }
+/** What Prepare Dataset found and plans, sent before anything is written so the preview can show it. */
+export interface DatasetEvent {
+  type: 'dataset'; layout: string; layoutReason: string; source: string; output: string; classes: string[];
+  /** counts[split][class]; unlabeled test images count under "(unlabeled)". */
+  counts: Record<string, Record<string, number>>;
+  samples: DatasetSample[]; findings: DatasetFinding[]; dryRun: boolean;
+}
+export type TrainerEvent = LogEvent | ProgressEvent | EngineEvent | EpochEvent | LayersEvent | DatasetEvent | DoneEvent | ErrorEvent;
 export type TrainerMessage = TrainerEvent & { v: number };
 
 // ---- webview <-> extension ----
@@ -67,6 +78,11 @@ const layerRow = object({
   index: num, name: str, type: str, outputShape: str, params: num, trainable: bool, block: str,
 });
 
+export const datasetFinding = object({
+  code: str, severity: literal('error', 'warning', 'info'), message: str, files: arrayOf(str), hint: optional(str),
+});
+const datasetSample = object({ class: str, file: str, width: num, height: num });
+
 const eventChecks: Record<TrainerEvent['type'], Check<unknown>> = {
   log: object({ v: version, type: literal('log'), level: literal('info', 'warn', 'error'), message: str }),
   progress: object({ v: version, type: literal('progress'), phase: str, done: num, total: num, etaSeconds: optional(num) }),
@@ -76,6 +92,10 @@ const eventChecks: Record<TrainerEvent['type'], Check<unknown>> = {
     lr: num, seconds: num,
   }),
   layers: object({ v: version, type: literal('layers'), layers: arrayOf(layerRow) }),
+  dataset: object({
+    v: version, type: literal('dataset'), layout: str, layoutReason: str, source: str, output: str, classes: arrayOf(str),
+    counts: recordOf(recordOf(num)), samples: arrayOf(datasetSample), findings: arrayOf(datasetFinding), dryRun: bool,
+  }),
   done: object({ v: version, type: literal('done'), job, runId: optional(str), result: unknownValue }),
   error: object({ v: version, type: literal('error'), code: str, message: str, file: optional(str), hint: optional(str) }),
 };

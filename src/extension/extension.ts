@@ -1,6 +1,8 @@
 // Transfer Lab's entry point: one line per feature, every disposable owned by the context.
 import * as vscode from 'vscode';
 import { registerEngineCommands } from './commands/engineCommands';
+import { registerPrepareCommands } from './commands/prepareCommands';
+import { registerTrainingCommands } from './commands/trainingCommands';
 import { DashboardPanel } from './dashboardPanel';
 import { JobRunner } from './jobRunner';
 import { registerLog } from './log';
@@ -20,6 +22,8 @@ export function activate(context: vscode.ExtensionContext): TransferLabApi {
   DashboardPanel.register(context, runner);
   context.subscriptions.push(vscode.commands.registerCommand('transferLab.showDashboard', () => DashboardPanel.show(context, runner)));
   registerEngineCommands(context, runner);
+  registerPrepareCommands(context, runner);
+  registerTrainingCommands(context, runner, savedModels);
   return { runner, savedModels, dashboard: () => DashboardPanel.instance };
 }
 

@@ -42,6 +42,7 @@ export class JobRunner implements vscode.Disposable {
     this.buffer.reset(request.title);
     this.resetEmitter.fire(request.title);
     this.statusBar.start(request.title);
+    void vscode.commands.executeCommand('setContext', 'transferLab.jobRunning', true);
     job.on('stderr', (text) => log.trace(text.trimEnd()));
     job.on('event', (event) => this.onTrainerEvent(request.title, event));
     try {
@@ -51,6 +52,7 @@ export class JobRunner implements vscode.Disposable {
     } finally {
       this.active = undefined;
       this.statusBar.finish();
+      void vscode.commands.executeCommand('setContext', 'transferLab.jobRunning', false);
     }
   }
 

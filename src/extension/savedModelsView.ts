@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunStatus } from '../core/runRecord';
+import { findWorkspaceDatasets } from './datasetPicks';
 import { listRuns, RUNS_GLOB, type SavedRun } from './runStore';
 
 type Node = { kind: 'dataset'; name: string; runs: SavedRun[] } | { kind: 'run'; run: SavedRun };
@@ -19,12 +20,15 @@ export class SavedModelsView implements vscode.TreeDataProvider<Node>, vscode.Di
   readonly onDidChangeTreeData = this.changed.event;
   private readonly watcher = vscode.workspace.createFileSystemWatcher(RUNS_GLOB);
   private lastRuns: SavedRun[] = [];
+  tree: vscode.TreeView<Node> | undefined;
 
   static register(context: vscode.ExtensionContext): SavedModelsView {
     const view = new SavedModelsView();
+    const tree = vscode.window.createTreeView(SavedModelsView.viewId, { treeDataProvider: view, showCollapseAll: true });
+    view.tree = tree;
     context.subscriptions.push(
       view,
-      vscode.window.registerTreeDataProvider(SavedModelsView.viewId, view),
+      tree,
       vscode.commands.registerCommand('transferLab.refreshSavedModels', () => view.refresh()),
     );
     return view;
@@ -47,12 +51,20 @@ export class SavedModelsView implements vscode.TreeDataProvider<Node>, vscode.Di
     if (node?.kind === 'dataset') return node.runs.map((run) => ({ kind: 'run', run }));
     if (node) return [];
     this.lastRuns = await listRuns();
+    if (this.lastRuns.length === 0) void this.suggestDataset();
+    else if (this.tree) this.tree.message = undefined;
     const byDataset = new Map<string, SavedRun[]>();
     for (const run of this.lastRuns) {
       const key = run.record.dataset;
       byDataset.set(key, [...(byDataset.get(key) ?? []), run]);
     }
     return [...byDataset].map(([name, runs]) => ({ kind: 'dataset', name, runs }));
+  }
+
+  /** With nothing trained yet, name the best dataset candidate above the welcome content. */
+  private async suggestDataset(): Promise<void> {
+    const [best] = await findWorkspaceDatasets().catch(() => []);
+    if (this.tree) this.tree.message = best ? `Found ${vscode.workspace.asRelativePath(best.path)}: ${best.imageCount} images (${best.kind}).` : undefined;
   }
 
   getTreeItem(node: Node): vscode.TreeItem {

@@ -2,8 +2,11 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { DoctorResult } from './jobs/doctor';
 import { exitCodeOf, printJson, runCliJob } from './cliJob';
+import { runCommands } from './cliRunCommands';
+import { trainCommands } from './cliTrainCommands';
+import { prepareCommands } from './cliPrepareCommands';
 
-export class UsageError extends Error {}
+export { UsageError } from './cliJob';
 
 export interface CliCommand {
   summary: string;
@@ -27,6 +30,9 @@ function formatDoctor(r: DoctorResult): string {
 }
 
 export const commands: Record<string, CliCommand> = {
+  ...runCommands,
+  ...trainCommands,
+  ...prepareCommands,
   doctor: {
     summary: 'show which tfjs engine loads here, and why faster ones were skipped',
     help: 'usage: transfer-lab doctor [--engine auto|tfjs-node-gpu|tfjs-node|wasm|cpu] [--json]',

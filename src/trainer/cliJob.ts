@@ -3,6 +3,9 @@ import type { JobName, TrainerEvent } from '../core/protocol';
 import { TerminalReporter } from './cliProgress';
 import { runJob } from './runJob';
 
+/** Bad flags or arguments: the CLI prints the command's usage and exits 2. */
+export class UsageError extends Error {}
+
 export async function runCliJob(job: JobName, config: Record<string, unknown>): Promise<TrainerEvent> {
   const reporter = new TerminalReporter(process.stderr);
   const controller = new AbortController();

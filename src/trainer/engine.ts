@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { engineOrder, isSlowPath, type EngineName, type EnginePreference } from '../core/engineChoice';
+import { registerWasmGradKernels } from './wasmGradKernels';
 
 export interface SkippedEngine { engine: EngineName; reason: string }
 export interface WasmStatus { simd: boolean; threads: boolean; threadsCount: number }
@@ -38,6 +39,8 @@ async function tryWasm(): Promise<{ version: string; wasm: WasmStatus }> {
   const wasmFile = require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm');
   wasm.setWasmPaths(path.dirname(wasmFile) + path.sep);
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise');
+  // wasm lacks three conv gradient kernels; with these delegating to the cpu backend, conv layers train on wasm.
+  registerWasmGradKernels(tf);
   const status: WasmStatus = {
     simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
     threads: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),

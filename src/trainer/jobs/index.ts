@@ -2,11 +2,15 @@
 import type { JobName } from '../../core/protocol';
 import type { JobContext } from '../jobContext';
 import { doctorJob } from './doctor';
+import { trainJob } from './train';
+import { prepareJob } from './prepare';
 
 export type Job = (config: Record<string, unknown>, ctx: JobContext) => Promise<unknown>;
 
 const jobs: Partial<Record<JobName, Job>> = {
   doctor: doctorJob,
+  train: trainJob,
+  prepare: prepareJob,
 };
 
 export function findJob(name: JobName): Job | undefined {

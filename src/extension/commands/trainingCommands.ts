@@ -1,0 +1,63 @@
+// "Train Feature Extractor" and "Fine-tune": gather choices, run the trainer's `train` job, report back.
+import * as vscode from 'vscode';
+import type { JobRunner } from '../jobRunner';
+import { pickBackbone, pickPreparedDataset, pickRun, pickUnfreezePoint } from '../pickers';
+import type { SavedModelsView } from '../savedModelsView';
+import { trainerConfig } from '../settings';
+import type { JobOutcome } from '../trainerClient';
+import { embeddingCacheDir, modelCacheDir, runsDir } from '../workspacePaths';
+
+export interface TrainSummary { runId: string; dir: string; best: { valAcc: number; valLoss: number } }
+
+/** Arguments tests and the dashboard pass to skip the QuickPicks. */
+export interface TrainArgs { dataset?: string; backbone?: string; cut?: string; epochs?: number; maxPerClass?: number }
+export interface FineTuneArgs { runDir?: string; unfreezeFrom?: string; epochs?: number }
+
+function baseConfig(context: vscode.ExtensionContext) {
+  const s = trainerConfig();
+  return {
+    epochs: s.epochs, patience: s.patience, batch: s.batchSize, size: s.imageSize, seed: s.seed, engine: s.engine,
+    runsDir: runsDir(), cacheDir: embeddingCacheDir(), modelCacheDir: modelCacheDir(context),
+  };
+}
+
+async function afterTraining(outcome: JobOutcome, tree: SavedModelsView, what: string): Promise<TrainSummary | undefined> {
+  tree.refresh();
+  if (outcome.status !== 'done') return undefined;
+  const summary = outcome.result as TrainSummary;
+  void vscode.window
+    .showInformationMessage(`Transfer Lab: ${what} finished, best val_acc ${summary.best.valAcc.toFixed(3)}.`, 'Open Dashboard', 'Fine-tune')
+    .then((c) => {
+      if (c === 'Open Dashboard') void vscode.commands.executeCommand('transferLab.showDashboard');
+      if (c === 'Fine-tune') void vscode.commands.executeCommand('transferLab.fineTune', { runDir: summary.dir });
+    });
+  return summary;
+}
+
+export function registerTrainingCommands(context: vscode.ExtensionContext, runner: JobRunner, tree: SavedModelsView): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand('transferLab.trainFeatureExtractor', async (arg?: vscode.Uri | TrainArgs) => {
+      const args: TrainArgs = arg instanceof vscode.Uri ? {} : arg ?? {};
+      const dataset = args.dataset ?? (await pickPreparedDataset(arg instanceof vscode.Uri ? arg : undefined));
+      if (!dataset) return undefined;
+      const backbone = args.backbone ? { source: args.backbone, cut: args.cut } : await pickBackbone(trainerConfig().backbone);
+      if (!backbone) return undefined;
+      const config = { ...baseConfig(context), mode: 'feature-extractor', dataset, backbone: backbone.source, cut: backbone.cut,
+        ...(args.epochs ? { epochs: args.epochs } : {}), ...(args.maxPerClass ? { maxPerClass: args.maxPerClass } : {}) };
+      void vscode.commands.executeCommand('transferLab.showDashboard');
+      return afterTraining(await runner.run({ job: 'train', title: 'Train feature extractor', config }), tree, 'Feature extractor');
+    }),
+    vscode.commands.registerCommand('transferLab.fineTune', async (arg?: FineTuneArgs | { run?: { dir: string } }) => {
+      const given = arg && 'runDir' in arg ? (arg as FineTuneArgs) : {};
+      const fromTree = arg && 'run' in arg ? arg.run?.dir : undefined;
+      const runDir = given.runDir ?? fromTree ??
+        (await pickRun((r) => r.status === 'completed' && r.record.mode === 'feature-extractor', 'Transfer Lab: fine-tune which run?'))?.dir;
+      if (!runDir) return undefined;
+      const unfreezeFrom = given.unfreezeFrom ?? (await pickUnfreezePoint(runDir));
+      if (!unfreezeFrom) return undefined;
+      const config = { ...baseConfig(context), mode: 'fine-tune', from: runDir, unfreezeFrom, ...(given.epochs ? { epochs: given.epochs } : {}) };
+      void vscode.commands.executeCommand('transferLab.showDashboard');
+      return afterTraining(await runner.run({ job: 'train', title: `Fine-tune from ${unfreezeFrom}`, config }), tree, 'Fine-tuning');
+    }),
+  );
+}

@@ -1,0 +1,92 @@
+// QuickPicks shared by the training commands: a prepared dataset, a backbone, a saved run, an unfreeze point.
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { LayerRow } from '../core/protocol';
+import { ZOO } from '../core/zooCatalog';
+import { listRuns, type SavedRun } from './runStore';
+
+/** A folder that holds dataset.json, written by Prepare Dataset. */
+export async function pickPreparedDataset(hint?: vscode.Uri): Promise<string | undefined> {
+  if (hint) {
+    try {
+      await fs.access(path.join(hint.fsPath, 'dataset.json'));
+      return hint.fsPath;
+    } catch {
+      const choice = await vscode.window.showWarningMessage(
+        `${path.basename(hint.fsPath)} is not a prepared dataset (no dataset.json). Prepare it first?`, 'Prepare Dataset');
+      if (choice) await vscode.commands.executeCommand('transferLab.prepareDataset', hint);
+      return undefined;
+    }
+  }
+  const manifests = await vscode.workspace.findFiles('**/dataset.json', '**/node_modules/**', 50);
+  if (manifests.length === 0) {
+    const choice = await vscode.window.showInformationMessage('No prepared dataset in this workspace yet.', 'Prepare Dataset');
+    if (choice) await vscode.commands.executeCommand('transferLab.prepareDataset');
+    return undefined;
+  }
+  if (manifests.length === 1) return path.dirname(manifests[0].fsPath);
+  const pick = await vscode.window.showQuickPick(
+    manifests.map((m) => ({ label: path.basename(path.dirname(m.fsPath)), description: vscode.workspace.asRelativePath(path.dirname(m.fsPath)), dir: path.dirname(m.fsPath) })),
+    { title: 'Transfer Lab: choose a prepared dataset', placeHolder: 'Folders holding dataset.json' },
+  );
+  return pick?.dir;
+}
+
+export async function pickBackbone(defaultId: string): Promise<{ source: string; cut?: string } | undefined> {
+  type Item = vscode.QuickPickItem & { source?: string };
+  const items: Item[] = ZOO.map((e) => ({
+    label: e.id,
+    description: e.id === defaultId ? 'default' : e.family === 'mobilenet_v2' ? 'MobileNetV2' : 'MobileNet v1',
+    detail: `${e.inputSize} px, features at ${e.defaultCut}, ${e.licence}; downloaded once, then cached`,
+    source: e.id,
+  }));
+  items.sort((a, b) => Number(b.label === defaultId) - Number(a.label === defaultId));
+  items.push({ label: '$(folder) Local model…', detail: 'A folder holding a TF.js layers or graph model.json' });
+  const pick = await vscode.window.showQuickPick(items, { title: 'Transfer Lab: choose a backbone' });
+  if (!pick) return undefined;
+  if (pick.source) return { source: pick.source };
+  const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Use this model' });
+  if (!folder?.[0]) return undefined;
+  const cut = await vscode.window.showInputBox({ title: 'Cut layer (optional)', prompt: 'Layer whose output becomes the features; empty for the default' });
+  return { source: folder[0].fsPath, cut: cut || undefined };
+}
+
+export async function pickRun(filter: (r: SavedRun) => boolean, title: string): Promise<SavedRun | undefined> {
+  const runs = (await listRuns()).filter(filter);
+  if (runs.length === 0) {
+    void vscode.window.showInformationMessage('Transfer Lab: no matching saved run. Train a feature extractor first.');
+    return undefined;
+  }
+  const pick = await vscode.window.showQuickPick(
+    runs.map((r) => ({
+      label: r.record.id,
+      description: `${r.record.mode} · ${r.record.backbone}${r.record.best ? ` · val_acc ${r.record.best.valAcc.toFixed(3)}` : ''}`,
+      run: r,
+    })),
+    { title },
+  );
+  return pick?.run;
+}
+
+export async function readLayers(runDir: string): Promise<LayerRow[]> {
+  try {
+    return JSON.parse(await fs.readFile(path.join(runDir, 'layers.json'), 'utf8')) as LayerRow[];
+  } catch {
+    return [];
+  }
+}
+
+/** Blocks of the backbone in order; the last one is the default, as the recipe unfreezes only the top block. */
+export async function pickUnfreezePoint(runDir: string): Promise<string | undefined> {
+  const layers = await readLayers(runDir);
+  const blocks: string[] = [];
+  for (const l of layers) if (!l.name.startsWith('head_') && !blocks.includes(l.block)) blocks.push(l.block);
+  if (blocks.length === 0) return undefined;
+  const candidates = blocks.filter((b) => b !== 'stem').reverse();
+  const pick = await vscode.window.showQuickPick(
+    candidates.map((b, i) => ({ label: b, description: i === 0 ? 'default: the top block only' : undefined })),
+    { title: 'Transfer Lab: unfreeze from which block?', placeHolder: 'Everything above this point trains; everything below stays frozen' },
+  );
+  return pick?.label;
+}

@@ -1,0 +1,200 @@
+// The prepare job: list the folder, detect the layout, scan every image, plan the split, report the dataset's health,
+// then (unless it is a dry run) place the files and write dataset.json. The same code serves the CLI and the extension.
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import {
+  countsOf, MANIFEST_FILE, manifestJson, type DatasetManifest, type ExcludedFile,
+} from '../../core/datasetManifest';
+import { detectLayoutIn } from '../../core/datasetCandidates';
+import type { TreeFile, TreeIssue } from '../../core/dirTree';
+import { classNotes, imageNotes, problemFinding, type Finding, type ImageScan } from '../../core/healthChecks';
+import type { DetectedLayout } from '../../core/layoutDetection';
+import { findNearDuplicates } from '../../core/nearDuplicates';
+import { SCAN_CACHE_FILE } from '../../core/prepareJournal';
+import { pickSamples, type PrepareResult, type UndoResult } from '../../core/preparePreview';
+import { defaultOutputFor, manifestSettingsOf, parsePrepareConfig, type PrepareConfig } from '../../core/prepareSettings';
+import { planSplit, type ScannedItem } from '../../core/splitPlan';
+import { scanImages, type ScanCache, type ScanCacheEntry } from '../imageScan';
+import { log, throwIfCancelled, type JobContext } from '../jobContext';
+import { applyManifest, PrepareError, undoPrepare } from '../placeFiles';
+import { nodeDirReader } from '../workspaceScan';
+
+export async function prepareJob(config: Record<string, unknown>, ctx: JobContext): Promise<PrepareResult | UndoResult> {
+  const parsed = parsePrepareConfig(config);
+  if (!parsed.ok) throw new PrepareError('bad-input', parsed.error);
+  const c = parsed.value;
+  const source = path.resolve(c.source);
+  const output = path.resolve(c.out ?? defaultOutputFor(source));
+  await checkFolders(source, output);
+  if (c.undo) return undoPrepare(output, source);
+
+  const started = Date.now();
+  const { detection, walk } = await detectLayoutIn(nodeDirReader(), source, c.root !== undefined || c.layout ? { root: c.root, kind: c.layout } : undefined);
+  throwIfCancelled(ctx);
+  if (detection.status === 'none') throw new PrepareError('bad-layout', `${source}: ${detection.message}`, detection.hint);
+  if (detection.status === 'ambiguous') {
+    throw new PrepareError('bad-layout', `${source}: ${detection.message}`,
+      'Say which one: --root <folder> (and --layout <kind>) on the command line; VS Code asks with a list.');
+  }
+  const layout = detection.layout;
+  log(ctx, `layout: ${layout.kind}${layout.root ? ` in ${layout.root}/` : ''}: ${layout.reason}`);
+
+  const cache = await readScanCache(output);
+  const fresh: ScanCache = new Map();
+  const scans = await scanLayout(layout, ctx, cache, fresh);
+  throwIfCancelled(ctx);
+  const scanSeconds = (Date.now() - started) / 1000;
+
+  const { draft, result } = assemble(c, source, output, layout, scans, walk.issues);
+  ctx.emit({
+    type: 'dataset', layout: layout.kind, layoutReason: layout.reason, source, output, classes: draft.classes, counts: draft.counts,
+    samples: result.samples, findings: draft.findings, dryRun: c.dryRun,
+  });
+
+  const placeStarted = Date.now();
+  if (c.dryRun) {
+    return { ...result, changed: !(await matchesExisting(draft)), seconds: { scan: scanSeconds, place: 0 } };
+  }
+  const progress = progressReporter(ctx, 'place');
+  const outcome = await applyManifest(draft, { signal: ctx.signal, onProgress: progress, scanCache: scanCacheText(fresh) });
+  log(ctx, outcome.changed ? `prepared ${output}` : `no change: ${output} already matches these settings`);
+  return {
+    ...result, changed: outcome.changed, placed: outcome.placed, removed: outcome.removed,
+    seconds: { scan: scanSeconds, place: (Date.now() - placeStarted) / 1000 },
+  };
+}
+
+/** For a dry run: would a real run write anything? (Missing output files are not checked here.) */
+async function matchesExisting(draft: DatasetManifest): Promise<boolean> {
+  try {
+    const existing = await fs.readFile(path.join(draft.output, MANIFEST_FILE), 'utf8');
+    const createdDirs = (JSON.parse(existing) as { createdDirs?: string[] }).createdDirs ?? [];
+    return manifestJson({ ...draft, createdDirs }) === existing;
+  } catch {
+    return false;
+  }
+}
+
+async function checkFolders(source: string, output: string): Promise<void> {
+  let isDir = false;
+  try {
+    isDir = (await fs.stat(source)).isDirectory();
+  } catch {
+    throw new PrepareError('bad-input', `The source folder ${source} does not exist.`, 'Pass the folder that holds your images.');
+  }
+  if (!isDir) throw new PrepareError('bad-input', `${source} is a file; Prepare Dataset needs the folder that holds your images.`);
+  const within = (inner: string, outer: string) => inner === outer || inner.startsWith(outer.endsWith(path.sep) ? outer : outer + path.sep);
+  if (within(output, source)) {
+    throw new PrepareError('bad-input', `The output folder ${output} is inside the source folder ${source}; the next scan would find its own output.`,
+      `Put it beside the source, e.g. --out ${defaultOutputFor(source)}`);
+  }
+  if (within(source, output)) throw new PrepareError('bad-input', `The source folder ${source} is inside the output folder ${output}.`, 'Choose an output folder outside the source.');
+}
+
+const KIND_PROBLEMS: Partial<Record<TreeFile['kind'], string>> = {
+  dir: 'it is a folder, not a file',
+  dangling: 'it is a broken symbolic link',
+  other: 'it is not a regular file (a device, pipe or socket)',
+};
+
+async function scanLayout(layout: DetectedLayout, ctx: JobContext, cache: ScanCache, fresh: ScanCache): Promise<ImageScan[]> {
+  const regular = layout.items.map((item, i) => ({ item, i })).filter(({ item }) => item.file.kind === 'file');
+  const progress = progressReporter(ctx, 'scan');
+  progress(0, regular.length);
+  const scanned = await scanImages(regular.map(({ item }) => item.file.path), { signal: ctx.signal, onProgress: progress, cache, fresh });
+  const scans: ImageScan[] = layout.items.map((item) => ({ bytes: 0, problem: { code: 'unreadable', detail: KIND_PROBLEMS[item.file.kind] ?? 'unknown' } }));
+  regular.forEach(({ i }, k) => (scans[i] = scanned[k]));
+  return scans;
+}
+
+function issueFindings(issues: TreeIssue[]): Finding[] {
+  return issues.map((i) => ({
+    code: i.code, severity: i.code === 'symlink-loop' ? 'warning' : 'error', message: i.message, files: [i.rel],
+    hint: i.code === 'symlink-loop' ? 'Nothing to do unless that folder holds images you meant to include.' : 'Check the folder\'s permissions.',
+  }));
+}
+
+type Assembled = { draft: DatasetManifest; result: Omit<PrepareResult, 'changed' | 'seconds'> };
+
+function assemble(c: PrepareConfig, source: string, output: string, layout: DetectedLayout, scans: ImageScan[], issues: TreeIssue[]): Assembled {
+  const problems: Finding[] = [];
+  const excluded: ExcludedFile[] = [];
+  const usable: ScannedItem[] = [];
+  const scanOf = new Map<string, ImageScan>();
+  layout.items.forEach((item, i) => {
+    const scan = scans[i];
+    if (scan.problem || !scan.sha256 || !scan.width || !scan.height) {
+      const finding = problemFinding(item.file.rel, scan.problem ?? { code: 'undecodable', detail: 'no size found' }, scan.format);
+      problems.push(finding);
+      excluded.push({ file: item.file.path, reason: finding.message, code: finding.code });
+      return;
+    }
+    scanOf.set(item.file.rel, scan);
+    usable.push({
+      rel: item.file.rel, source: item.file.path, name: item.file.name, label: item.label, split: item.split,
+      sha256: scan.sha256, bytes: scan.bytes, width: scan.width, height: scan.height,
+    });
+  });
+  const plan = planSplit(usable, c);
+  const near = findNearDuplicates(plan.files.map((f) => ({ id: f.rel, dhash: scanOf.get(f.rel)?.dhash ?? '', sha256: f.sha256 })));
+  const splitOf = new Map(plan.files.map((f) => [f.rel, f.split]));
+  const nearDuplicates = near.pairs.map((p) => ({ ...p, splits: [splitOf.get(p.a)!, splitOf.get(p.b)!] }));
+  const nearFindings: Finding[] = nearDuplicates.map((p) => ({
+    code: 'near-duplicate', severity: 'warning', files: [p.a, p.b],
+    message: `${p.a} and ${p.b} look nearly the same (difference hash ${p.distance}/64 bits apart)` +
+      (p.splits[0] !== p.splits[1] ? `; they are in ${p.splits[0]} and ${p.splits[1]}, so validation partly repeats training.` : '.'),
+    hint: 'If they are the same photo, delete one and prepare again.',
+  }));
+  if (near.truncated) {
+    nearFindings.push({ code: 'near-duplicate', severity: 'info', files: [], message: 'The near-duplicate search stopped early: too many images share one hash (blank or uniform images?).' });
+  }
+  const perClass: Record<string, number> = Object.fromEntries(layout.classes.map((cl) => [cl, 0]));
+  for (const f of plan.files) if (f.class !== null && f.split !== 'test') perClass[f.class]++;
+  const findings = [
+    ...issueFindings(issues), ...layout.notes, ...problems, ...plan.findings, ...nearFindings,
+    ...imageNotes(plan.files.map((f) => ({ rel: f.rel, scan: scanOf.get(f.rel)! }))), ...classNotes(perClass),
+  ];
+  const files = plan.files.map(({ rel: _rel, ...f }) => f);
+  const allExcluded = [...excluded, ...plan.excluded.map(({ rel: _rel, ...e }) => e)].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const draft: DatasetManifest = {
+    version: 1, layout: layout.kind, source, output, classes: layout.classes, settings: manifestSettingsOf(c), files,
+    excluded: allExcluded, findings, counts: countsOf(files, layout.classes), createdDirs: [],
+  };
+  const result: Assembled['result'] = {
+    layout: layout.kind, layoutReason: layout.reason, root: layout.root, source, output, classes: layout.classes, counts: draft.counts,
+    excluded: allExcluded, duplicates: plan.duplicates, conflicts: plan.conflicts, nearDuplicates, findings,
+    samples: pickSamples(files, layout.classes, c.samples, c.seed), placement: c.placement,
+    placed: { link: 0, copy: 0, symlink: 0 }, removed: 0, dryRun: c.dryRun, images: layout.items.length,
+  };
+  return { draft, result };
+}
+
+/** Progress events with an ETA, at most every 1% or quarter second, so IPC and the terminal are not flooded. */
+function progressReporter(ctx: JobContext, phase: string): (done: number, total: number) => void {
+  const started = Date.now();
+  let lastAt = 0;
+  let lastDone = -1;
+  return (done, total) => {
+    const now = Date.now();
+    if (done !== total && done - lastDone < total / 100 && now - lastAt < 250) return;
+    lastAt = now;
+    lastDone = done;
+    const elapsed = (now - started) / 1000;
+    const etaSeconds = done > 0 ? Math.round((elapsed / done) * (total - done)) : undefined;
+    ctx.emit({ type: 'progress', phase, done, total, ...(etaSeconds !== undefined ? { etaSeconds } : {}) });
+  };
+}
+
+async function readScanCache(output: string): Promise<ScanCache> {
+  try {
+    const raw = JSON.parse(await fs.readFile(path.join(output, SCAN_CACHE_FILE), 'utf8')) as { v?: number; entries?: Record<string, ScanCacheEntry> };
+    if (raw.v !== 1 || typeof raw.entries !== 'object' || raw.entries === null) return new Map();
+    return new Map(Object.entries(raw.entries).filter(([, e]) => typeof e?.size === 'number' && typeof e.scan?.sha256 === 'string'));
+  } catch {
+    return new Map();
+  }
+}
+
+function scanCacheText(fresh: ScanCache): string {
+  return JSON.stringify({ v: 1, entries: Object.fromEntries([...fresh].sort(([a], [b]) => (a < b ? -1 : 1))) });
+}

@@ -1,0 +1,107 @@
+// Pieces both training modes share: decoding for the cache, per-epoch variant choice, the head fit with
+// events and checkpoints, and saving the full inference model with the probabilities it gives on val.
+import type * as tfType from '@tensorflow/tfjs';
+import * as path from 'node:path';
+import { deriveSeed, mulberry32 } from '../core/seededRandom';
+import { balancedClassWeights, type TrainConfig } from '../core/trainConfig';
+import { augmentImage } from './augment';
+import type { Backbone } from './backbone';
+import type { Tf } from './engine';
+import type { FeatureMatrix, ImageLoader } from './featureStage';
+import { rowsTensor } from './featureStage';
+import { labelTensor, probabilitiesOf } from './headModel';
+import { decodeImage, toBatchTensor } from './imagePipeline';
+import type { JobContext } from './jobContext';
+import { log } from './jobContext';
+import { fileSystemSaver } from './modelFiles';
+import { writeJsonAtomic } from './atomicFile';
+import type { RunWriter } from './runWriter';
+import { fitWithEarlyStopping, type FitResult } from './trainLoop';
+import type { LabelledImage } from './trainingData';
+
+export function imageLoader(c: TrainConfig, size: number, ctx: JobContext): ImageLoader {
+  return async (item, variant) => {
+    try {
+      const rgb = await decodeImage(item.file, { size, resize: c.resize });
+      return variant === 0 ? rgb : augmentImage(rgb, size, { seed: deriveSeed(c.seed, item.sha256), variant });
+    } catch (e) {
+      log(ctx, `skipped ${item.file}: ${(e as Error).message}`, 'warn');
+      return undefined;
+    }
+  };
+}
+
+export function batchBuilder(tf: Tf, backbone: Backbone, size: number) {
+  return (images: Uint8Array[]) => toBatchTensor(tf, images, size, backbone.preprocessing);
+}
+
+/** Rows usable for training: drop images that failed to decode. */
+export function usableRows(items: LabelledImage[], ...matrices: FeatureMatrix[]): number[] {
+  const failed = new Set(matrices.flatMap((m) => [...m.failed]));
+  return items.map((_, i) => i).filter((i) => !failed.has(i));
+}
+
+export interface HeadFitInput {
+  model: tfType.LayersModel;
+  train: { items: LabelledImage[]; rows: number[]; features: FeatureMatrix };
+  val: { items: LabelledImage[]; rows: number[]; features: FeatureMatrix };
+  shape: number[];
+  classes: number;
+  lr: number;
+  stage: string;
+}
+
+export async function fitStage(tf: Tf, c: TrainConfig, input: HeadFitInput, run: RunWriter, ctx: JobContext): Promise<FitResult> {
+  const { train, val, shape, classes } = input;
+  const variants = train.features.vectors.length;
+  const trainLabels = train.rows.map((i) => train.items[i].label);
+  const valData = {
+    x: rowsTensor(tf, val.features, () => 0, val.rows, shape),
+    y: labelTensor(tf, val.rows.map((i) => val.items[i].label), classes),
+  };
+  try {
+    return await fitWithEarlyStopping(tf, input.model, (epoch) => {
+      // Each epoch sees one seeded variant per image: the original or one of the cached augmentations.
+      const random = mulberry32(deriveSeed(c.seed, `variant-${input.stage}-${epoch}`));
+      const choice = new Map(train.rows.map((i) => [i, Math.floor(random() * variants)]));
+      return { x: rowsTensor(tf, train.features, (i) => choice.get(i)!, train.rows, shape), y: labelTensor(tf, trainLabels, classes) };
+    }, valData, {
+      epochs: c.epochs, patience: c.patience, monitor: c.monitor, batchSize: c.batch, seed: c.seed, lr: input.lr, signal: ctx.signal,
+      classWeights: c.classWeights === 'balanced' ? balancedClassWeights(trainLabels, classes) : undefined,
+      onEpoch: async (m, isBest) => {
+        ctx.emit({ type: 'epoch', stage: input.stage, ...m });
+        await run.addEpoch(m, isBest);
+        if (isBest) await input.model.save(fileSystemSaver(run.checkpointDir));
+      },
+    });
+  } finally {
+    tf.dispose([valData.x, valData.y]);
+  }
+}
+
+export interface ValPrediction { file: string; truth: string; probabilities: number[] }
+
+/**
+ * Saves image → probabilities as one layers model, then predicts val with exactly that model, so what the run
+ * reports is what a fresh process will reproduce from the saved files.
+ */
+export async function saveInferenceModel(
+  tf: Tf, full: tfType.LayersModel, run: RunWriter, metadata: Record<string, string | number | string[]>, val: LabelledImage[], load: ImageLoader,
+  toBatch: (images: Uint8Array[]) => tfType.Tensor4D, classes: string[], batch: number,
+): Promise<ValPrediction[]> {
+  full.setUserDefinedMetadata(metadata);
+  await full.save(fileSystemSaver(run.modelDir));
+  const predictions: ValPrediction[] = [];
+  for (let start = 0; start < val.length; start += batch) {
+    const items = val.slice(start, start + batch);
+    const decoded = await Promise.all(items.map((i) => load(i, 0)));
+    const ok = items.map((item, k) => ({ item, rgb: decoded[k] })).filter((x) => x.rgb);
+    if (!ok.length) continue;
+    const out = tf.tidy(() => full.predict(toBatch(ok.map((x) => x.rgb!))) as tfType.Tensor);
+    const probs = probabilitiesOf(tf, out, classes.length);
+    out.dispose();
+    ok.forEach((x, k) => predictions.push({ file: x.item.file, truth: classes[x.item.label], probabilities: Array.from(probs[k]) }));
+  }
+  await writeJsonAtomic(path.join(run.dir, 'val-predictions.json'), predictions);
+  return predictions;
+}

@@ -1,0 +1,128 @@
+// The three gradient kernels tfjs-backend-wasm 4.22 lacks, so conv and depthwise layers can train on wasm.
+//
+// wasm ships Conv2D, DepthwiseConv2dNative and Conv2DBackpropInput, but not Conv2DBackpropFilter,
+// DepthwiseConv2dNativeBackpropFilter or DepthwiseConv2dNativeBackpropInput; without them the first
+// backward pass through a conv layer throws "kernel not registered for backend wasm".
+//
+// The plain fix copies the inputs out of the wasm heap into the cpu backend, runs the cpu backend's own kernel
+// and copies the result back ('delegate'). It is correct but no faster than the cpu backend, whose filter
+// gradients are scalar loops: 0.5 img/s training MobileNetV2 0.35's top block. So the two filter gradients are
+// first tried as compositions of wasm's own kernels (see convGradComposite.ts) and fall back to delegation
+// only for shapes the composition does not cover; DepthwiseConv2dNativeBackpropInput always delegates (it was
+// ~2% of a step once the filter gradients were fast).
+import type * as tfType from '@tensorflow/tfjs';
+import { conv2DBackpropFilterComposite, conv2DBackpropInput1x1Composite, depthwiseBackpropFilterComposite } from './convGradComposite';
+
+type Tf = typeof tfType;
+type TensorInfo = tfType.TensorInfo;
+type BackendValues = Float32Array | Int32Array | Uint8Array | Uint8Array[];
+
+export const WASM_MISSING_GRAD_KERNELS = [
+  'Conv2DBackpropFilter',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput',
+] as const;
+
+interface ReadableBackend { readSync(dataId: object): BackendValues; disposeData(dataId: object, force?: boolean): boolean }
+interface CpuBackend extends ReadableBackend { write(values: BackendValues, shape: number[], dtype: string): object }
+interface WasmBackend extends ReadableBackend { makeOutput(shape: number[], dtype: string, memoryOffset?: number, values?: BackendValues): TensorInfo }
+
+function copyOf(values: BackendValues): BackendValues {
+  // wasm's readSync may return a view of its heap, which a later heap growth detaches.
+  return Array.isArray(values) ? values.slice() : values.slice();
+}
+
+/** How often each registered kernel took the composed path or fell back to the cpu backend, for diagnostics. */
+export const wasmGradKernelCalls: Record<string, { composed: number; delegated: number }> = {};
+
+const wrapped = new WeakSet<object>();
+let registeredHere: string[] = [];
+let originalBackpropInput: tfType.KernelConfig | undefined;
+
+const COMPOSITES: Partial<Record<string, typeof conv2DBackpropFilterComposite>> = {
+  Conv2DBackpropFilter: conv2DBackpropFilterComposite,
+  DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilterComposite,
+};
+
+export type WasmGradMode = 'fast' | 'delegate';
+
+/**
+ * Registers the missing kernels for the wasm backend. 'fast' (default) composes the filter gradients from wasm
+ * kernels where it can and delegates the rest to the cpu backend; 'delegate' always delegates (the reference
+ * the tests compare against). Returns the kernels it registered: none when wasm already has them (a newer
+ * tfjs, or a second call).
+ */
+export function registerWasmGradKernels(tf: Tf, mode: WasmGradMode = 'fast'): string[] {
+  const registered: string[] = [];
+  for (const name of WASM_MISSING_GRAD_KERNELS) {
+    if (tf.getKernel(name, 'wasm')) continue;
+    const cpuKernel = tf.getKernel(name, 'cpu');
+    if (!cpuKernel) throw new Error(`the cpu backend has no ${name} kernel to delegate to`);
+    const composite = mode === 'fast' ? COMPOSITES[name] : undefined;
+    const calls = (wasmGradKernelCalls[name] ??= { composed: 0, delegated: 0 });
+    tf.registerKernel({
+      kernelName: name,
+      backendName: 'wasm',
+      kernelFunc: ({ inputs, attrs, backend }) => {
+        const fast = composite?.(tf, 'wasm', backend as never, inputs as never, attrs as Record<string, unknown>);
+        if (fast) {
+          calls.composed++;
+          return fast;
+        }
+        calls.delegated++;
+        const wasm = backend as unknown as WasmBackend;
+        const cpu = tf.findBackend('cpu') as unknown as CpuBackend | null;
+        if (!cpu) throw new Error(`${name} on wasm needs the cpu backend, which did not initialise`);
+        const cpuInputs: Record<string, TensorInfo> = {};
+        try {
+          for (const [key, info] of Object.entries(inputs as Record<string, TensorInfo>)) {
+            const dataId = cpu.write(copyOf(wasm.readSync(info.dataId)), info.shape, info.dtype);
+            cpuInputs[key] = { dataId, shape: info.shape, dtype: info.dtype };
+          }
+          const out = cpuKernel.kernelFunc({ inputs: cpuInputs, attrs, backend: cpu as never }) as TensorInfo;
+          const values = cpu.readSync(out.dataId);
+          cpu.disposeData(out.dataId);
+          return wasm.makeOutput(out.shape, out.dtype, undefined, values);
+        } finally {
+          for (const info of Object.values(cpuInputs)) cpu.disposeData(info.dataId);
+        }
+      },
+    });
+    registered.push(name);
+  }
+  registeredHere.push(...registered);
+  if (mode === 'fast' && fastConv2DBackpropInput(tf)) registered.push('Conv2DBackpropInput');
+  return registered;
+}
+
+/** Undoes registerWasmGradKernels, so a process can compare modes (tests) or go back to stock tfjs. */
+export function unregisterWasmGradKernels(tf: Tf): void {
+  for (const name of registeredHere) tf.unregisterKernel(name, 'wasm');
+  if (originalBackpropInput) {
+    tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+    tf.registerKernel(originalBackpropInput);
+  }
+  registeredHere = [];
+  originalBackpropInput = undefined;
+}
+
+/**
+ * wasm does have Conv2DBackpropInput, as a direct loop; 1×1 convolutions get a matmul in front of it. The
+ * original kernel (and its setupFunc, which binds the wasm export) stays in charge of every other geometry.
+ */
+function fastConv2DBackpropInput(tf: Tf): boolean {
+  const original = tf.getKernel('Conv2DBackpropInput', 'wasm');
+  if (!original || wrapped.has(original.kernelFunc)) return false;
+  const calls = (wasmGradKernelCalls.Conv2DBackpropInput ??= { composed: 0, delegated: 0 });
+  const kernelFunc: typeof original.kernelFunc = (args) => {
+    const fast = conv2DBackpropInput1x1Composite(tf, 'wasm', args.backend as never, args.inputs as never, args.attrs as Record<string, unknown>);
+    if (fast) calls.composed++;
+    else calls.delegated++;
+    return fast ?? original.kernelFunc(args);
+  };
+  wrapped.add(kernelFunc);
+  tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+  tf.registerKernel({ ...original, kernelFunc });
+  originalBackpropInput = original;
+  return true;
+}

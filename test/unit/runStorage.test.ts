@@ -1,0 +1,88 @@
+// Run folders, model files and the embedding cache on a real temp disk.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { cacheFolderName, EmbeddingCache } from '../../src/trainer/embeddingCache';
+import { buildHead } from '../../src/trainer/headModel';
+import { fileSystemLoader, fileSystemSaver } from '../../src/trainer/modelFiles';
+import { listRunDirs, RunWriter } from '../../src/trainer/runWriter';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'tl-store-'));
+const init = { mode: 'feature-extractor', backbone: 'm', dataset: '/d', classes: ['a', 'b'], engine: 'cpu', config: { epochs: 3 } };
+
+describe('run folders', () => {
+  before(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('refuses to mark a run completed before its model is on disk', async () => {
+    const w = await RunWriter.create(tmp(), init);
+    await assert.rejects(w.complete());
+    assert.equal(w.snapshot.status, 'running');
+  });
+
+  it('records epochs, the best epoch and completion', async () => {
+    const runs = tmp();
+    const w = await RunWriter.create(runs, init);
+    const e = { epoch: 1, loss: 0.5, acc: 0.8, valLoss: 0.4, valAcc: 0.85, lr: 1e-3, seconds: 1 };
+    await w.addEpoch(e, true);
+    await w.addEpoch({ ...e, epoch: 2, valLoss: 0.6 }, false);
+    const model = buildHead(tf, { inputDim: 4, classes: 2, seed: 1 });
+    await model.save(fileSystemSaver(w.modelDir));
+    await w.complete();
+    const { runs: listed } = await listRunDirs(runs);
+    assert.equal(listed.length, 1);
+    assert.equal(listed[0].status, 'completed');
+    assert.equal(listed[0].record.best?.epoch, 1);
+    assert.equal(listed[0].record.pid, undefined);
+  });
+
+  it('lists a run whose trainer was killed as failed', async () => {
+    const runs = tmp();
+    const script = `require('tsx/cjs'); const {RunWriter}=require(${JSON.stringify(path.resolve(__dirname, '../../src/trainer/runWriter.ts'))});
+      RunWriter.create(${JSON.stringify(runs)}, ${JSON.stringify(init)}).then(()=>process.kill(process.pid,'SIGKILL'));`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    assert.equal(r.signal, 'SIGKILL', r.stderr);
+    const { runs: listed } = await listRunDirs(runs);
+    assert.equal(listed[0].record.status, 'running');
+    assert.equal(listed[0].status, 'failed');
+  });
+
+  it('saves and reloads a model with identical predictions', async () => {
+    const dir = path.join(tmp(), 'model');
+    const model = buildHead(tf, { inputDim: 8, classes: 3, seed: 2 });
+    model.setUserDefinedMetadata({ classes: ['a', 'b', 'c'] });
+    await model.save(fileSystemSaver(dir));
+    const loaded = await tf.loadLayersModel(fileSystemLoader(dir));
+    const x = tf.randomNormal([5, 8], 0, 1, 'float32', 3);
+    const [a, b] = [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
+    assert.deepEqual(Array.from(await a.data()), Array.from(await b.data()));
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')).userDefinedMetadata, { classes: ['a', 'b', 'c'] });
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['model.json', 'weights.bin']);
+  });
+});
+
+describe('embedding cache', () => {
+  it('stores float16 vectors per image and variant, and rejects a wrong size', async () => {
+    const cache = new EmbeddingCache(tmp(), 4, 'float16');
+    const sha = 'ab'.repeat(32);
+    assert.equal(await cache.get(sha, 0), undefined);
+    await cache.put(sha, 0, Float32Array.of(0.5, 1, 2, 3.25));
+    await cache.put(sha, 1, Float32Array.of(1, 1, 1, 1));
+    assert.deepEqual(Array.from((await cache.get(sha, 0))!), [0.5, 1, 2, 3.25]);
+    assert.deepEqual(Array.from((await cache.get(sha, 1))!), [1, 1, 1, 1]);
+    assert.equal(cache.hits, 2);
+    assert.equal(cache.misses, 1);
+    await assert.rejects(cache.put(sha, 2, Float32Array.of(1)));
+  });
+
+  it('keys the folder by everything that changes the vectors', () => {
+    const base = { backbone: 'mobilenet_v2_0.35_224', cut: 'out_relu', size: 224, resize: 'cover', preprocessing: 'minus1to1', version: 1 };
+    const names = new Set([base, { ...base, cut: 'block_16_add' }, { ...base, size: 160 }, { ...base, resize: 'fill' }, { ...base, version: 2 }].map(cacheFolderName));
+    assert.equal(names.size, 5);
+  });
+});
