@@ -78,6 +78,11 @@ export class DashboardPanel implements vscode.Disposable {
     }
   }
 
+  /** Handles a message exactly as if the webview had posted it (integration tests drive the UI intents here). */
+  simulateMessage(raw: unknown): void {
+    this.onMessage(raw);
+  }
+
   private onMessage(raw: unknown): void {
     const parsed = parseWebviewMessage(raw);
     if (!parsed.ok) {

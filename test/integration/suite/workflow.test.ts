@@ -1,0 +1,79 @@
+// The recipe through the real commands in a real VS Code: Prepare Dataset, then Train Feature Extractor, then
+// Fine-tune, on a small capped slice of the shared dogs-vs-cats photos.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { TransferLabApi } from '../../../src/extension/extension';
+
+const SHARED = process.env.TL_SHARED || path.resolve(__dirname, '../../../../shared');
+
+async function api(): Promise<TransferLabApi> {
+  return vscode.extensions.getExtension<TransferLabApi>('transfer-lab.transfer-lab')!.activate();
+}
+
+describe('the recipe through VS Code commands', function () {
+  this.timeout(600_000);
+  const ws = vscode.workspace.workspaceFolders![0].uri.fsPath;
+  const out = path.join(ws, 'dogs-vs-cats-prepared');
+  let featureRunDir = '';
+
+  it('Prepare Dataset writes a stratified split and its manifest', async () => {
+    const result = (await vscode.commands.executeCommand('transferLab.prepareDataset', {
+      source: path.join(SHARED, 'data/dogs-vs-cats'), out, maxPerClass: 40, seed: 42, yes: true,
+    })) as { layout: string; counts: Record<string, Record<string, number>> } | undefined;
+    assert.ok(result, 'prepare returned nothing');
+    assert.equal(result.layout, 'kaggle-flat');
+    assert.deepEqual(result.counts.train, { cat: 32, dog: 32 });
+    assert.deepEqual(result.counts.val, { cat: 8, dog: 8 });
+    assert.ok(fs.existsSync(path.join(out, 'dataset.json')));
+  });
+
+  it('Train Feature Extractor runs 3 epochs and the Saved Models tree lists the completed run with val_acc', async () => {
+    const lab = await api();
+    const seen: string[] = [];
+    const sub = lab.runner.onEvent((e) => seen.push(e.type));
+    const summary = (await vscode.commands.executeCommand('transferLab.trainFeatureExtractor', {
+      dataset: out, backbone: path.join(SHARED, 'models/mobilenet_v2_0.35_224_teachable'), epochs: 3,
+    })) as { dir: string; best: { valAcc: number } } | undefined;
+    sub.dispose();
+    assert.ok(summary, 'training returned nothing');
+    featureRunDir = summary.dir;
+    assert.equal(seen.filter((t) => t === 'epoch').length, 3);
+    assert.ok(seen.includes('layers'));
+    lab.savedModels.refresh();
+    const deadline = Date.now() + 20_000;
+    let listed = lab.savedModels.runs.find((r) => r.dir === summary.dir);
+    while ((!listed || listed.status !== 'completed') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 300));
+      await lab.savedModels.getChildren();
+      listed = lab.savedModels.runs.find((r) => r.dir === summary.dir);
+    }
+    assert.ok(listed, 'the tree does not list the run');
+    assert.equal(listed.status, 'completed');
+    const item = lab.savedModels.getTreeItem({ kind: 'run', run: listed });
+    assert.match(String(item.description), /completed · feature-extractor · .* · val_acc 0\.\d{3}/);
+  });
+
+  it('Fine-tune from that run, with the unfreeze point chosen through the dashboard message path, completes', async () => {
+    const lab = await api();
+    await vscode.commands.executeCommand('transferLab.showDashboard');
+    const panel = lab.dashboard()!;
+    const finished = new Promise<void>((resolve) => {
+      const sub = lab.runner.onEvent((e) => {
+        if (e.type === 'done' && e.job === 'train') {
+          sub.dispose();
+          resolve();
+        }
+      });
+    });
+    // Exactly what the webview posts when the person clicks "Fine-tune from here" on block_16.
+    panel.simulateMessage({ type: 'startFineTune', runDir: featureRunDir, unfreezeFrom: 'block_16' });
+    await finished;
+    await lab.savedModels.getChildren();
+    const ft = lab.savedModels.runs.find((r) => r.record.mode === 'fine-tune');
+    assert.ok(ft, 'no fine-tune run listed');
+    assert.equal(ft.status, 'completed');
+    assert.equal((ft.record.config as { unfreezeFrom: string }).unfreezeFrom, 'block_16');
+  });
+});
