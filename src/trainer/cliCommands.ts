@@ -2,6 +2,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { DoctorResult } from './jobs/doctor';
 import { exitCodeOf, printJson, runCliJob } from './cliJob';
+import { demoCommands } from './cliDemoCommand';
 import { runCommands } from './cliRunCommands';
 import { trainCommands } from './cliTrainCommands';
 import { prepareCommands } from './cliPrepareCommands';
@@ -30,6 +31,7 @@ function formatDoctor(r: DoctorResult): string {
 }
 
 export const commands: Record<string, CliCommand> = {
+  ...demoCommands,
   ...runCommands,
   ...trainCommands,
   ...prepareCommands,

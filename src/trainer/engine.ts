@@ -39,7 +39,7 @@ async function tryWasm(): Promise<{ version: string; wasm: WasmStatus }> {
   const wasmFile = require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm');
   wasm.setWasmPaths(path.dirname(wasmFile) + path.sep);
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise');
-  // wasm lacks three conv gradient kernels; with these delegating to the cpu backend, conv layers train on wasm.
+  // wasm lacks three conv gradient kernels; registering ours (composed from wasm's own ops) lets conv layers train on wasm.
   registerWasmGradKernels(tf);
   const status: WasmStatus = {
     simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),

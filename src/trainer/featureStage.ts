@@ -77,7 +77,7 @@ export async function cachedFeatures(
       out.dispose();
       for (let k = 0; k < ok.length; k++) {
         const row = data.subarray(k * dim, (k + 1) * dim);
-        vectors[ok[k].v].set(row, ok[k].i * dim);
+        vectors[ok[k].v].set(cache.stored(row), ok[k].i * dim);
         await cache.put(items[ok[k].i].sha256, ok[k].v, row);
       }
     }

@@ -6,10 +6,12 @@
 //
 // The plain fix copies the inputs out of the wasm heap into the cpu backend, runs the cpu backend's own kernel
 // and copies the result back ('delegate'). It is correct but no faster than the cpu backend, whose filter
-// gradients are scalar loops: 0.5 img/s training MobileNetV2 0.35's top block. So the two filter gradients are
-// first tried as compositions of wasm's own kernels (see convGradComposite.ts) and fall back to delegation
-// only for shapes the composition does not cover; DepthwiseConv2dNativeBackpropInput always delegates (it was
-// ~2% of a step once the filter gradients were fast).
+// gradients are scalar loops. Measured by bench/backbone.ts on 2 shared cores, training MobileNetV2 0.35's
+// block_16 + Conv_1 + head from cached activations at batch 32: cpu backend 0.39 img/s, wasm delegating 0.48,
+// wasm with the two filter gradients composed from wasm's own kernels (convGradComposite.ts) and a matmul path
+// for 1×1 Conv2DBackpropInput 85–105 img/s. Composition falls back to delegation for shapes it does not cover
+// (dilations, NCHW, depth multiplier > 1). DepthwiseConv2dNativeBackpropInput always delegates: it is now the
+// largest remaining gradient (~0.1 s per step under tf.profile), the next one to compose if deeper blocks train.
 import type * as tfType from '@tensorflow/tfjs';
 import { conv2DBackpropFilterComposite, conv2DBackpropInput1x1Composite, depthwiseBackpropFilterComposite } from './convGradComposite';
 
@@ -27,10 +29,8 @@ interface ReadableBackend { readSync(dataId: object): BackendValues; disposeData
 interface CpuBackend extends ReadableBackend { write(values: BackendValues, shape: number[], dtype: string): object }
 interface WasmBackend extends ReadableBackend { makeOutput(shape: number[], dtype: string, memoryOffset?: number, values?: BackendValues): TensorInfo }
 
-function copyOf(values: BackendValues): BackendValues {
-  // wasm's readSync may return a view of its heap, which a later heap growth detaches.
-  return Array.isArray(values) ? values.slice() : values.slice();
-}
+/** wasm's readSync may return a view of its heap, which a later heap growth detaches. */
+const copyOf = (values: BackendValues): BackendValues => values.slice() as BackendValues;
 
 /** How often each registered kernel took the composed path or fell back to the cpu backend, for diagnostics. */
 export const wasmGradKernelCalls: Record<string, { composed: number; delegated: number }> = {};

@@ -1,6 +1,8 @@
 // Backbones from the real models in /work/shared/models (read-only): nested Teachable Machine export, Keras
 // MobileNet v1 with its ImageNet top, Caffe-style SqueezeNet, and a TF-Hub graph model.
 import assert from 'node:assert/strict';
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import type * as tfType from '@tensorflow/tfjs';
@@ -128,6 +130,18 @@ describe('backbones', () => {
     b.dispose();
   });
 
+  it('loads a zoo id from the model cache without touching the network', async () => {
+    const cacheDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'tl-zoo-'));
+    try {
+      await fsp.cp(V1, path.join(cacheDir, 'mobilenet_v1_0.25_224'), { recursive: true });
+      const b = await loadBackbone({ source: 'mobilenet_v1_0.25_224', cacheDir });
+      assert.deepEqual([b.id, b.cut, b.featureDim], ['mobilenet_v1_0.25_224', 'conv_pw_13_relu', 256]);
+      b.dispose();
+    } finally {
+      await fsp.rm(cacheDir, { recursive: true, force: true });
+    }
+  });
+
   it('explains unknown sources and layers', async () => {
     await assert.rejects(loadBackbone({ source: 'mobilenet_v9_1.0_224' }), /unknown backbone .*not a zoo id \(mobilenet_v1_0\.25_224/);
     await assert.rejects(loadBackbone({ source: V1, cut: 'conv_pw_13_rel' }), /has no layer "conv_pw_13_rel"; did you mean conv_pw_13_relu/);
@@ -200,5 +214,15 @@ describe('backbones', () => {
     assert.ok(moved.includes('Conv_1_bn') && moved.includes('block_15_expand_BN'), `moved: ${moved.join(', ')}`);
     control.dispose();
     tf.dispose([x, featuresBefore]);
+  });
+
+  it('documents the tfjs behaviour the freeze works around: trainable=false alone does not stop BN updates', async () => {
+    const bn = tf.layers.batchNormalization({ inputShape: [4], trainable: false });
+    const model = tf.sequential({ layers: [bn, tf.layers.dense({ units: 1 })] });
+    model.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    const before = bn.getWeights()[2].dataSync().slice();
+    await model.trainOnBatch(tf.randomNormal([16, 4], 3, 1, 'float32', 1), tf.zeros([16, 1]));
+    assert.ok(bn.getWeights()[2].dataSync().some((v, i) => v !== before[i]), 'tfjs updated moving_mean of a non-trainable BN');
+    model.dispose();
   });
 });

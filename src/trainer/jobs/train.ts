@@ -18,8 +18,8 @@ import { readRun, RunWriter } from '../runWriter';
 import { readTrainingData, type TrainingData } from '../trainingData';
 import { batchBuilder, fitStage, imageLoader, saveInferenceModel, usableRows } from '../trainStages';
 
-/** Bump when cached vectors would change meaning (augmentation parameters, pooling). */
-const CACHE_VERSION = 1;
+/** Bump when cached vectors would change meaning (augmentation parameters or seeding, pooling). */
+const CACHE_VERSION = 2;
 
 export interface TrainSummary {
   runId: string; dir: string; status: 'completed'; engine: string; mode: string;
