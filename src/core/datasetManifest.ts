@@ -2,6 +2,7 @@
 // where it came from and what it holds, and it is written last, so its presence means the output is complete.
 import { datasetFinding, type DatasetFinding } from './protocol';
 import { LAYOUT_KINDS, type LayoutKind } from './layoutDetection';
+import type { SplitSettings } from './splitPlan';
 import {
   arrayOf, literal, num, object, optional, recordOf, str, ValidationError, type Check,
 } from './validate';
@@ -16,13 +17,7 @@ export const PLACEMENTS: readonly Placement[] = ['link', 'copy', 'symlink'];
 /** The counts key for test images without a class. */
 export const UNLABELED = '(unlabeled)';
 
-export interface ManifestSettings {
-  val: number;
-  trainDev: number;
-  seed: number;
-  maxPerClass?: number;
-  maxValPerClass?: number;
-  maxTest?: number;
+export interface ManifestSettings extends SplitSettings {
   placement: Placement;
 }
 

@@ -3,18 +3,11 @@ import { LAYOUT_KINDS, type LayoutKind } from './layoutDetection';
 import { PLACEMENTS, type ManifestSettings, type Placement } from './datasetManifest';
 import { bool, literal, num, object, optional, str, ValidationError, type Check } from './validate';
 
-export interface PrepareConfig {
+export interface PrepareConfig extends ManifestSettings {
   /** The folder the user picked (absolute). */
   source: string;
   /** Where the prepared tree goes; defaults to a new folder beside the source, "<source>-prepared". */
   out?: string;
-  val: number;
-  trainDev: number;
-  seed: number;
-  maxPerClass?: number;
-  maxValPerClass?: number;
-  maxTest?: number;
-  placement: Placement;
   dryRun: boolean;
   undo: boolean;
   /** A candidate the user picked when the layout was ambiguous: its root relative to source, and its kind. */
