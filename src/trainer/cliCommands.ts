@@ -6,6 +6,7 @@ import { demoCommands } from './cliDemoCommand';
 import { runCommands } from './cliRunCommands';
 import { trainCommands } from './cliTrainCommands';
 import { prepareCommands } from './cliPrepareCommands';
+import { evaluateCommands } from './cliEvaluateCommands';
 
 export { UsageError } from './cliJob';
 
@@ -35,6 +36,7 @@ export const commands: Record<string, CliCommand> = {
   ...runCommands,
   ...trainCommands,
   ...prepareCommands,
+  ...evaluateCommands,
   doctor: {
     summary: 'show which tfjs engine loads here, and why faster ones were skipped',
     help: 'usage: transfer-lab doctor [--engine auto|tfjs-node-gpu|tfjs-node|wasm|cpu] [--json]',

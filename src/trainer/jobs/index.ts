@@ -4,6 +4,8 @@ import type { JobContext } from '../jobContext';
 import { doctorJob } from './doctor';
 import { trainJob } from './train';
 import { prepareJob } from './prepare';
+import { evaluateJob } from './evaluate';
+import { predictJob } from './predict';
 
 export type Job = (config: Record<string, unknown>, ctx: JobContext) => Promise<unknown>;
 
@@ -11,6 +13,8 @@ const jobs: Partial<Record<JobName, Job>> = {
   doctor: doctorJob,
   train: trainJob,
   prepare: prepareJob,
+  evaluate: evaluateJob,
+  predict: predictJob,
 };
 
 export function findJob(name: JobName): Job | undefined {

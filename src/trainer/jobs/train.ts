@@ -5,6 +5,7 @@
 import type * as tfType from '@tensorflow/tfjs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { isEnginePreference } from '../../core/engineChoice';
 import { defaultLearningRate, parseTrainConfig, type TrainConfig } from '../../core/trainConfig';
 import { writeJsonAtomic } from '../atomicFile';
 import { loadBackbone, type Backbone } from '../backbone';
@@ -30,7 +31,7 @@ export interface TrainSummary {
 
 export async function trainJob(config: Record<string, unknown>, ctx: JobContext): Promise<TrainSummary> {
   const c = parseTrainConfig(config, { runsDir: path.resolve('.transfer-lab/runs'), cacheDir: path.resolve('.transfer-lab/cache') });
-  const { tf, info } = await loadEngine(c.engine as never);
+  const { tf, info } = await loadEngine(isEnginePreference(c.engine) ? c.engine : 'auto');
   ctx.emit({ type: 'engine', engine: info.engine, version: info.version, slowPath: info.slowPath });
   if (c.mode === 'fine-tune') {
     const source = await readRun(c.from!);

@@ -1,0 +1,100 @@
+// The `evaluate` job: runs a completed run's saved model over the prepared dataset's val split, un-augmented,
+// and writes the metrics and the most confidently wrong images to <run>/evaluation.json.
+import * as path from 'node:path';
+import { isEnginePreference } from '../../core/engineChoice';
+import {
+  argmax, classificationReport, type AverageMetrics, type ClassMetrics, type ConfusedPair,
+} from '../../core/metrics';
+import { writeJsonAtomic } from '../atomicFile';
+import { loadEngine } from '../engine';
+import { log, type JobContext } from '../jobContext';
+import { BadInputError, loadSavedModel, predictFiles } from '../savedModel';
+import { readTrainingData } from '../trainingData';
+
+export interface TopLoss { file: string; truth: string; predicted: string; probability: number; loss: number }
+
+export interface EvaluateSummary {
+  runId: string; runDir: string; split: 'val'; classes: string[]; count: number;
+  accuracy: number; logLoss: number; auc?: number;
+  confusion: number[][]; confusionNormalized: number[][];
+  perClass: ClassMetrics[]; macro: AverageMetrics; weighted: AverageMetrics; notes: string[];
+  mostConfused?: ConfusedPair[];
+  topLosses: TopLoss[];
+  skipped: { file: string; reason: string }[];
+  /** The run's own best val_acc, for comparison with what the saved model gives now. */
+  runValAcc?: number;
+  seconds: number;
+}
+
+const LOG_LOSS_EPS = 1e-15;
+
+function count(config: Record<string, unknown>, key: string, fallback: number, min: number): number {
+  const v = config[key] ?? fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new BadInputError(`${key} must be a whole number ≥ ${min}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export async function evaluateJob(config: Record<string, unknown>, ctx: JobContext): Promise<EvaluateSummary> {
+  if (typeof config.runDir !== 'string') throw new BadInputError('evaluate needs runDir: the folder of a completed run');
+  const runDir = path.resolve(config.runDir);
+  const topN = count(config, 'topLosses', 16, 0);
+  const batchSize = count(config, 'batch', 32, 1);
+  const t0 = performance.now();
+  const { tf, info } = await loadEngine(isEnginePreference(config.engine) ? config.engine : 'auto');
+  ctx.emit({ type: 'engine', engine: info.engine, version: info.version, slowPath: info.slowPath });
+  const saved = await loadSavedModel(tf, runDir);
+  try {
+    const rc = saved.run.config;
+    // The same seeded cap the run trained with, so this is the val set its val_acc was measured on.
+    const data = await readTrainingData(saved.run.dataset, typeof rc.maxPerClass === 'number' ? rc.maxPerClass : undefined,
+      typeof rc.seed === 'number' ? rc.seed : undefined);
+    const classes = saved.meta.classes;
+    if (data.classes.join('\u0000') !== classes.join('\u0000')) {
+      throw new BadInputError(`The dataset at ${saved.run.dataset} now has classes [${data.classes.join(', ')}], but the model predicts [${classes.join(', ')}].`,
+        saved.run.dataset, 'Evaluate on the dataset the run was trained on.');
+    }
+    const labelOf = new Map(data.val.map((i) => [i.file, i.label]));
+    const files = data.val.map((i) => i.file);
+    const truth: number[] = [], probabilities: Float32Array[] = [], predictedFiles: string[] = [];
+    const skipped: { file: string; reason: string }[] = [];
+    for await (const b of predictFiles(tf, saved, files, batchSize, ctx)) {
+      b.files.forEach((f, i) => {
+        predictedFiles.push(f);
+        truth.push(labelOf.get(f)!);
+        probabilities.push(b.probabilities[i]);
+      });
+      for (const s of b.skipped) {
+        skipped.push({ file: s.file, reason: s.reason });
+        log(ctx, s.message, 'warn');
+      }
+      ctx.emit({ type: 'progress', phase: 'evaluate val', done: b.done, total: files.length });
+    }
+    if (!truth.length) throw new BadInputError(`None of the ${files.length} val images could be decoded.`, saved.run.dataset);
+
+    const report = classificationReport(truth, probabilities, classes, { eps: LOG_LOSS_EPS });
+    const predictions = predictedFiles.map((file, i) => {
+      const p = argmax(probabilities[i]);
+      return { file, truth: classes[truth[i]], predicted: classes[p], probabilities: Array.from(probabilities[i]) };
+    });
+    const topLosses = predictions
+      .map((x, i) => ({ x, i, confidence: probabilities[i][argmax(probabilities[i])] }))
+      .filter(({ x }) => x.truth !== x.predicted)
+      .sort((a, b) => b.confidence - a.confidence || (a.x.file < b.x.file ? -1 : 1))
+      .slice(0, topN)
+      .map(({ x, i, confidence }) => ({
+        file: x.file, truth: x.truth, predicted: x.predicted, probability: confidence,
+        loss: -Math.log(Math.max(probabilities[i][truth[i]], LOG_LOSS_EPS)),
+      }));
+    const summary: EvaluateSummary = {
+      runId: saved.run.id, runDir, split: 'val', classes, ...report, topLosses, skipped,
+      ...(saved.run.best ? { runValAcc: saved.run.best.valAcc } : {}),
+      seconds: (performance.now() - t0) / 1000,
+    };
+    await writeJsonAtomic(path.join(runDir, 'evaluation.json'), {
+      ...summary, evaluatedAt: new Date().toISOString(), engine: info.engine, logLossEps: LOG_LOSS_EPS, model: saved.meta, predictions,
+    });
+    return summary;
+  } finally {
+    saved.model.dispose();
+  }
+}
