@@ -1,6 +1,7 @@
 // Transfer Lab's entry point: one line per feature, every disposable owned by the context.
 import * as vscode from 'vscode';
 import { registerEngineCommands } from './commands/engineCommands';
+import { registerEvaluateCommands } from './commands/evaluateCommands';
 import { registerPrepareCommands } from './commands/prepareCommands';
 import { registerTrainingCommands } from './commands/trainingCommands';
 import { DashboardPanel } from './dashboardPanel';
@@ -24,6 +25,7 @@ export function activate(context: vscode.ExtensionContext): TransferLabApi {
   registerEngineCommands(context, runner);
   registerPrepareCommands(context, runner);
   registerTrainingCommands(context, runner, savedModels);
+  registerEvaluateCommands(context, runner, savedModels);
   return { runner, savedModels, dashboard: () => DashboardPanel.instance };
 }
 

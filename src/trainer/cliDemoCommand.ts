@@ -1,14 +1,16 @@
 // `transfer-lab demo <image-folder>`: the main job end to end from the terminal, with the same jobs the
-// extension runs: prepare the folder, then train a feature extractor on it.
+// extension runs: prepare the folder, train a feature extractor, evaluate it, and predict the test folder if any.
 import * as path from 'node:path';
 import { countsTable, type PrepareResult } from '../core/preparePreview';
 import type { CliCommand } from './cliCommands';
 import { exitCodeOf, printJson, runCliJob, UsageError } from './cliJob';
+import type { EvaluateSummary } from './jobs/evaluate';
+import type { PredictResult } from './jobs/predict';
 import type { TrainSummary } from './jobs/train';
 
 export const demoCommands: Record<string, CliCommand> = {
   demo: {
-    summary: 'prepare an image folder and train a feature extractor on it, end to end',
+    summary: 'prepare an image folder, train a feature extractor, evaluate it and predict its test folder',
     help: 'usage: transfer-lab demo <image-folder> [--backbone <zoo-id|path|url>] [--max-per-class N] [--epochs N] [--work DIR] [--json]\n' +
       '  The prepared copy goes to <work>/datasets/<name> (default work: ./.transfer-lab), never beside the originals.',
     options: {
@@ -22,21 +24,42 @@ export const demoCommands: Record<string, CliCommand> = {
       const out = path.join(work, 'datasets', path.basename(path.resolve(source)));
       const cap = v['max-per-class'] === undefined ? {} : { maxPerClass: Number(v['max-per-class']) };
       const t0 = Date.now();
-      process.stderr.write(`1/2 preparing ${source} → ${out}\n`);
+      process.stderr.write(`1/4 preparing ${source} → ${out}\n`);
       const prepared = await runCliJob('prepare', { source: path.resolve(source), out, ...cap });
       if (prepared.type !== 'done') return exitCodeOf(prepared);
       const p = prepared.result as PrepareResult;
       process.stderr.write(`${p.layoutReason}\n${countsTable(p.counts, p.classes)}\n`);
-      process.stderr.write(`2/2 training a feature extractor on ${v.backbone}\n`);
+      process.stderr.write(`2/4 training a feature extractor on ${v.backbone}\n`);
       const trained = await runCliJob('train', {
         mode: 'feature-extractor', dataset: out, backbone: v.backbone, runsDir: path.join(work, 'runs'), cacheDir: path.join(work, 'cache'),
         ...(v.epochs ? { epochs: Number(v.epochs) } : {}),
       });
       if (trained.type !== 'done') return exitCodeOf(trained);
       const t = trained.result as TrainSummary;
-      const summary = { dataset: out, layout: p.layout, classes: p.classes, counts: p.counts, run: t.dir, best: t.best, seconds: { total: (Date.now() - t0) / 1000, prepare: p.seconds, ...t.seconds } };
+      process.stderr.write('3/4 evaluating on the validation split\n');
+      const evaluated = await runCliJob('evaluate', { runDir: t.dir });
+      if (evaluated.type !== 'done') return exitCodeOf(evaluated);
+      const e = evaluated.result as EvaluateSummary;
+      const test = path.join(out, 'test');
+      let predictions: PredictResult | undefined;
+      if (p.counts.test) {
+        process.stderr.write(`4/4 predicting ${test}\n`);
+        const predicted = await runCliJob('predict', { runDir: t.dir, images: test });
+        if (predicted.type !== 'done') return exitCodeOf(predicted);
+        predictions = predicted.result as PredictResult;
+      }
+      const summary = {
+        dataset: out, layout: p.layout, classes: p.classes, counts: p.counts, run: t.dir, best: t.best,
+        evaluation: { accuracy: e.accuracy, logLoss: e.logLoss, auc: e.auc, confusion: e.confusion },
+        predictions: predictions ? { rows: predictions.rows, out: predictions.out } : null,
+        seconds: { total: (Date.now() - t0) / 1000, prepare: p.seconds, ...t.seconds },
+      };
       if (v.json) printJson(summary);
-      else process.stdout.write(`done in ${summary.seconds.total.toFixed(0)} s: best val_acc ${t.best.valAcc.toFixed(4)} (epoch ${t.best.epoch})\n  run: ${t.dir}\n`);
+      else {
+        process.stdout.write(`done in ${summary.seconds.total.toFixed(0)} s: best val_acc ${t.best.valAcc.toFixed(4)} (epoch ${t.best.epoch}); ` +
+          `evaluation accuracy ${e.accuracy.toFixed(4)}, log loss ${e.logLoss.toFixed(4)}${e.auc === undefined ? '' : `, AUC ${e.auc.toFixed(4)}`}\n  run: ${t.dir}\n` +
+          (predictions ? `  predictions: ${predictions.out} (${predictions.rows} rows)\n` : ''));
+      }
       return 0;
     },
   },

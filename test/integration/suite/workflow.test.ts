@@ -76,4 +76,21 @@ describe('the recipe through VS Code commands', function () {
     assert.equal(ft.status, 'completed');
     assert.equal((ft.record.config as { unfreezeFrom: string }).unfreezeFrom, 'block_16');
   });
+
+  it('Evaluate and Predict Test Folder work on the saved run', async () => {
+    const evaluation = (await vscode.commands.executeCommand('transferLab.evaluate', { runDir: featureRunDir })) as
+      { accuracy: number; count: number; confusion: number[][] } | undefined;
+    assert.ok(evaluation, 'evaluate returned nothing');
+    assert.equal(evaluation.count, 16);
+    assert.equal(evaluation.confusion.flat().reduce((a, b) => a + b, 0), 16);
+    assert.ok(fs.existsSync(path.join(featureRunDir, 'evaluation.json')));
+    // With no folder given, Predict defaults to the prepared dataset's test/ (the 50 Kaggle test images).
+    const predicted = (await vscode.commands.executeCommand('transferLab.predictTestFolder', { runDir: featureRunDir })) as
+      { rows: number; out: string } | undefined;
+    assert.ok(predicted, 'predict returned nothing');
+    assert.equal(predicted.rows, 50);
+    const lines = fs.readFileSync(predicted.out, 'utf8').trim().split('\n');
+    assert.equal(lines[0], 'id,label');
+    assert.deepEqual(lines.slice(1).map((l) => Number(l.split(',')[0])), Array.from({ length: 50 }, (_, i) => i + 1));
+  });
 });
