@@ -70,6 +70,8 @@ describe('the recipe through VS Code commands', function () {
     // Exactly what the webview posts when the person clicks "Fine-tune from here" on block_16.
     panel.simulateMessage({ type: 'startFineTune', runDir: featureRunDir, unfreezeFrom: 'block_16' });
     await finished;
+    // `done` arrives before the trainer process exits; the runner takes the next job only after that.
+    while (lab.runner.current) await new Promise((r) => setTimeout(r, 100));
     await lab.savedModels.getChildren();
     const ft = lab.savedModels.runs.find((r) => r.record.mode === 'fine-tune');
     assert.ok(ft, 'no fine-tune run listed');
