@@ -14,7 +14,7 @@ export function runsDirFor(folder: vscode.Uri): string {
   return path.join(folder.fsPath, '.transfer-lab', 'runs');
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -3,9 +3,9 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+/** `tmp` lets a caller name the temp file where its own cleanup (such as a journal) will recognise it. */
+export async function writeFileAtomic(file: string, data: string | Uint8Array, tmp = tempNameFor(file)): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   const handle = await fs.open(tmp, 'w');
   try {
     await handle.writeFile(data);
@@ -14,6 +14,10 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
     await handle.close();
   }
   await fs.rename(tmp, file);
+}
+
+function tempNameFor(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
 }
 
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {

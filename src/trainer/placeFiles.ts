@@ -13,6 +13,7 @@ import {
 } from '../core/prepareJournal';
 import type { UndoResult } from '../core/preparePreview';
 import { CancelledError } from './jobContext';
+import { writeFileAtomic } from './atomicFile';
 
 export class PrepareError extends Error {
   constructor(readonly code: string, message: string, readonly hint?: string, readonly file?: string) {
@@ -144,17 +145,7 @@ class Journal {
   }
 }
 
-async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = file + PARTIAL_SUFFIX;
-  const handle = await fs.open(tmp, 'w');
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fs.rename(tmp, file);
-}
+const writeAtomic = (file: string, text: string) => writeFileAtomic(file, text, file + PARTIAL_SUFFIX);
 
 export interface ApplyOptions {
   signal?: AbortSignal;

@@ -2,6 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { TransferLabApi } from '../../../src/extension/extension';
+import { isAlive } from '../../../src/extension/runStore';
 
 const EXTENSION_ID = 'transfer-lab.transfer-lab';
 
@@ -9,15 +10,6 @@ async function api(): Promise<TransferLabApi> {
   const ext = vscode.extensions.getExtension<TransferLabApi>(EXTENSION_ID);
   assert.ok(ext, `extension ${EXTENSION_ID} is not installed in this host`);
   return ext.activate();
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('Transfer Lab in a real VS Code', () => {
