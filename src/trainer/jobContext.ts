@@ -15,6 +15,14 @@ export class CancelledError extends Error {
   }
 }
 
+/** Bad input from the user (a wrong folder, an unusable run or model): the CLI exits 2 and shows the hint. */
+export class BadInputError extends Error {
+  readonly code = 'bad-input';
+  constructor(message: string, readonly file?: string, readonly hint?: string) {
+    super(message);
+  }
+}
+
 export function throwIfCancelled(ctx: JobContext): void {
   if (ctx.signal.aborted) throw new CancelledError();
 }

@@ -8,17 +8,11 @@ import type { Preprocessing } from '../core/zooCatalog';
 import type { Tf } from './engine';
 import { probabilitiesOf } from './headModel';
 import { decodeBatches, toBatchTensor, type ImageDecodeError, type ResizeMode } from './imagePipeline';
-import { throwIfCancelled, type JobContext } from './jobContext';
+import { BadInputError, throwIfCancelled, type JobContext } from './jobContext';
 import { fileSystemLoader, modelJsonPath, readModelJson } from './modelFiles';
 import { readRun } from './runWriter';
 
-/** Bad input from the user (a wrong folder, an unusable run): the CLI exits 2 and shows the hint. */
-export class BadInputError extends Error {
-  readonly code = 'bad-input';
-  constructor(message: string, readonly file?: string, readonly hint?: string) {
-    super(message);
-  }
-}
+export { BadInputError };
 
 export interface SavedModelMeta { classes: string[]; inputSize: number; resize: ResizeMode; preprocessing: Preprocessing; backbone?: string; cut?: string }
 

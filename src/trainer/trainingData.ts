@@ -3,6 +3,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { MANIFEST_FILE, parseManifest, type DatasetManifest, type Split } from '../core/datasetManifest';
 import { deriveSeed, mulberry32, shuffled } from '../core/seededRandom';
+import { BadInputError } from './jobContext';
 
 export interface LabelledImage { file: string; sha256: string; label: number }
 
@@ -14,26 +15,19 @@ export interface TrainingData {
   trainDev: LabelledImage[];
 }
 
-export class DatasetError extends Error {
-  readonly code = 'bad-input';
-  constructor(message: string, readonly file?: string, readonly hint?: string) {
-    super(message);
-  }
-}
-
 export async function readTrainingData(datasetDir: string, maxPerClass?: number, seed = 42): Promise<TrainingData> {
   const file = path.join(datasetDir, MANIFEST_FILE);
   let raw: unknown;
   try {
     raw = JSON.parse(await fs.readFile(file, 'utf8'));
   } catch (e) {
-    throw new DatasetError(`No prepared dataset at ${datasetDir}: ${(e as Error).message}`, file, 'Run "Transfer Lab: Prepare Dataset" on your image folder first.');
+    throw new BadInputError(`No prepared dataset at ${datasetDir}: ${(e as Error).message}`, file, 'Run "Transfer Lab: Prepare Dataset" on your image folder first.');
   }
   const parsed = parseManifest(raw);
-  if (!parsed.ok) throw new DatasetError(`dataset.json is not valid: ${parsed.error}`, file, 'Prepare the dataset again.');
+  if (!parsed.ok) throw new BadInputError(`dataset.json is not valid: ${parsed.error}`, file, 'Prepare the dataset again.');
   const manifest = parsed.value;
   const classes = manifest.classes;
-  if (classes.length < 2) throw new DatasetError(`A classifier needs at least 2 classes; ${file} has ${classes.length}.`, file);
+  if (classes.length < 2) throw new BadInputError(`A classifier needs at least 2 classes; ${file} has ${classes.length}.`, file);
   const pick = (split: Split) => {
     const items = manifest.files
       .filter((f) => f.split === split && f.class !== null)
@@ -42,7 +36,7 @@ export async function readTrainingData(datasetDir: string, maxPerClass?: number,
   };
   const data = { manifest, classes, train: pick('train'), val: pick('val'), trainDev: pick('train-dev') };
   if (!data.train.length || !data.val.length) {
-    throw new DatasetError(`${file} has ${data.train.length} training and ${data.val.length} validation images; both are needed.`, file);
+    throw new BadInputError(`${file} has ${data.train.length} training and ${data.val.length} validation images; both are needed.`, file);
   }
   return data;
 }

@@ -13,7 +13,7 @@ import { cacheFolderName, EmbeddingCache } from '../embeddingCache';
 import { loadEngine, type EngineInfo, type Tf } from '../engine';
 import { cachedFeatures, type Featurizer } from '../featureStage';
 import { buildHead, lossFor } from '../headModel';
-import { CancelledError, type JobContext } from '../jobContext';
+import { BadInputError, CancelledError, type JobContext } from '../jobContext';
 import { fileSystemLoader, fileSystemSaver } from '../modelFiles';
 import { readRun, RunWriter } from '../runWriter';
 import { readTrainingData, type TrainingData } from '../trainingData';
@@ -50,9 +50,8 @@ export async function trainJob(config: Record<string, unknown>, ctx: JobContext)
     onProgress: (p) => ctx.emit({ type: 'progress', phase: 'download', done: p.bytesDone, total: p.bytesTotal ?? p.bytesDone }),
   });
   if (c.mode === 'fine-tune' && !backbone.canFineTune) {
-    throw Object.assign(new Error(`${backbone.id} is a graph model: it can extract features but cannot be fine-tuned.`), {
-      code: 'bad-input', hint: 'Fine-tune a TF.js layers model instead, such as mobilenet_v2_0.35_224 from the zoo.',
-    });
+    throw new BadInputError(`${backbone.id} is a graph model: it can extract features but cannot be fine-tuned.`, undefined,
+      'Fine-tune a TF.js layers model instead, such as mobilenet_v2_0.35_224 from the zoo.');
   }
   const run = await RunWriter.create(c.runsDir, {
     mode: c.mode, backbone: backbone.id, dataset: path.resolve(c.dataset!), classes: data.classes, engine: info.engine,
