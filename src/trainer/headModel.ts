@@ -45,7 +45,7 @@ export function labelTensor(tf: Tf, labels: Int32Array | number[], classes: numb
 }
 
 /** Per-class probabilities [n,k] from the head's output ([n,1] sigmoid or [n,k] softmax). */
-export function probabilitiesOf(tf: Tf, output: tfType.Tensor, classes: number): Float32Array[] {
+export function probabilitiesOf(output: tfType.Tensor, classes: number): Float32Array[] {
   const data = output.dataSync() as Float32Array;
   const n = output.shape[0];
   const rows: Float32Array[] = [];
@@ -53,6 +53,5 @@ export function probabilitiesOf(tf: Tf, output: tfType.Tensor, classes: number):
     if (isBinary(classes)) rows.push(Float32Array.of(1 - data[i], data[i]));
     else rows.push(data.slice(i * classes, (i + 1) * classes));
   }
-  void tf;
   return rows;
 }

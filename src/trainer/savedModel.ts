@@ -51,14 +51,14 @@ export interface PredictedBatch {
  * Decodes and predicts `files` in order, a batch at a time; decoding the next batches overlaps the forward pass,
  * and at most a few batches of pixels exist at once however many files there are.
  */
-export async function* predictFiles(tf: Tf, saved: SavedModel, files: readonly string[], batchSize: number, ctx: JobContext): AsyncGenerator<PredictedBatch> {
+export async function* predictFiles(tf: Tf, saved: Pick<SavedModel, 'model' | 'meta'>, files: readonly string[], batchSize: number, ctx: JobContext): AsyncGenerator<PredictedBatch> {
   const { inputSize: size, resize, preprocessing, classes } = saved.meta;
   for await (const batch of decodeBatches(files, { size, resize, batchSize, signal: ctx.signal })) {
     throwIfCancelled(ctx);
     let probabilities: Float32Array[] = [];
     if (batch.images.length) {
       const out = tf.tidy(() => saved.model.predict(toBatchTensor(tf, batch.images, size, preprocessing)) as tfType.Tensor);
-      probabilities = probabilitiesOf(tf, out, classes.length);
+      probabilities = probabilitiesOf(out, classes.length);
       out.dispose();
     }
     yield { files: batch.files, probabilities, skipped: batch.skipped, done: Math.min(batch.start + batchSize, files.length) };

@@ -9,11 +9,12 @@ import type { Backbone } from './backbone';
 import type { Tf } from './engine';
 import type { FeatureMatrix, ImageLoader } from './featureStage';
 import { rowsTensor } from './featureStage';
-import { labelTensor, probabilitiesOf } from './headModel';
+import { labelTensor } from './headModel';
 import { decodeImage, toBatchTensor } from './imagePipeline';
 import type { JobContext } from './jobContext';
 import { log } from './jobContext';
 import { fileSystemSaver } from './modelFiles';
+import { predictFiles, type SavedModelMeta } from './savedModel';
 import { writeJsonAtomic } from './atomicFile';
 import type { RunWriter } from './runWriter';
 import { fitWithEarlyStopping, type FitResult } from './trainLoop';
@@ -86,21 +87,15 @@ export interface ValPrediction { file: string; truth: string; probabilities: num
  * reports is what a fresh process will reproduce from the saved files.
  */
 export async function saveInferenceModel(
-  tf: Tf, full: tfType.LayersModel, run: RunWriter, metadata: Record<string, string | number | string[]>, val: LabelledImage[], load: ImageLoader,
-  toBatch: (images: Uint8Array[]) => tfType.Tensor4D, classes: string[], batch: number,
+  tf: Tf, full: tfType.LayersModel, run: RunWriter, meta: SavedModelMeta, val: LabelledImage[], batch: number, ctx: JobContext,
 ): Promise<ValPrediction[]> {
-  full.setUserDefinedMetadata(metadata);
+  full.setUserDefinedMetadata({ ...meta });
   await full.save(fileSystemSaver(run.modelDir));
+  // The same decode-and-predict path evaluate and predict use on the saved model.
+  const truthOf = new Map(val.map((item) => [item.file, meta.classes[item.label]]));
   const predictions: ValPrediction[] = [];
-  for (let start = 0; start < val.length; start += batch) {
-    const items = val.slice(start, start + batch);
-    const decoded = await Promise.all(items.map((i) => load(i, 0)));
-    const ok = items.map((item, k) => ({ item, rgb: decoded[k] })).filter((x) => x.rgb);
-    if (!ok.length) continue;
-    const out = tf.tidy(() => full.predict(toBatch(ok.map((x) => x.rgb!))) as tfType.Tensor);
-    const probs = probabilitiesOf(tf, out, classes.length);
-    out.dispose();
-    ok.forEach((x, k) => predictions.push({ file: x.item.file, truth: classes[x.item.label], probabilities: Array.from(probs[k]) }));
+  for await (const b of predictFiles(tf, { model: full, meta }, val.map((v) => v.file), batch, ctx)) {
+    b.files.forEach((file, k) => predictions.push({ file, truth: truthOf.get(file)!, probabilities: Array.from(b.probabilities[k]) }));
   }
   await writeJsonAtomic(path.join(run.dir, 'val-predictions.json'), predictions);
   return predictions;

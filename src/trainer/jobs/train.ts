@@ -123,7 +123,7 @@ async function train(tf: Tf, info: EngineInfo, c: TrainConfig, data: TrainingDat
     const full = tf.model({ inputs: features.inputs, outputs: head.apply(features.outputs[0]) as tfType.SymbolicTensor, name: 'transfer_lab_classifier' });
     await saveInferenceModel(tf, full, run, {
       classes: data.classes, inputSize: size, resize: c.resize, preprocessing: backbone.preprocessing, backbone: backbone.id, cut: backbone.cut,
-    }, data.val, load, toBatch, data.classes, c.batch);
+    }, data.val, c.batch, ctx);
   } else {
     // Graph backbones cannot be composed into a layers model; the head and the backbone reference are the model.
     await fs.mkdir(run.modelDir, { recursive: true });
