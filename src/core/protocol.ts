@@ -6,7 +6,7 @@ import {
 
 export const PROTOCOL_VERSION = 1;
 
-export const JOBS = ['doctor', 'prepare', 'train', 'evaluate', 'predict', 'learning-curve', 'lr-find'] as const;
+export const JOBS = ['doctor', 'prepare', 'train', 'evaluate', 'predict', 'learning-curve', 'advise', 'lr-find'] as const;
 export type JobName = (typeof JOBS)[number];
 
 // ---- requests: extension -> trainer ----
@@ -30,13 +30,14 @@ export interface EpochEvent {
 export interface LayerRow {
   index: number; name: string; type: string; outputShape: string; params: number; trainable: boolean; block: string;
 }
-export interface LayersEvent { type: 'layers'; layers: LayerRow[] }
+/** The backbone's layers; `runDir` names the run they belong to, so "Fine-tune from here" knows what to fine-tune. */
+export interface LayersEvent { type: 'layers'; layers: LayerRow[]; runDir?: string }
 export interface DoneEvent { type: 'done'; job: JobName; runId?: string; result: unknown }
 export interface ErrorEvent { type: 'error'; code: string; message: string; file?: string; hint?: string }
 /** One health finding about a dataset; files are relative to the dataset's source folder, with '/'. */
 export interface DatasetFinding { code: string; severity: 'error' | 'warning' | 'info'; message: string; files: string[]; hint?: string }
 /** An image for the sample grid: the original file and its size, shown as e.g. "cat (500, 374)". */
-export interface DatasetSample { class: string; file: string; width: number; height: number }
+export interface DatasetSample { class: string; file: string; width: number; height: number; thumbnail?: string }
 /** What Prepare Dataset found and plans, sent before anything is written so the preview can show it. */
 export interface DatasetEvent {
   type: 'dataset'; layout: string; layoutReason: string; source: string; output: string; classes: string[];
@@ -44,7 +45,39 @@ export interface DatasetEvent {
   counts: Record<string, Record<string, number>>;
   samples: DatasetSample[]; findings: DatasetFinding[]; dryRun: boolean;
 }
-export type TrainerEvent = LogEvent | ProgressEvent | EngineEvent | EpochEvent | LayersEvent | DatasetEvent | DoneEvent | ErrorEvent;
+/**
+ * One image in a prediction grid. `file` is the original (absolute); `thumbnail` is a small cached copy made by
+ * the trainer, the only image the webview ever loads. `truth` is known for validation images only.
+ */
+export interface GridItem { file: string; thumbnail?: string; label: string; probability: number; truth?: string }
+/** A prediction grid: the test grid (probability and label) or the validation grid (correct and wrong marked). */
+export interface PredictionsEvent { type: 'predictions'; kind: 'test' | 'val'; runDir: string; classes: string[]; items: GridItem[] }
+export interface PerClassRow { class: string; precision: number; recall: number; f1: number; support: number }
+export interface TopLossItem { file: string; thumbnail?: string; truth: string; predicted: string; probability: number; loss: number }
+/** An evaluation of a run on its un-augmented validation split. */
+export interface EvaluationEvent {
+  type: 'evaluation'; runDir: string; classes: string[]; count: number; accuracy: number; logLoss: number; auc?: number;
+  confusion: number[][]; perClass: PerClassRow[]; topLosses: TopLossItem[];
+}
+/** Mean and spread (standard deviation over the repeats) of an error rate. */
+export interface ErrorStat { mean: number; std: number }
+/** One point of a learning curve over training-set size, streamed as soon as its repeats finish. */
+export interface CurvePointEvent {
+  type: 'curvePoint'; size: number; total: number; desiredError: number; train: ErrorStat; dev: ErrorStat; trainDev?: ErrorStat;
+}
+/** Something the person can do about a finding; `command` is a Transfer Lab command run with `args`. */
+export interface Recommendation { id: string; title: string; why: string; command?: string; args?: Record<string, unknown> }
+export interface Evidence { name: string; value: number; note?: string }
+/** Advice with its evidence: a learning-curve diagnosis, or the strategy advisor's pick before training. */
+export interface GuidanceEvent {
+  type: 'guidance'; kind: 'diagnosis' | 'strategy'; label: string; summary: string; evidence: Evidence[];
+  recommendations: Recommendation[]; moreDataLikelyHelps?: boolean;
+}
+/** The LR finder's sweep: loss against learning rate, and the suggested rate. */
+export interface LrFindEvent { type: 'lrFind'; lrs: number[]; losses: number[]; suggestion: number }
+export type TrainerEvent =
+  | LogEvent | ProgressEvent | EngineEvent | EpochEvent | LayersEvent | DatasetEvent | DoneEvent | ErrorEvent
+  | PredictionsEvent | EvaluationEvent | CurvePointEvent | GuidanceEvent | LrFindEvent;
 export type TrainerMessage = TrainerEvent & { v: number };
 
 // ---- webview <-> extension ----
@@ -53,11 +86,18 @@ export type WebviewToHost =
   | { type: 'ready' }
   | { type: 'cancel' }
   | { type: 'openFile'; path: string }
-  | { type: 'startFineTune'; runDir: string; unfreezeFrom: string };
+  | { type: 'startFineTune'; runDir: string; unfreezeFrom: string }
+  /** A one-click action from a Guidance card; the host runs only Transfer Lab commands. */
+  | { type: 'runCommand'; command: string; args?: Record<string, unknown> };
+
+export const DASHBOARD_TABS = ['dataset', 'training', 'layers', 'predictions', 'evaluation', 'guidance'] as const;
+export type DashboardTab = (typeof DASHBOARD_TABS)[number];
 
 export type HostToWebview =
   | { type: 'reset'; title: string }
-  | { type: 'event'; event: TrainerEvent };
+  | { type: 'event'; event: TrainerEvent }
+  /** Brings a tab to the front, e.g. after "Show Grid". */
+  | { type: 'showTab'; tab: DashboardTab };
 
 // ---- validation ----
 
@@ -81,7 +121,13 @@ const layerRow = object({
 export const datasetFinding = object({
   code: str, severity: literal('error', 'warning', 'info'), message: str, files: arrayOf(str), hint: optional(str),
 });
-const datasetSample = object({ class: str, file: str, width: num, height: num });
+const datasetSample = object({ class: str, file: str, width: num, height: num, thumbnail: optional(str) });
+const gridItem = object({ file: str, thumbnail: optional(str), label: str, probability: metric, truth: optional(str) });
+const perClassRow = object({ class: str, precision: metric, recall: metric, f1: metric, support: num });
+const topLossItem = object({ file: str, thumbnail: optional(str), truth: str, predicted: str, probability: metric, loss: metric });
+const errorStat = object({ mean: metric, std: metric });
+const recommendation = object({ id: str, title: str, why: str, command: optional(str), args: optional(recordOf(unknownValue)) });
+const evidence = object({ name: str, value: metric, note: optional(str) });
 
 const eventChecks: Record<TrainerEvent['type'], Check<unknown>> = {
   log: object({ v: version, type: literal('log'), level: literal('info', 'warn', 'error'), message: str }),
@@ -91,13 +137,29 @@ const eventChecks: Record<TrainerEvent['type'], Check<unknown>> = {
     v: version, type: literal('epoch'), stage: str, epoch: num, loss: metric, acc: metric, valLoss: metric, valAcc: metric,
     lr: num, seconds: num,
   }),
-  layers: object({ v: version, type: literal('layers'), layers: arrayOf(layerRow) }),
+  layers: object({ v: version, type: literal('layers'), layers: arrayOf(layerRow), runDir: optional(str) }),
   dataset: object({
     v: version, type: literal('dataset'), layout: str, layoutReason: str, source: str, output: str, classes: arrayOf(str),
     counts: recordOf(recordOf(num)), samples: arrayOf(datasetSample), findings: arrayOf(datasetFinding), dryRun: bool,
   }),
   done: object({ v: version, type: literal('done'), job, runId: optional(str), result: unknownValue }),
   error: object({ v: version, type: literal('error'), code: str, message: str, file: optional(str), hint: optional(str) }),
+  predictions: object({
+    v: version, type: literal('predictions'), kind: literal('test', 'val'), runDir: str, classes: arrayOf(str), items: arrayOf(gridItem),
+  }),
+  evaluation: object({
+    v: version, type: literal('evaluation'), runDir: str, classes: arrayOf(str), count: num, accuracy: metric, logLoss: metric,
+    auc: optional(metric), confusion: arrayOf(arrayOf(num)), perClass: arrayOf(perClassRow), topLosses: arrayOf(topLossItem),
+  }),
+  curvePoint: object({
+    v: version, type: literal('curvePoint'), size: num, total: num, desiredError: num, train: errorStat, dev: errorStat,
+    trainDev: optional(errorStat),
+  }),
+  guidance: object({
+    v: version, type: literal('guidance'), kind: literal('diagnosis', 'strategy'), label: str, summary: str,
+    evidence: arrayOf(evidence), recommendations: arrayOf(recommendation), moreDataLikelyHelps: optional(bool),
+  }),
+  lrFind: object({ v: version, type: literal('lrFind'), lrs: arrayOf(num), losses: arrayOf(metric), suggestion: num }),
 };
 
 const webviewChecks: Record<WebviewToHost['type'], Check<unknown>> = {
@@ -105,6 +167,7 @@ const webviewChecks: Record<WebviewToHost['type'], Check<unknown>> = {
   cancel: object({ type: literal('cancel') }),
   openFile: object({ type: literal('openFile'), path: str }),
   startFineTune: object({ type: literal('startFineTune'), runDir: str, unfreezeFrom: str }),
+  runCommand: object({ type: literal('runCommand'), command: str, args: optional(recordOf(unknownValue)) }),
 };
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };

@@ -1,10 +1,12 @@
 // The dashboard webview panel. It replays the current job's buffered events after the webview says `ready`,
 // so a dashboard opened mid-training, or shown again after being hidden, catches up.
 import * as vscode from 'vscode';
-import { parseWebviewMessage, type HostToWebview, type WebviewToHost } from '../core/protocol';
+import { mapThumbnails } from '../core/eventImages';
+import { parseWebviewMessage, type DashboardTab, type HostToWebview, type TrainerEvent, type WebviewToHost } from '../core/protocol';
 import { dashboardHtml } from './dashboardHtml';
 import type { JobRunner } from './jobRunner';
 import { logChannel } from './log';
+import { thumbnailDir } from './workspacePaths';
 
 export const DASHBOARD_VIEW_TYPE = 'transferLab.dashboard';
 
@@ -14,6 +16,9 @@ export class DashboardPanel implements vscode.Disposable {
   private ready = false;
   /** Every message the webview sent, for tests that check the webview's message path. */
   readonly received: WebviewToHost[] = [];
+  /** Every message posted to the webview, for tests that check what the dashboard was shown. */
+  readonly sent: HostToWebview[] = [];
+  private pendingTab: DashboardTab | undefined;
 
   static show(context: vscode.ExtensionContext, runner: JobRunner): DashboardPanel {
     if (DashboardPanel.current) {
@@ -44,8 +49,20 @@ export class DashboardPanel implements vscode.Disposable {
     );
   }
 
+  /** The extension's media, the workspace (datasets and runs) and the thumbnail cache, wherever it was put. */
   private static resourceRoots(context: vscode.ExtensionContext): vscode.Uri[] {
-    return [vscode.Uri.joinPath(context.extensionUri, 'media'), ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri)];
+    const roots = [vscode.Uri.joinPath(context.extensionUri, 'media'), ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri)];
+    const thumbs = thumbnailDir();
+    if (thumbs) roots.push(vscode.Uri.file(thumbs));
+    return roots;
+  }
+
+  /** Opens (or reveals) the dashboard with a tab in front. */
+  static showTab(context: vscode.ExtensionContext, runner: JobRunner, tab: DashboardTab): DashboardPanel {
+    const dashboard = DashboardPanel.show(context, runner);
+    dashboard.pendingTab = tab;
+    if (dashboard.ready) dashboard.flushTab();
+    return dashboard;
   }
 
   private constructor(readonly panel: vscode.WebviewPanel, context: vscode.ExtensionContext, private readonly runner: JobRunner) {
@@ -59,7 +76,7 @@ export class DashboardPanel implements vscode.Disposable {
       }),
       panel.webview.onDidReceiveMessage((raw) => this.onMessage(raw)),
       runner.onReset((title) => this.post({ type: 'reset', title })),
-      runner.onEvent((event) => this.post({ type: 'event', event })),
+      runner.onEvent((event) => this.post({ type: 'event', event: this.forWebview(event) })),
     );
   }
 
@@ -68,14 +85,26 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   private post(message: HostToWebview): void {
-    if (this.ready) void this.panel.webview.postMessage(message);
+    if (!this.ready) return;
+    this.sent.push(message);
+    void this.panel.webview.postMessage(message);
+  }
+
+  /** Thumbnail paths become webview URIs; the webview never gets a path it cannot load. */
+  private forWebview(event: TrainerEvent): TrainerEvent {
+    return mapThumbnails(event, (file) => this.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString());
   }
 
   private replay(): void {
-    void this.panel.webview.postMessage({ type: 'reset', title: this.runner.buffer.currentTitle } satisfies HostToWebview);
-    for (const event of this.runner.buffer.snapshot()) {
-      void this.panel.webview.postMessage({ type: 'event', event } satisfies HostToWebview);
-    }
+    this.post({ type: 'reset', title: this.runner.buffer.currentTitle });
+    for (const event of this.runner.buffer.snapshot()) this.post({ type: 'event', event: this.forWebview(event) });
+    this.flushTab();
+  }
+
+  private flushTab(): void {
+    if (!this.pendingTab) return;
+    this.post({ type: 'showTab', tab: this.pendingTab });
+    this.pendingTab = undefined;
   }
 
   /** Handles a message exactly as if the webview had posted it (integration tests drive the UI intents here). */
@@ -104,6 +133,14 @@ export class DashboardPanel implements vscode.Disposable {
         return;
       case 'startFineTune':
         void vscode.commands.executeCommand('transferLab.fineTune', { runDir: message.runDir, unfreezeFrom: message.unfreezeFrom });
+        return;
+      case 'runCommand':
+        // The webview is less trusted than the extension: it may only start Transfer Lab's own commands.
+        if (!message.command.startsWith('transferLab.')) {
+          logChannel().warn(`dashboard asked to run ${message.command}; only Transfer Lab commands are allowed`);
+          return;
+        }
+        void vscode.commands.executeCommand(message.command, message.args);
         return;
     }
   }

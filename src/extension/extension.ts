@@ -7,7 +7,9 @@ import { registerTrainingCommands } from './commands/trainingCommands';
 import { DashboardPanel } from './dashboardPanel';
 import { JobRunner } from './jobRunner';
 import { registerLog } from './log';
+import { registerRunCommands } from './commands/runCommands';
 import { SavedModelsView } from './savedModelsView';
+import { thumbnailDir } from './workspacePaths';
 
 export interface TransferLabApi {
   runner: JobRunner;
@@ -17,7 +19,10 @@ export interface TransferLabApi {
 
 export function activate(context: vscode.ExtensionContext): TransferLabApi {
   registerLog(context);
-  const runner = new JobRunner(context.asAbsolutePath('dist/trainer.js'), () => ({}));
+  const runner = new JobRunner(context.asAbsolutePath('dist/trainer.js'), () => ({}), () => {
+    const thumbs = thumbnailDir();
+    return thumbs ? { thumbnailDir: thumbs } : {};
+  });
   context.subscriptions.push(runner);
   const savedModels = SavedModelsView.register(context);
   DashboardPanel.register(context, runner);
@@ -26,6 +31,7 @@ export function activate(context: vscode.ExtensionContext): TransferLabApi {
   registerPrepareCommands(context, runner);
   registerTrainingCommands(context, runner, savedModels);
   registerEvaluateCommands(context, runner, savedModels);
+  registerRunCommands(context, runner, savedModels);
   return { runner, savedModels, dashboard: () => DashboardPanel.instance };
 }
 

@@ -24,7 +24,12 @@ export class JobRunner implements vscode.Disposable {
   private readonly statusBar = new JobStatusBar();
   private active: TrainerJob | undefined;
 
-  constructor(private readonly trainerPath: string, private readonly env: () => NodeJS.ProcessEnv) {}
+  /** `defaults` are config keys every job gets unless it sets them, such as where thumbnails are cached. */
+  constructor(
+    private readonly trainerPath: string,
+    private readonly env: () => NodeJS.ProcessEnv,
+    private readonly defaults: () => Record<string, unknown> = () => ({}),
+  ) {}
 
   get current(): TrainerJob | undefined {
     return this.active;
@@ -37,7 +42,7 @@ export class JobRunner implements vscode.Disposable {
     }
     const log = logChannel();
     log.info(`starting ${request.job}: ${JSON.stringify(request.config)}`);
-    const job = new TrainerJob(this.trainerPath, request.job, request.config, this.env());
+    const job = new TrainerJob(this.trainerPath, request.job, { ...this.defaults(), ...request.config }, this.env());
     this.active = job;
     this.buffer.reset(request.title);
     this.resetEmitter.fire(request.title);
@@ -54,6 +59,21 @@ export class JobRunner implements vscode.Disposable {
       this.statusBar.finish();
       void vscode.commands.executeCommand('setContext', 'transferLab.jobRunning', false);
     }
+  }
+
+  /**
+   * Shows a saved run's events in the dashboard in place of the last job's. Refused while a job runs, so live
+   * curves are never replaced by old ones.
+   */
+  display(title: string, events: readonly TrainerEvent[]): boolean {
+    if (this.active) return false;
+    this.buffer.reset(title);
+    this.resetEmitter.fire(title);
+    for (const event of events) {
+      this.buffer.push(event);
+      this.eventEmitter.fire(event);
+    }
+    return true;
   }
 
   cancel(): boolean {

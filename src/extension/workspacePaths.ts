@@ -26,3 +26,11 @@ export function modelCacheDir(context: vscode.ExtensionContext): string {
   const custom = trainerConfig().cacheLocation;
   return custom ? path.join(custom, 'models') : path.join(context.globalStorageUri.fsPath, 'models');
 }
+
+/** Thumbnails for the dashboard, made by the trainer; undefined with no folder open. */
+export function thumbnailDir(): string | undefined {
+  const custom = trainerConfig().cacheLocation;
+  if (custom) return path.join(custom, 'thumbnails');
+  const root = workspaceRoot();
+  return root ? path.join(root, '.transfer-lab', 'cache', 'thumbnails') : undefined;
+}

@@ -83,6 +83,19 @@ describe('evaluate and predict (CLI, real data, a real backbone)', () => {
     const out2 = path.join(work, 'again.csv');
     cli(['predict', run.dir, TEST_IMAGES, '--out', out2, '--json']);
     assert.ok(csv.equals(fs.readFileSync(out2)), 'two predictions of the same images differ');
+    // The test grid for the dashboard follows the CSV: ids 1..48, titled by the more likely class and its probability.
+    const grid = JSON.parse(fs.readFileSync(path.join(run.dir, 'dashboard/predictions-test.json'), 'utf8')) as
+      { kind: string; items: { file: string; thumbnail?: string; label: string; probability: number; truth?: string }[] };
+    assert.equal(grid.kind, 'test');
+    assert.deepEqual(grid.items.map((i) => path.basename(i.file)), Array.from({ length: 48 }, (_, i) => `${i + 1}.jpg`));
+    const label = new Map(lines.slice(1).map((l) => [l.split(',')[0], Number(l.split(',')[1])]));
+    for (const i of grid.items) {
+      const pDog = label.get(path.basename(i.file, '.jpg'))!;
+      assert.equal(i.label, pDog >= 0.5 ? 'dog' : 'cat', i.file);
+      assert.ok(Math.abs(i.probability - Math.max(pDog, 1 - pDog)) < 1e-5, `${i.file}: ${i.probability} vs ${pDog}`);
+      assert.equal(i.truth, undefined);
+      assert.ok(i.thumbnail && fs.existsSync(i.thumbnail), `${i.file} has no thumbnail`);
+    }
     process.stdout.write(`# predict: 50 images in ${first.seconds} s (whole CLI process)\n`);
   });
 

@@ -22,10 +22,23 @@ describe('event buffer for dashboard replay', () => {
     assert.equal(b.currentTitle, 'Train');
   });
 
-  it('starts empty after a reset', () => {
+  it('forgets the last job after a reset, except the dataset report', () => {
     const b = new EventBuffer();
+    const dataset: TrainerEvent = {
+      type: 'dataset', layout: 'flat', layoutReason: '', source: '/s', output: '/o', classes: ['a'], counts: {}, samples: [], findings: [], dryRun: false,
+    };
+    b.push(dataset);
     b.push(epoch(1));
     b.reset('Next');
-    assert.equal(b.snapshot().length, 0);
+    assert.deepEqual(b.snapshot(), [dataset]);
+  });
+
+  it('keeps one grid of each kind, the newest', () => {
+    const b = new EventBuffer();
+    const grid = (kind: 'test' | 'val', file: string): TrainerEvent => ({ type: 'predictions', kind, runDir: '/r', classes: ['a'], items: [{ file, label: 'a', probability: 1 }] });
+    b.push(grid('val', 'v1'));
+    b.push(grid('test', 't1'));
+    b.push(grid('val', 'v2'));
+    assert.deepEqual(b.snapshot().map((e) => e.type === 'predictions' && `${e.kind}:${e.items[0].file}`), ['test:t1', 'val:v2']);
   });
 });

@@ -81,6 +81,21 @@ describe('training engine (CLI, real data, real backbones)', () => {
     assert.ok(worst <= 1e-5, `largest difference ${worst}`);
   });
 
+  it('evaluate on the full val split: the confusion matrix sums to 280 and accuracy is the run\'s best val_acc (±0.5 pp)', () => {
+    const e = cli(['evaluate', first.dir, '--json']).json as { count: number; accuracy: number; confusion: number[][] };
+    assert.equal(e.count, 280);
+    assert.equal(e.confusion.flat().reduce((a, b) => a + b, 0), 280);
+    assert.ok(Math.abs(e.accuracy - first.best.valAcc) <= 0.005, `evaluate ${e.accuracy} vs run val_acc ${first.best.valAcc}`);
+    // The validation grid it keeps for the dashboard: wrong ones first, then right ones, each with a small thumbnail.
+    const grid = JSON.parse(fs.readFileSync(path.join(first.dir, 'dashboard/predictions-val.json'), 'utf8')) as
+      { kind: string; items: { file: string; thumbnail?: string; label: string; truth?: string }[] };
+    assert.equal(grid.kind, 'val');
+    assert.equal(grid.items.length, 48);
+    const wrong = Math.round((1 - e.accuracy) * 280);
+    assert.equal(grid.items.filter((i) => i.label !== i.truth).length, Math.min(wrong, 16));
+    for (const i of grid.items) assert.ok(i.thumbnail && i.thumbnail.startsWith(path.join(first.dir, 'thumbnails')) && fs.statSync(i.thumbnail).size < 20_000, i.thumbnail);
+  });
+
   it('fine-tunes the top block from that run; frozen weights and BatchNorm statistics stay byte-identical', () => {
     const ft = cli(['train', '--from', first.dir, '--unfreeze-from', 'block_16', '--epochs', '8', '--runs', runs, '--cache', cache, '--json']).json as Summary;
     assert.equal(ft.status, 'completed');

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { DashboardPanel } from '../dashboardPanel';
 import type { JobRunner } from '../jobRunner';
 import { pickRun } from '../pickers';
 import type { SavedRun } from '../runStore';
@@ -41,8 +42,12 @@ export function registerEvaluateCommands(context: vscode.ExtensionContext, runne
       const r = outcome.result as EvaluationResult;
       const auc = r.auc === undefined ? '' : `, AUC ${r.auc.toFixed(3)}`;
       void vscode.window
-        .showInformationMessage(`Transfer Lab: accuracy ${r.accuracy.toFixed(3)}, log loss ${r.logLoss.toFixed(4)}${auc} on ${r.count} validation images.`, 'Open Report')
-        .then((c) => c && vscode.commands.executeCommand('vscode.open', vscode.Uri.file(path.join(runDir, 'evaluation.json'))));
+        .showInformationMessage(`Transfer Lab: accuracy ${r.accuracy.toFixed(3)}, log loss ${r.logLoss.toFixed(4)}${auc} on ${r.count} validation images.`,
+          'Show in Dashboard', 'Open Report')
+        .then((c) => {
+          if (c === 'Show in Dashboard') DashboardPanel.showTab(context, runner, 'evaluation');
+          if (c === 'Open Report') void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(path.join(runDir, 'evaluation.json')));
+        });
       return outcome.result;
     }),
     vscode.commands.registerCommand('transferLab.predictTestFolder', async (arg?: RunArg) => {
@@ -61,8 +66,11 @@ export function registerEvaluateCommands(context: vscode.ExtensionContext, runne
       const skipped = r.skipped.length ? ` ${r.skipped.length} files skipped (see the log).` : '';
       const positive = r.positive ? ` label = P(${r.positive}).` : '';
       void vscode.window
-        .showInformationMessage(`Transfer Lab: ${r.rows} predictions written to ${path.basename(r.out)}.${positive}${skipped}`, 'Open CSV')
-        .then((c) => c && vscode.commands.executeCommand('vscode.open', vscode.Uri.file(r.out)));
+        .showInformationMessage(`Transfer Lab: ${r.rows} predictions written to ${path.basename(r.out)}.${positive}${skipped}`, 'Open CSV', 'Show Grid')
+        .then((c) => {
+          if (c === 'Open CSV') void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(r.out));
+          if (c === 'Show Grid') DashboardPanel.showTab(context, runner, 'predictions');
+        });
       return outcome.result;
     }),
   );

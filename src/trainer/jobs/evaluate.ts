@@ -5,10 +5,13 @@ import { isEnginePreference } from '../../core/engineChoice';
 import {
   argmax, classificationReport, type AverageMetrics, type ClassMetrics, type ConfusedPair,
 } from '../../core/metrics';
+import { valGrid } from '../../core/predictionGrid';
 import { writeJsonAtomic } from '../atomicFile';
+import { emitAndSave, withThumbnails } from '../dashboardFiles';
 import { loadEngine } from '../engine';
 import { log, type JobContext } from '../jobContext';
 import { BadInputError, loadSavedModel, predictFiles } from '../savedModel';
+import { thumbnailDirOf } from '../thumbnails';
 import { readTrainingData } from '../trainingData';
 
 export interface TopLoss { file: string; truth: string; predicted: string; probability: number; loss: number }
@@ -92,6 +95,15 @@ export async function evaluateJob(config: Record<string, unknown>, ctx: JobConte
     };
     await writeJsonAtomic(path.join(runDir, 'evaluation.json'), {
       ...summary, evaluatedAt: new Date().toISOString(), engine: info.engine, logLossEps: LOG_LOSS_EPS, model: saved.meta, predictions,
+    });
+    const thumbs = thumbnailDirOf(config, runDir);
+    await emitAndSave(ctx, runDir, 'predictions-val', {
+      type: 'predictions', kind: 'val', runDir, classes, items: await withThumbnails(valGrid(predictions, classes), thumbs),
+    });
+    await emitAndSave(ctx, runDir, 'evaluation', {
+      type: 'evaluation', runDir, classes, count: summary.count, accuracy: summary.accuracy, logLoss: summary.logLoss,
+      ...(summary.auc !== undefined ? { auc: summary.auc } : {}), confusion: summary.confusion, perClass: summary.perClass,
+      topLosses: await withThumbnails(topLosses, thumbs),
     });
     return summary;
   } finally {

@@ -4,11 +4,14 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { isEnginePreference } from '../../core/engineChoice';
 import { extensionOf, isIgnoredName, isImageName, stemOf } from '../../core/imageNames';
-import { clipProbability, decimalsFor, predictionsCsv, type PredictionRow } from '../../core/predictionsCsv';
+import { clipProbability, decimalsFor, predictionsCsv, sortRows, type PredictionRow } from '../../core/predictionsCsv';
+import { testGrid, type Scored } from '../../core/predictionGrid';
 import { writeFileAtomic } from '../atomicFile';
+import { emitAndSave, withThumbnails } from '../dashboardFiles';
 import { loadEngine } from '../engine';
 import { log, type JobContext } from '../jobContext';
 import { BadInputError, loadSavedModel, predictFiles } from '../savedModel';
+import { thumbnailDirOf } from '../thumbnails';
 
 export interface PredictResult {
   rows: number; out: string; classes: string[]; columns: string[];
@@ -91,18 +94,27 @@ export async function predictJob(config: Record<string, unknown>, ctx: JobContex
     const positiveIndex = positive === undefined ? -1 : classes.indexOf(positive);
     const relOf = new Map(candidates.map((rel) => [path.join(images, rel), rel]));
     const rows: PredictionRow[] = [];
+    const scored: Scored[] = [];
     for await (const b of predictFiles(tf, saved, [...relOf.keys()], batchSize, ctx)) {
       b.files.forEach((file, i) => {
         const p = b.probabilities[i];
         const values = binary ? [p[positiveIndex]] : Array.from(p);
         rows.push({ id: stemOf(path.basename(file)), values: values.map((v) => clipProbability(v, clip)) });
+        scored.push({ file, probabilities: p });
       });
       for (const s of b.skipped) skip(relOf.get(s.file) ?? s.file, s.reason);
       ctx.emit({ type: 'progress', phase: 'predict', done: b.done, total: candidates.length });
     }
     if (!rows.length) throw new BadInputError(`None of the ${candidates.length} images in ${images} could be decoded; nothing written.`, images);
     const columns = binary ? ['label'] : classes;
-    await writeFileAtomic(out, predictionsCsv(columns, rows, decimalsFor(clip)));
+    const csv = predictionsCsv(columns, rows, decimalsFor(clip));
+    await writeFileAtomic(out, csv);
+    // The grid follows the CSV's row order, so its first images are the CSV's first rows.
+    const scoredOf = new Map(rows.map((r, i) => [r, scored[i]]));
+    const inCsvOrder = sortRows(rows).map((r) => scoredOf.get(r)!);
+    await emitAndSave(ctx, runDir, 'predictions-test', {
+      type: 'predictions', kind: 'test', runDir, classes, items: await withThumbnails(testGrid(inCsvOrder, classes), thumbnailDirOf(config, runDir)),
+    });
     return {
       rows: rows.length, out, classes, columns, ...(positive ? { positive } : {}), ...(clip !== undefined ? { clip } : {}), skipped,
       seconds: (performance.now() - t0) / 1000,

@@ -17,6 +17,7 @@ import { planSplit, type ScannedItem } from '../../core/splitPlan';
 import { scanImages, type ScanCache, type ScanCacheEntry } from '../imageScan';
 import { log, throwIfCancelled, type JobContext } from '../jobContext';
 import { applyManifest, PrepareError, undoPrepare } from '../placeFiles';
+import { thumbnailDirOf, thumbnailsOf } from '../thumbnails';
 import { nodeDirReader } from '../workspaceScan';
 
 export async function prepareJob(config: Record<string, unknown>, ctx: JobContext): Promise<PrepareResult | UndoResult> {
@@ -46,9 +47,10 @@ export async function prepareJob(config: Record<string, unknown>, ctx: JobContex
   const scanSeconds = (Date.now() - started) / 1000;
 
   const { draft, result } = assemble(c, source, output, layout, scans, walk.issues);
+  const thumbs = await thumbnailsOf(result.samples.map((s) => path.join(source, s.file)), thumbnailDirOf(config));
   ctx.emit({
     type: 'dataset', layout: layout.kind, layoutReason: layout.reason, source, output, classes: draft.classes, counts: draft.counts,
-    samples: result.samples, findings: draft.findings, dryRun: c.dryRun,
+    samples: result.samples.map((s, i) => (thumbs[i] ? { ...s, thumbnail: thumbs[i] } : s)), findings: draft.findings, dryRun: c.dryRun,
   });
 
   const placeStarted = Date.now();

@@ -6,12 +6,15 @@ import type * as tfType from '@tensorflow/tfjs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { isEnginePreference } from '../../core/engineChoice';
+import { valGrid } from '../../core/predictionGrid';
 import { defaultLearningRate, parseTrainConfig, type TrainConfig } from '../../core/trainConfig';
 import { writeJsonAtomic } from '../atomicFile';
 import { loadBackbone, type Backbone } from '../backbone';
+import { emitAndSave, withThumbnails } from '../dashboardFiles';
 import { cacheFolderName, EmbeddingCache } from '../embeddingCache';
 import { loadEngine, type EngineInfo, type Tf } from '../engine';
 import { cachedFeatures, type Featurizer } from '../featureStage';
+import { thumbnailDirOf } from '../thumbnails';
 import { buildHead, lossFor } from '../headModel';
 import { BadInputError, CancelledError, type JobContext } from '../jobContext';
 import { fileSystemLoader, fileSystemSaver } from '../modelFiles';
@@ -58,7 +61,7 @@ export async function trainJob(config: Record<string, unknown>, ctx: JobContext)
     config: { ...c, size: c.size ?? backbone.inputSize, cut: c.cut ?? backbone.cut },
   });
   try {
-    const summary = await train(tf, info, c, data, backbone, run, ctx);
+    const summary = await train(tf, info, c, data, backbone, run, ctx, thumbnailDirOf(config, run.dir));
     await run.complete();
     return summary;
   } catch (e) {
@@ -70,12 +73,14 @@ export async function trainJob(config: Record<string, unknown>, ctx: JobContext)
   }
 }
 
-async function train(tf: Tf, info: EngineInfo, c: TrainConfig, data: TrainingData, backbone: Backbone, run: RunWriter, ctx: JobContext): Promise<TrainSummary> {
+async function train(
+  tf: Tf, info: EngineInfo, c: TrainConfig, data: TrainingData, backbone: Backbone, run: RunWriter, ctx: JobContext, thumbnailDir: string | undefined,
+): Promise<TrainSummary> {
   const size = c.size ?? backbone.inputSize;
   const seconds: Record<string, number> = {};
   const split = c.mode === 'fine-tune' ? backbone.splitAt(c.unfreezeFrom!) : undefined;
   const layers = backbone.layerTable();
-  ctx.emit({ type: 'layers', layers });
+  ctx.emit({ type: 'layers', layers, runDir: run.dir });
   await writeJsonAtomic(path.join(run.dir, 'layers.json'), layers);
 
   // What gets cached: pooled features, or the activation at the fine-tuning boundary.
@@ -121,9 +126,13 @@ async function train(tf: Tf, info: EngineInfo, c: TrainConfig, data: TrainingDat
   const features = (backbone as { model?: tfType.LayersModel }).model;
   if (features) {
     const full = tf.model({ inputs: features.inputs, outputs: head.apply(features.outputs[0]) as tfType.SymbolicTensor, name: 'transfer_lab_classifier' });
-    await saveInferenceModel(tf, full, run, {
+    const predictions = await saveInferenceModel(tf, full, run, {
       classes: data.classes, inputSize: size, resize: c.resize, preprocessing: backbone.preprocessing, backbone: backbone.id, cut: backbone.cut,
     }, data.val, c.batch, ctx);
+    await emitAndSave(ctx, run.dir, 'predictions-val', {
+      type: 'predictions', kind: 'val', runDir: run.dir, classes: data.classes,
+      items: await withThumbnails(valGrid(predictions, data.classes), thumbnailDir),
+    });
   } else {
     // Graph backbones cannot be composed into a layers model; the head and the backbone reference are the model.
     await fs.mkdir(run.modelDir, { recursive: true });

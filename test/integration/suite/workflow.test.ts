@@ -55,6 +55,19 @@ describe('the recipe through VS Code commands', function () {
     assert.match(String(item.description), /completed · feature-extractor · .* · val_acc 0\.\d{3}/);
   });
 
+  it('the dashboard received at least 3 epoch events and a layers event naming the run', async () => {
+    const lab = await api();
+    const panel = lab.dashboard();
+    assert.ok(panel, 'training did not open the dashboard');
+    const deadline = Date.now() + 30_000;
+    const shown = () => panel.sent.flatMap((m) => (m.type === 'event' ? [m.event] : []));
+    while (shown().filter((e) => e.type === 'epoch').length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.ok(shown().filter((e) => e.type === 'epoch').length >= 3, `epochs shown: ${shown().filter((e) => e.type === 'epoch').length}`);
+    const layers = shown().find((e) => e.type === 'layers');
+    assert.ok(layers && layers.type === 'layers' && layers.layers.length > 100, 'no layers event with the backbone');
+    assert.equal(layers.runDir, featureRunDir);
+  });
+
   it('Fine-tune from that run, with the unfreeze point chosen through the dashboard message path, completes', async () => {
     const lab = await api();
     await vscode.commands.executeCommand('transferLab.showDashboard');
@@ -94,5 +107,37 @@ describe('the recipe through VS Code commands', function () {
     const lines = fs.readFileSync(predicted.out, 'utf8').trim().split('\n');
     assert.equal(lines[0], 'id,label');
     assert.deepEqual(lines.slice(1).map((l) => Number(l.split(',')[0])), Array.from({ length: 50 }, (_, i) => i + 1));
+  });
+
+  it('the grids reach the dashboard as webview thumbnails, and Open in Dashboard replays a saved run', async () => {
+    const lab = await api();
+    const panel = lab.dashboard()!;
+    const grids = () => panel.sent.flatMap((m) => (m.type === 'event' && m.event.type === 'predictions' ? [m.event] : []));
+    const test = grids().filter((g) => g.kind === 'test').at(-1);
+    assert.ok(test, 'no test grid shown');
+    assert.equal(test.items.length, 48);
+    assert.equal(path.basename(test.items[0].file), '1.jpg', 'the grid follows the CSV order');
+    for (const item of test.items) {
+      assert.ok(item.probability >= 0.5 && item.probability <= 1, `${item.file}: ${item.probability}`);
+      // Never the original's path: a webview URI of a small cached thumbnail.
+      assert.match(item.thumbnail ?? '', /^https?:|^vscode-/);
+      assert.ok(!item.thumbnail!.includes('dogs-vs-cats'), item.thumbnail);
+    }
+    const before = panel.sent.length;
+    assert.equal(await vscode.commands.executeCommand('transferLab.openRunInDashboard', { runDir: featureRunDir }), true);
+    const replayed = panel.sent.slice(before).flatMap((m) => (m.type === 'event' ? [m.event.type] : []));
+    assert.equal(replayed.filter((t) => t === 'epoch').length, 3);
+    for (const t of ['layers', 'predictions', 'evaluation']) assert.ok(replayed.includes(t as never), `replay lacks ${t}: ${replayed}`);
+  });
+
+  it('Delete Run removes the run folder (after the confirmation) and the tree forgets it', async () => {
+    const lab = await api();
+    await lab.savedModels.getChildren();
+    const ft = lab.savedModels.runs.find((r) => r.record.mode === 'fine-tune')!;
+    assert.equal(await vscode.commands.executeCommand('transferLab.deleteRun', { runDir: ft.dir, confirmed: true }), true);
+    assert.ok(!fs.existsSync(ft.dir));
+    await lab.savedModels.getChildren();
+    assert.ok(!lab.savedModels.runs.some((r) => r.dir === ft.dir));
+    assert.ok(fs.existsSync(path.join(SHARED, 'data/dogs-vs-cats/train/cat.1.jpg')), 'the originals are untouched');
   });
 });
