@@ -1,11 +1,6 @@
-// Live learning curves (train against val, per epoch) drawn with Chart.js in the theme's chart colours.
-import {
-  CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip,
-} from 'chart.js';
+// Live training curves (train against val, per epoch) drawn with Chart.js in the theme's chart colours.
 import type { EpochEvent } from '../src/core/protocol';
-import { el, themeColor } from './dom';
-
-Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip);
+import { axis, Chart, chartFigure, legendOptions, themed } from './charts';
 
 type Metric = 'acc' | 'loss';
 
@@ -15,32 +10,22 @@ export class CurveChart {
   private readonly canvas: HTMLCanvasElement;
 
   constructor(private readonly metric: Metric, title: string) {
-    this.canvas = el('canvas', { role: 'img', 'aria-label': `${title} per epoch, train and validation` });
-    this.element = el('figure', { class: 'curve' }, el('figcaption', {}, title), el('div', { class: 'curve-box' }, this.canvas));
-    const fg = themeColor('--vscode-foreground', '#ccc');
-    const grid = themeColor('--vscode-editorWidget-border', 'rgba(128,128,128,0.3)');
-    const dataset = (label: string, color: string, dash: number[]) => ({
-      label, data: [] as number[], borderColor: color, backgroundColor: color, borderDash: dash, pointRadius: 3, tension: 0.2,
-    });
-    this.chart = new Chart(this.canvas, {
+    ({ element: this.element, canvas: this.canvas } = chartFigure(title, `${title} per epoch, train and validation`));
+    const dataset = (label: string, dash: number[]) => ({ label, data: [] as number[], borderDash: dash, pointRadius: 3, tension: 0.2 });
+    this.chart = themed(new Chart(this.canvas, {
       type: 'line',
-      data: {
-        labels: [],
-        datasets: [
-          dataset('train', themeColor('--vscode-charts-blue', '#3794ff'), []),
-          dataset('val', themeColor('--vscode-charts-orange', '#d18616'), [6, 3]),
-        ],
-      },
+      data: { labels: [], datasets: [dataset('train', []), dataset('val', [6, 3])] },
       options: {
         animation: false,
         maintainAspectRatio: false,
         scales: {
-          x: { title: { display: true, text: 'epoch', color: fg }, ticks: { color: fg }, grid: { color: grid } },
-          y: { ticks: { color: fg }, grid: { color: grid }, ...(metric === 'acc' ? { suggestedMin: 0.5, suggestedMax: 1 } : { beginAtZero: true }) },
+          x: axis('epoch'),
+          y: axis(metric === 'acc' ? 'accuracy' : 'loss', metric === 'acc' ? { suggestedMin: 0.5, suggestedMax: 1 } : { beginAtZero: true }),
         },
-        plugins: { legend: { labels: { color: fg, usePointStyle: true, boxHeight: 6 } } },
+        plugins: { legend: legendOptions },
       },
-    });
+    }), () => ['blue', 'yellow']);
+    this.canvas.dataset.points = '0';
   }
 
   add(e: EpochEvent): void {

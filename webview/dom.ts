@@ -12,8 +12,10 @@ export function el(tag: string, attrs: Record<string, string> = {}, ...children:
 
 export function codicon(name: string, label?: string): HTMLElement {
   const i = el('span', { class: `codicon codicon-${name}` });
-  if (label) i.setAttribute('aria-label', label);
-  else i.setAttribute('aria-hidden', 'true');
+  if (label) {
+    i.setAttribute('role', 'img');
+    i.setAttribute('aria-label', label);
+  } else i.setAttribute('aria-hidden', 'true');
   return i;
 }
 
@@ -24,4 +26,33 @@ export function emptyState(icon: string, title: string, detail: string): HTMLEle
 export function themeColor(variable: string, fallback: string): string {
   const v = getComputedStyle(document.body).getPropertyValue(variable).trim();
   return v || fallback;
+}
+
+/** Makes a non-button element act as one: focusable, and Enter or Space runs the action like a click. */
+export function actionable<T extends HTMLElement>(node: T, action: () => void): T {
+  if (!node.hasAttribute('tabindex')) node.tabIndex = 0;
+  node.addEventListener('click', action);
+  node.addEventListener('keydown', (e: KeyboardEvent) => {
+    if (e.key !== 'Enter' && e.key !== ' ') return;
+    e.preventDefault();
+    action();
+  });
+  return node;
+}
+
+const integer = new Intl.NumberFormat('en-US');
+/** "7,243,777": Keras' summary writes parameter counts with thousands separators. */
+export const fmtInt = (n: number): string => integer.format(n);
+export const fmtPct = (x: number, digits = 1): string => `${(100 * x).toFixed(digits)}%`;
+export const fmtNum = (x: number, digits = 3): string => (Number.isFinite(x) ? x.toFixed(digits) : '—');
+
+/** The last path segment, for captions and aria labels. */
+export function baseName(file: string): string {
+  return file.split(/[\\/]/).pop() || file;
+}
+
+/** `file` as an absolute path: dataset events give paths relative to the source folder, joined with '/'. */
+export function absolutePath(root: string, file: string): string {
+  if (file.startsWith('/') || /^[A-Za-z]:[\\/]/.test(file) || file.startsWith('\\\\')) return file;
+  return `${root.replace(/[\\/]+$/, '')}/${file}`;
 }

@@ -1,29 +1,42 @@
 // The dashboard: one tab per stage of the recipe. It says `ready`, then the extension replays the job's events.
+// Each event goes to the one view that renders it; a tab never switches by itself when its content arrives.
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
-import type { HostToWebview } from '../src/core/protocol';
-import { el, emptyState } from './dom';
+import type { DashboardTab, HostToWebview, TrainerEvent } from '../src/core/protocol';
+import { DatasetView } from './datasetView';
+import { el } from './dom';
+import { EvaluationView } from './evaluationView';
+import { GuidanceView } from './guidanceView';
+import { LayersView } from './layersView';
+import { PredictionsView } from './predictionsView';
 import { TrainingView } from './trainingView';
 import { loadState, onHostMessage, post, saveState } from './vscodeApi';
 
+const dataset = new DatasetView();
 const training = new TrainingView();
+const layers = new LayersView();
+const predictions = new PredictionsView();
+const evaluation = new EvaluationView();
+const guidance = new GuidanceView();
 
-const tabs: { id: string; label: string; body: HTMLElement }[] = [
-  { id: 'dataset', label: 'Dataset', body: emptyState('database', 'No dataset report yet', 'Prepare a dataset to see its layout, split counts, sample images and health findings here.') },
+const tabs: { id: DashboardTab; label: string; body: HTMLElement }[] = [
+  { id: 'dataset', label: 'Dataset', body: dataset.element },
   { id: 'training', label: 'Training', body: training.element },
-  { id: 'layers', label: 'Layers', body: emptyState('layers', 'No model yet', 'Train a feature extractor to see the backbone’s layers and choose where fine-tuning starts.') },
-  { id: 'predictions', label: 'Predictions', body: emptyState('symbol-misc', 'No predictions yet', 'Predict a test folder or evaluate a run to see image grids with probabilities.') },
-  { id: 'evaluation', label: 'Evaluation', body: emptyState('graph', 'No evaluation yet', 'Evaluate a run to see its confusion matrix, per-class metrics and top losses.') },
-  { id: 'guidance', label: 'Guidance', body: emptyState('lightbulb', 'No advice yet', 'Run a learning-curve diagnosis to see what limits your model and what to try next.') },
+  { id: 'layers', label: 'Layers', body: layers.element },
+  { id: 'predictions', label: 'Predictions', body: predictions.element },
+  { id: 'evaluation', label: 'Evaluation', body: evaluation.element },
+  { id: 'guidance', label: 'Guidance', body: guidance.element },
 ];
 
+const tabsEl = el('vscode-tabs', { 'aria-label': 'Dashboard views' });
+
 function render(): void {
-  const state = loadState();
-  const tabsEl = el('vscode-tabs', { 'selected-index': String(state.tab), 'aria-label': 'Dashboard views' });
+  tabsEl.setAttribute('selected-index', String(loadState().tab));
   for (const t of tabs) {
     tabsEl.append(el('vscode-tab-header', { slot: 'header', id: `tab-${t.id}` }, t.label));
     tabsEl.append(el('vscode-tab-panel', { id: `panel-${t.id}` }, t.body));
@@ -36,9 +49,35 @@ function render(): void {
   app.setAttribute('aria-busy', 'false');
 }
 
+function route(event: TrainerEvent): void {
+  switch (event.type) {
+    case 'dataset': return dataset.show(event);
+    case 'layers': return layers.show(event);
+    case 'predictions': return predictions.show(event);
+    case 'evaluation': return evaluation.show(event);
+    case 'guidance': case 'curvePoint': case 'lrFind': return guidance.handle(event);
+    default: return training.handle(event);
+  }
+}
+
+/** Only the host brings a tab to the front (e.g. after "Show Grid"); content arriving never switches tabs. */
+function showTab(tab: DashboardTab): void {
+  const index = tabs.findIndex((t) => t.id === tab);
+  if (index < 0) return;
+  (tabsEl as HTMLElement & { selectedIndex: number }).selectedIndex = index;
+  saveState({ tab: index });
+}
+
 function onMessage(message: HostToWebview): void {
-  if (message.type === 'reset') training.reset(message.title);
-  else training.handle(message.event);
+  switch (message.type) {
+    case 'reset':
+      // A new job: the Training tab starts over; the other tabs keep their last content until it is replaced.
+      training.reset(message.title);
+      guidance.reset();
+      return;
+    case 'event': return route(message.event);
+    case 'showTab': return showTab(message.tab);
+  }
 }
 
 render();

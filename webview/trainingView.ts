@@ -47,6 +47,9 @@ export class TrainingView {
     else if (event.type === 'epoch') {
       this.acc.add(event);
       this.loss.add(event);
+      // Epochs may stream without progress events: say where training is rather than keep a finished phase's count.
+      this.phase.textContent = `${event.stage} epoch ${event.epoch}: val_acc ${event.valAcc.toFixed(3)}, val_loss ${event.valLoss.toFixed(3)}`;
+      this.etaText.textContent = '';
     } else if (event.type === 'done' || event.type === 'error') {
       this.cancel.setAttribute('disabled', '');
       this.phase.textContent = event.type === 'done' ? 'Finished' : `Stopped: ${event.message}`;
@@ -57,14 +60,15 @@ export class TrainingView {
   private showEngine(e: EngineEvent): void {
     this.engine.replaceChildren(
       codicon(e.slowPath ? 'warning' : 'zap'),
-      ` Engine: ${e.engine} ${e.version}`,
+      ` Engine: ${e.engine}${e.version ? ` ${e.version}` : ''}`,
       ...(e.slowPath ? [el('span', { class: 'warning-text' }, ' — no native TensorFlow here; training runs from cached activations on the CPU.')] : []),
+      ...(e.note ? [el('span', {}, ` — ${e.note}`)] : []),
     );
     this.engine.classList.toggle('slow', e.slowPath);
   }
 
   private showProgress(e: ProgressEvent): void {
-    this.phase.textContent = `${e.phase}: ${e.done} / ${e.total}`;
+    this.phase.textContent = e.total > 0 ? `${e.phase}: ${e.done} / ${e.total}` : e.phase;
     this.etaText.textContent = eta(e.etaSeconds);
     this.bar.setAttribute('value', String(e.total > 0 ? Math.round((100 * e.done) / e.total) : 0));
   }

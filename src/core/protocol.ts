@@ -36,7 +36,7 @@ export interface DoneEvent { type: 'done'; job: JobName; runId?: string; result:
 export interface ErrorEvent { type: 'error'; code: string; message: string; file?: string; hint?: string }
 /** One health finding about a dataset; files are relative to the dataset's source folder, with '/'. */
 export interface DatasetFinding { code: string; severity: 'error' | 'warning' | 'info'; message: string; files: string[]; hint?: string }
-/** An image for the sample grid: the original file and its size, shown as e.g. "cat (500, 374)". */
+/** An image for the sample grid: the original file (absolute) and its size, shown as e.g. "cat (500, 374)". */
 export interface DatasetSample { class: string; file: string; width: number; height: number; thumbnail?: string }
 /** What Prepare Dataset found and plans, sent before anything is written so the preview can show it. */
 export interface DatasetEvent {

@@ -1,61 +1,148 @@
-// UI smoke test: install the packaged .vsix into code-server, open the dashboard from the command palette in
-// headless Chromium, check what a person would see, and save screenshots under test-results/.
+// UI test: install the packaged .vsix into code-server, drive the dashboard from the command palette and the
+// webview in headless Chromium, check what a person would see, and save screenshots under test-results/ in the
+// dark and light themes: dataset, training-live (taken while a fine-tune streams its epochs), layers, predictions,
+// evaluation (each also as *-light.png), and dashboard.png / workbench.png.
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const { launch } = require('../vscode/browser');
 const { prepareProfile, start } = require('../vscode/codeServer');
-const { dashboardFrame, runCommand, setTheme, waitForWorkbench } = require('../vscode/workbench');
+const { answerQuickInput, dashboardFrame, runCommand, switchTheme, waitForWorkbench } = require('../vscode/workbench');
+const { makeWorkspace } = require('./uiWorkspace');
 
 const vsix = process.argv[2];
 const results = path.resolve('test-results');
 fs.mkdirSync(results, { recursive: true });
+const THEMES = [['Default Dark Modern', ''], ['Default Light Modern', '-light']];
+// Enough fine-tune epochs (about 0.2 s each here) to catch the curves mid-stream; no early stop before them.
+const SETTINGS = { 'transferLab.epochs': 40, 'transferLab.patience': 40 };
 
 const checks = [];
 const check = (name, fn) => checks.push({ name, fn });
+let page, ctx;
+const frame = () => dashboardFrame(page);
+const tab = async (name) => {
+  await frame().locator('vscode-tab-header', { hasText: name }).click();
+  await page.waitForTimeout(300);
+};
+/** The webview as the person sees it, after its images have loaded. */
+async function shoot(file) {
+  await frame().locator('body').evaluate(async () => {
+    const shown = [...document.images].filter((i) => i.getBoundingClientRect().bottom < innerHeight && i.offsetParent);
+    await Promise.all(shown.map((i) => (i.complete ? 0 : new Promise((r) => { i.onload = i.onerror = r; }))));
+  });
+  await page.locator('iframe.webview.ready').screenshot({ path: path.join(results, file) });
+  assert.ok(fs.statSync(path.join(results, file)).size > 5000, `${file} is empty`);
+}
+/** Opens the feature extractor run in the dashboard through the palette and the run QuickPick. */
+async function openRun() {
+  await runCommand(page, 'Transfer Lab: Open in Dashboard');
+  await answerQuickInput(page, 'open which run', ctx.run.id);
+  await frame().locator(`.layers .heading-detail:has-text("${ctx.run.id}")`).waitFor({ state: 'attached', timeout: 30000 });
+}
 
-let page;
-check('the packaged .vsix installs into code-server', async (ctx) => {
+check('the packaged .vsix installs into code-server', async () => {
   assert.match(ctx.installLog, /successfully installed/i);
 });
 check('Show Dashboard from the palette opens the webview with its tabs', async () => {
   await runCommand(page, 'Transfer Lab: Show Dashboard');
   await page.waitForSelector('iframe.webview.ready', { timeout: 30000 });
-  const frame = dashboardFrame(page);
-  await frame.locator('#app[aria-busy="false"]').waitFor({ timeout: 30000 });
-  const tabs = await frame.locator('vscode-tab-header').allTextContents();
+  await frame().locator('#app[aria-busy="false"]').waitFor({ timeout: 30000 });
+  const tabs = await frame().locator('vscode-tab-header').allTextContents();
   assert.deepEqual(tabs.map((t) => t.trim()), ['Dataset', 'Training', 'Layers', 'Predictions', 'Evaluation', 'Guidance']);
+  // More room for the dashboard: the screenshots are of the webview.
+  await runCommand(page, 'View: Close Primary Side Bar');
+  await runCommand(page, 'View: Close Secondary Side Bar').catch(() => page.keyboard.press('Escape'));
+  // Progress and "finished" toasts would sit on top of the webview in the screenshots.
+  await runCommand(page, 'Notifications: Toggle Do Not Disturb Mode').catch(() => page.keyboard.press('Escape'));
 });
 check('the dashboard uses the theme: codicons load and text takes the theme colour', async () => {
-  const frame = dashboardFrame(page);
-  await frame.locator('vscode-tab-header', { hasText: 'Training' }).click();
-  await frame.locator('.training canvas').first().waitFor();
-  const colours = await frame.locator('body').evaluate((b) => ({
+  await tab('Training');
+  await frame().locator('.training canvas').first().waitFor();
+  const colours = await frame().locator('body').evaluate((b) => ({
     fg: getComputedStyle(b).color, themeFg: getComputedStyle(b).getPropertyValue('--vscode-foreground').trim(),
   }));
   assert.ok(colours.themeFg, 'no --vscode-foreground in the webview');
-  const iconFont = await frame.locator('.empty-state .codicon, .engine .codicon').first().evaluate((i) => getComputedStyle(i, '::before').fontFamily).catch(() => 'codicon');
+  const iconFont = await frame().locator('.empty-state .codicon').first().evaluate((i) => getComputedStyle(i, '::before').fontFamily);
   assert.match(iconFont, /codicon/);
 });
-check('screenshot: test-results/dashboard.png (dark) and dashboard-light.png', async (ctx) => {
-  for (const [theme, file] of [['Default Dark Modern', 'dashboard.png'], ['Default Light Modern', 'dashboard-light.png']]) {
-    await setTheme(page, ctx.settingsFile, theme);
-    // The serializer restores the panel after the reload.
-    const frame = dashboardFrame(page);
-    await frame.locator('#app[aria-busy="false"]').waitFor({ timeout: 30000 });
-    await frame.locator('vscode-tab-header', { hasText: 'Training' }).click();
-    await page.waitForTimeout(500);
-    await page.locator('iframe.webview.ready').screenshot({ path: path.join(results, file) });
-    if (file === 'dashboard.png') await page.screenshot({ path: path.join(results, 'workbench.png') });
-  }
-  for (const f of ['dashboard.png', 'dashboard-light.png']) assert.ok(fs.statSync(path.join(results, f)).size > 5000, `${f} is empty`);
+check('Prepare Dataset from the palette previews the split in the Dataset tab: counts, captioned samples, health', async () => {
+  await runCommand(page, 'Transfer Lab: Prepare Dataset');
+  await answerQuickInput(page, 'which dataset should be prepared'); // the workspace's image folder: pets/
+  for (const prompt of ['Validation fraction', 'Images per class', 'Seed']) await answerQuickInput(page, prompt); // the defaults
+  // The preview is on screen; the confirmation is declined, so nothing is written.
+  await page.locator('.monaco-dialog-box').waitFor({ timeout: 60000 });
+  await page.keyboard.press('Escape');
+  await tab('Dataset');
+  await frame().locator('.dataset .counts').waitFor({ timeout: 30000 });
+  assert.match(await frame().locator('.dataset .facts').innerText(), /kaggle-flat/);
+  const counts = await frame().locator('.dataset .counts tbody tr').allInnerTexts();
+  assert.deepEqual(counts.map((r) => r.split(/\s+/)[0]), ['cat', 'dog', '(unlabeled)']);
+  const captions = await frame().locator('.sample-class .tile-caption').allInnerTexts();
+  assert.ok(captions.length >= 2, 'no sample images');
+  for (const c of captions) assert.match(c.trim(), /^(cat|dog) \(\d+, \d+\)$/);
 });
+check('the Dataset tab shows the sample images (thumbnails the trainer made)', async () => {
+  const shown = await frame().locator('.sample-class img').count();
+  assert.ok(shown > 0, `the dataset event carried no sample thumbnails (${await frame().locator('.sample-class .tile').count()} tiles show file names)`);
+  assert.ok(await frame().locator('.sample-class img').first().evaluate((i) => i.decode().then(() => i.naturalWidth)) > 0);
+});
+check('Open in Dashboard replays the run: epochs, the freeze table with every layer, grids with probabilities, the evaluation', async () => {
+  await openRun();
+  await tab('Training');
+  assert.equal(await frame().locator('.training canvas').first().getAttribute('data-points'), '3');
+  await tab('Layers');
+  assert.equal(await frame().locator('.freeze-table tr.layer-row').count(), ctx.layers.length);
+  assert.equal(await frame().locator('.freeze-table tr.block-row').count(), new Set(ctx.layers.map((l) => l.block)).size);
+  assert.match(await frame().locator('.param-summary').innerText(), /Trainable params: [\d,]+\nNon-trainable params: [\d,]+\nTotal params: [\d,]+/);
+  await tab('Predictions');
+  const titles = await frame().locator('.predictions-test .tile').evaluateAll((ts) => ts.map((t) => t.title));
+  assert.equal(titles.length, ctx.testGrid);
+  for (const t of titles) assert.match(t, /^(cat|dog) [01]\.\d\d — /);
+  const loaded = await frame().locator('.predictions-test img').first().evaluate((i) => i.decode().then(() => i.naturalWidth));
+  assert.ok(loaded > 0, 'thumbnails do not load in the webview');
+  assert.ok(await frame().locator('.predictions-val .tile').count() > 0, 'no validation grid');
+  await tab('Evaluation');
+  const metrics = await frame().locator('.evaluation .metrics').innerText();
+  assert.match(metrics, /Accuracy/);
+  assert.match(metrics, /Log loss/);
+  assert.match(metrics, /AUC/);
+  assert.equal(await frame().locator('.confusion .cell').count(), 4);
+});
+for (const [theme, suffix] of THEMES) {
+  check(`screenshots${suffix ? ' (light)' : ' (dark)'}: dataset, layers, predictions, evaluation, and training-live while a fine-tune streams`, async () => {
+    if (!(await switchTheme(page, ctx.settingsFile, theme))) throw new Error(`"${theme}" needed a reload, which loses the dashboard's content`);
+    await page.waitForTimeout(800);
+    if (suffix) await openRun(); // back to the feature extractor run, which the dark pass fine-tuned
+    for (const name of ['Dataset', 'Layers', 'Predictions', 'Evaluation']) {
+      await tab(name);
+      await shoot(`${name.toLowerCase()}${suffix}.png`);
+    }
+    await tab('Training');
+    await shoot(`dashboard${suffix}.png`);
+    if (!suffix) await page.screenshot({ path: path.join(results, 'workbench.png') });
+
+    // "Fine-tune from here" on the Layers tab (the top block, the default) starts a fine-tune; its epochs stream in.
+    await tab('Layers');
+    await frame().locator('.layers vscode-button', { hasText: 'Fine-tune from here' }).click();
+    await tab('Training');
+    const curve = frame().locator('.training canvas').first();
+    await frame().locator('.training canvas[data-points="2"], .training canvas[data-points="3"], .training canvas[data-points="4"]').first()
+      .waitFor({ timeout: 180000 });
+    await shoot(`training-live${suffix}.png`);
+    const running = await frame().locator('.training vscode-button[aria-label="Cancel the running job"]').evaluate((b) => !b.hasAttribute('disabled'));
+    assert.ok(running, 'the screenshot was not taken while training ran');
+    assert.ok(Number(await curve.getAttribute('data-points')) < SETTINGS['transferLab.epochs']);
+    await frame().locator('.training .phase', { hasText: 'Finished' }).waitFor({ timeout: 180000 });
+  });
+}
 
 (async () => {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-ui-ws-'));
-  const profile = prepareProfile(vsix);
-  const server = await start({ data: profile.data, folder });
+  const started = Date.now();
+  const workspace = makeWorkspace();
+  const profile = prepareProfile(vsix, SETTINGS);
+  ctx = { ...profile, ...workspace };
+  const server = await start({ data: profile.data, folder: workspace.ws });
   const browser = await launch();
   page = browser.page;
   let passed = 0, failed = 0;
@@ -64,7 +151,7 @@ check('screenshot: test-results/dashboard.png (dark) and dashboard-light.png', a
     await waitForWorkbench(page);
     for (const c of checks) {
       try {
-        await c.fn(profile);
+        await c.fn();
         passed++;
         console.log(`  ✔ ${c.name}`);
       } catch (e) {
@@ -80,8 +167,8 @@ check('screenshot: test-results/dashboard.png (dark) and dashboard-light.png', a
   } finally {
     await browser.close();
     await server.stop();
-    fs.rmSync(folder, { recursive: true, force: true });
+    fs.rmSync(workspace.ws, { recursive: true, force: true });
   }
-  console.log(`${passed} passed, ${failed} failed`);
+  console.log(`${passed} passed, ${failed} failed (${Math.round((Date.now() - started) / 1000)} s)`);
   process.exit(failed ? 1 : 0);
 })();

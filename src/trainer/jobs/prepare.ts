@@ -47,7 +47,7 @@ export async function prepareJob(config: Record<string, unknown>, ctx: JobContex
   const scanSeconds = (Date.now() - started) / 1000;
 
   const { draft, result } = assemble(c, source, output, layout, scans, walk.issues);
-  const thumbs = await thumbnailsOf(result.samples.map((s) => path.join(source, s.file)), thumbnailDirOf(config));
+  const thumbs = await thumbnailsOf(result.samples.map((s) => path.resolve(source, s.file)), thumbnailDirOf(config));
   ctx.emit({
     type: 'dataset', layout: layout.kind, layoutReason: layout.reason, source, output, classes: draft.classes, counts: draft.counts,
     samples: result.samples.map((s, i) => (thumbs[i] ? { ...s, thumbnail: thumbs[i] } : s)), findings: draft.findings, dryRun: c.dryRun,
