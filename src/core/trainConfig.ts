@@ -25,6 +25,8 @@ export interface TrainConfig {
   seed: number;
   monitor: 'val_loss' | 'val_acc';
   head: 'recipe' | 'linear';
+  /** Both dropout rates of the recipe head; default its 0.5 and 0.7. */
+  dropout?: number;
   classWeights: 'none' | 'balanced';
   maxPerClass?: number;
   runsDir: string;
@@ -39,13 +41,19 @@ const positiveInt = (name: string): Check<number> => (v, p) => {
   return n;
 };
 
+const rate: Check<number> = (v, p) => {
+  const n = num(v, p);
+  if (n < 0 || n >= 1) throw new ValidationError(p, 'a rate from 0 up to (not including) 1 for dropout', v);
+  return n;
+};
+
 const check = object({
   mode: optional(literal('feature-extractor', 'fine-tune')),
   dataset: optional(str), backbone: optional(str), cut: optional(str), from: optional(str), unfreezeFrom: optional(str),
   epochs: optional(positiveInt('epochs')), patience: optional(positiveInt('patience')), batch: optional(positiveInt('batch')),
   size: optional(positiveInt('size')), resize: optional(literal('cover', 'fill', 'contain')),
   augment: optional(num), lr: optional(num), seed: optional(num), monitor: optional(literal('val_loss', 'val_acc')),
-  head: optional(literal('recipe', 'linear')), classWeights: optional(literal('none', 'balanced')),
+  head: optional(literal('recipe', 'linear')), dropout: optional(rate), classWeights: optional(literal('none', 'balanced')),
   maxPerClass: optional(positiveInt('maxPerClass')), runsDir: optional(str), cacheDir: optional(str), modelCacheDir: optional(str),
   engine: optional(str),
 });
@@ -57,7 +65,9 @@ export function parseTrainConfig(input: Record<string, unknown>, defaults: { run
     mode,
     dataset: c.dataset, backbone: c.backbone, cut: c.cut, from: c.from, unfreezeFrom: c.unfreezeFrom,
     epochs: c.epochs ?? 50,
-    patience: c.patience ?? 5,
+    // Feature-extractor epochs take about a second from cached features, and fresh dropout masks make val loss noisy:
+    // measured on dogs-vs-cats with mobilenet_v1_0.25, patience 5 stopped at val_acc 0.918, patience 10 at 0.932.
+    patience: c.patience ?? (mode === 'fine-tune' ? 5 : 10),
     batch: c.batch ?? 32,
     size: c.size,
     resize: c.resize ?? 'cover',
@@ -66,6 +76,7 @@ export function parseTrainConfig(input: Record<string, unknown>, defaults: { run
     seed: c.seed ?? 42,
     monitor: c.monitor ?? 'val_loss',
     head: c.head ?? 'recipe',
+    dropout: c.dropout,
     classWeights: c.classWeights ?? 'none',
     maxPerClass: c.maxPerClass,
     runsDir: c.runsDir ?? defaults.runsDir,

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { registerEngineCommands } from './commands/engineCommands';
 import { registerEvaluateCommands } from './commands/evaluateCommands';
+import { registerGuidanceCommands } from './commands/guidanceCommands';
 import { registerPrepareCommands } from './commands/prepareCommands';
 import { registerTrainingCommands } from './commands/trainingCommands';
 import { DashboardPanel } from './dashboardPanel';
@@ -31,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): TransferLabApi {
   registerPrepareCommands(context, runner);
   registerTrainingCommands(context, runner, savedModels);
   registerEvaluateCommands(context, runner, savedModels);
+  registerGuidanceCommands(context, runner);
   registerRunCommands(context, runner, savedModels);
   return { runner, savedModels, dashboard: () => DashboardPanel.instance };
 }

@@ -6,7 +6,7 @@ export interface TrainerSettings {
   imageSize: number;
   batchSize: number;
   epochs: number;
-  patience: number;
+  patience: number | undefined;
   validationSplit: number;
   seed: number;
   cacheLocation: string;
@@ -20,7 +20,7 @@ export function trainerConfig(): TrainerSettings {
     imageSize: c.get('imageSize', 224),
     batchSize: c.get('batchSize', 32),
     epochs: c.get('epochs', 50),
-    patience: c.get('patience', 5),
+    patience: c.get<number | null>('patience', null) ?? undefined,
     validationSplit: c.get('validationSplit', 0.2),
     seed: c.get('seed', 42),
     cacheLocation: c.get('cacheLocation', ''),

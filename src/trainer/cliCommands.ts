@@ -7,6 +7,7 @@ import { runCommands } from './cliRunCommands';
 import { trainCommands } from './cliTrainCommands';
 import { prepareCommands } from './cliPrepareCommands';
 import { evaluateCommands } from './cliEvaluateCommands';
+import { guidanceCommands } from './cliGuidanceCommands';
 
 export { UsageError } from './cliJob';
 
@@ -37,6 +38,7 @@ export const commands: Record<string, CliCommand> = {
   ...trainCommands,
   ...prepareCommands,
   ...evaluateCommands,
+  ...guidanceCommands,
   doctor: {
     summary: 'show which tfjs engine loads here, and why faster ones were skipped',
     help: 'usage: transfer-lab doctor [--engine auto|tfjs-node-gpu|tfjs-node|wasm|cpu] [--json]',

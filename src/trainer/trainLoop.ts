@@ -1,6 +1,7 @@
 // Trains a model epoch by epoch with seeded shuffling, early stopping that restores the best weights
 // (tfjs has no restoreBestWeights), cancellation at the next batch, and one metrics record per epoch.
 import type * as tfType from '@tensorflow/tfjs';
+import { freshDropoutMasks } from './dropoutMasks';
 import { deriveSeed, mulberry32, shuffled } from '../core/seededRandom';
 import type { Tf } from './engine';
 import { CancelledError } from './jobContext';
@@ -46,6 +47,7 @@ export async function fitWithEarlyStopping(
   let sinceBest = 0;
   const random = mulberry32(deriveSeed(o.seed, 'shuffle'));
   const classWeight = o.classWeights ? Object.fromEntries(o.classWeights.map((w, i) => [i, w])) : undefined;
+  const masks = freshDropoutMasks(model);
   try {
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       const t0 = performance.now();
@@ -60,6 +62,7 @@ export async function fitWithEarlyStopping(
         const h = await model.fit(x, y, {
           epochs: 1, batchSize: o.batchSize, shuffle: false, verbose: 0, classWeight,
           callbacks: {
+            onBatchBegin: async () => masks.step(),
             onBatchEnd: async () => {
               if (o.signal.aborted) model.stopTraining = true;
             },
@@ -91,6 +94,7 @@ export async function fitWithEarlyStopping(
     model.setWeights(bestWeights);
     return { history, best, stoppedEarly: history.length < o.epochs };
   } finally {
+    masks.restore();
     tf.dispose(bestWeights ?? []);
   }
 }

@@ -20,7 +20,7 @@ import type { RunWriter } from './runWriter';
 import { fitWithEarlyStopping, type FitResult } from './trainLoop';
 import type { LabelledImage } from './trainingData';
 
-export function imageLoader(c: TrainConfig, size: number, ctx: JobContext): ImageLoader {
+export function imageLoader(c: Pick<TrainConfig, 'resize' | 'seed'>, size: number, ctx: JobContext): ImageLoader {
   return async (item, variant) => {
     try {
       const rgb = await decodeImage(item.file, { size, resize: c.resize });

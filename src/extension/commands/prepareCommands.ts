@@ -6,7 +6,7 @@ import type { JobRunner } from '../jobRunner';
 import { trainerConfig } from '../settings';
 
 /** Arguments tests pass to skip the QuickPicks. */
-export interface PrepareArgs { source: string; out?: string; val?: number; seed?: number; maxPerClass?: number; yes?: boolean }
+export interface PrepareArgs { source: string; out?: string; val?: number; seed?: number; maxPerClass?: number; trainDev?: number; yes?: boolean }
 
 async function askNumber(title: string, value: string, validate: (n: number) => string | undefined, optional = false): Promise<number | null | undefined> {
   const text = await vscode.window.showInputBox({
@@ -43,7 +43,7 @@ export function registerPrepareCommands(context: vscode.ExtensionContext, runner
       if (!source) return undefined;
       const layout = await chooseLayout(source);
       if (!layout) return undefined;
-      const settings = given ? { val: given.val ?? trainerConfig().validationSplit, seed: given.seed ?? trainerConfig().seed, maxPerClass: given.maxPerClass } : await askSettings();
+      const settings = given ? { val: given.val ?? trainerConfig().validationSplit, seed: given.seed ?? trainerConfig().seed, maxPerClass: given.maxPerClass, ...(given.trainDev !== undefined ? { trainDev: given.trainDev } : {}) } : await askSettings();
       if (!settings) return undefined;
       const config = { source, ...(given?.out ? { out: given.out } : {}), root: layout.root, layout: layout.kind, ...settings };
       const preview = await runner.run({ job: 'prepare', title: 'Preview dataset split', config: { ...config, dryRun: true }, quiet: true });

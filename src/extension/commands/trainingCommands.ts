@@ -6,12 +6,17 @@ import type { SavedModelsView } from '../savedModelsView';
 import { trainerConfig } from '../settings';
 import type { JobOutcome } from '../trainerClient';
 import { embeddingCacheDir, modelCacheDir, runsDir } from '../workspacePaths';
+import { offerFoundLearningRate } from './guidanceCommands';
 
 export interface TrainSummary { runId: string; dir: string; best: { valAcc: number; valLoss: number } }
 
 /** Arguments tests and the dashboard pass to skip the QuickPicks. */
-export interface TrainArgs { dataset?: string; backbone?: string; cut?: string; epochs?: number; maxPerClass?: number }
-export interface FineTuneArgs { runDir?: string; unfreezeFrom?: string; epochs?: number }
+export interface TrainArgs {
+  dataset?: string; backbone?: string; cut?: string; epochs?: number; maxPerClass?: number;
+  /** Set by Guidance recommendations and the LR finder. */
+  head?: 'recipe' | 'linear'; augment?: number; dropout?: number; lr?: number;
+}
+export interface FineTuneArgs { runDir?: string; unfreezeFrom?: string; epochs?: number; lr?: number }
 
 function baseConfig(context: vscode.ExtensionContext) {
   const s = trainerConfig();
@@ -43,19 +48,22 @@ export function registerTrainingCommands(context: vscode.ExtensionContext, runne
       const backbone = args.backbone ? { source: args.backbone, cut: args.cut } : await pickBackbone(trainerConfig().backbone);
       if (!backbone) return undefined;
       const config = { ...baseConfig(context), mode: 'feature-extractor', dataset, backbone: backbone.source, cut: backbone.cut,
-        ...(args.epochs ? { epochs: args.epochs } : {}), ...(args.maxPerClass ? { maxPerClass: args.maxPerClass } : {}) };
+        ...(args.epochs ? { epochs: args.epochs } : {}), ...(args.maxPerClass ? { maxPerClass: args.maxPerClass } : {}),
+        ...Object.fromEntries((['head', 'augment', 'dropout', 'lr'] as const).filter((k) => args[k] !== undefined).map((k) => [k, args[k]])) };
       void vscode.commands.executeCommand('transferLab.showDashboard');
       return afterTraining(await runner.run({ job: 'train', title: 'Train feature extractor', config }), tree, 'Feature extractor');
     }),
     vscode.commands.registerCommand('transferLab.fineTune', async (arg?: FineTuneArgs | { run?: { dir: string } }) => {
-      const given = arg && 'runDir' in arg ? (arg as FineTuneArgs) : {};
+      const given = arg && ('runDir' in arg || 'unfreezeFrom' in arg) ? (arg as FineTuneArgs) : {};
       const fromTree = arg && 'run' in arg ? arg.run?.dir : undefined;
       const runDir = given.runDir ?? fromTree ??
         (await pickRun((r) => r.status === 'completed' && r.record.mode === 'feature-extractor', 'Transfer Lab: fine-tune which run?'))?.dir;
       if (!runDir) return undefined;
       const unfreezeFrom = given.unfreezeFrom ?? (await pickUnfreezePoint(runDir));
       if (!unfreezeFrom) return undefined;
-      const config = { ...baseConfig(context), mode: 'fine-tune', from: runDir, unfreezeFrom, ...(given.epochs ? { epochs: given.epochs } : {}) };
+      const lr = given.lr ?? (await offerFoundLearningRate(runDir));
+      if (lr === null) return undefined;
+      const config = { ...baseConfig(context), mode: 'fine-tune', from: runDir, unfreezeFrom, ...(given.epochs ? { epochs: given.epochs } : {}), ...(lr ? { lr } : {}) };
       void vscode.commands.executeCommand('transferLab.showDashboard');
       return afterTraining(await runner.run({ job: 'train', title: `Fine-tune from ${unfreezeFrom}`, config }), tree, 'Fine-tuning');
     }),

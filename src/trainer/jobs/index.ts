@@ -6,6 +6,9 @@ import { trainJob } from './train';
 import { prepareJob } from './prepare';
 import { evaluateJob } from './evaluate';
 import { predictJob } from './predict';
+import { learningCurveJob } from './learningCurve';
+import { adviseJob } from './advise';
+import { lrFindJob } from './lrFind';
 
 export type Job = (config: Record<string, unknown>, ctx: JobContext) => Promise<unknown>;
 
@@ -15,6 +18,9 @@ const jobs: Partial<Record<JobName, Job>> = {
   prepare: prepareJob,
   evaluate: evaluateJob,
   predict: predictJob,
+  'learning-curve': learningCurveJob,
+  advise: adviseJob,
+  'lr-find': lrFindJob,
 };
 
 export function findJob(name: JobName): Job | undefined {

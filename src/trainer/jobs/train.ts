@@ -23,7 +23,7 @@ import { readTrainingData, type TrainingData } from '../trainingData';
 import { batchBuilder, fitStage, imageLoader, saveInferenceModel, usableRows } from '../trainStages';
 
 /** Bump when cached vectors would change meaning (augmentation parameters or seeding, pooling). */
-const CACHE_VERSION = 2;
+export const CACHE_VERSION = 2;
 
 export interface TrainSummary {
   runId: string; dir: string; status: 'completed'; engine: string; mode: string;
@@ -103,7 +103,7 @@ async function train(
   const classes = data.classes.length;
   const head = c.mode === 'fine-tune'
     ? await tf.loadLayersModel(fileSystemLoader(path.join(c.from!, 'head')))
-    : buildHead(tf, { inputDim: backbone.featureDim, classes, seed: c.seed, kind: c.head });
+    : buildHead(tf, { inputDim: backbone.featureDim, classes, seed: c.seed, kind: c.head, ...(c.dropout !== undefined ? { dropout: [c.dropout, c.dropout] as [number, number] } : {}) });
   const trainable = split
     ? tf.model({ inputs: split.trainableTop.inputs, outputs: head.apply(split.trainableTop.outputs[0]) as tfType.SymbolicTensor })
     : head;

@@ -130,6 +130,24 @@ describe('the recipe through VS Code commands', function () {
     for (const t of ['layers', 'predictions', 'evaluation']) assert.ok(replayed.includes(t as never), `replay lacks ${t}: ${replayed}`);
   });
 
+  it('Diagnose (Learning Curve) streams its points and a diagnosis with actions to the dashboard', async () => {
+    const lab = await api();
+    const panel = lab.dashboard()!;
+    const before = panel.sent.length;
+    const result = (await vscode.commands.executeCommand('transferLab.learningCurve', {
+      dataset: out, backbone: path.join(SHARED, 'models/mobilenet_v2_0.35_224_teachable'), desiredError: 0.05, repeats: 1,
+    })) as { points: { size: number }[]; diagnosis: { label: string } } | undefined;
+    assert.ok(result, 'the learning curve returned nothing');
+    const shown = panel.sent.slice(before).flatMap((m) => (m.type === 'event' ? [m.event] : []));
+    const points = shown.filter((e) => e.type === 'curvePoint');
+    assert.ok(points.length >= 6, `${points.length} curve points shown`);
+    assert.deepEqual(points.map((p) => p.type === 'curvePoint' && p.size), result.points.map((p) => p.size));
+    const advice = shown.find((e) => e.type === 'guidance');
+    assert.ok(advice && advice.type === 'guidance' && advice.kind === 'diagnosis' && advice.label === result.diagnosis.label);
+    assert.ok(advice.recommendations.length > 0 && advice.recommendations.every((r) => !r.command || r.command.startsWith('transferLab.')));
+    while (lab.runner.current) await new Promise((r) => setTimeout(r, 100));
+  });
+
   it('Delete Run removes the run folder (after the confirmation) and the tree forgets it', async () => {
     const lab = await api();
     await lab.savedModels.getChildren();

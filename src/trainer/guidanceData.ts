@@ -1,0 +1,103 @@
+// A prepared dataset as cached backbone features, dense and ready for many quick head fits: what the learning
+// curve and the LR finder train on. The cache folders are the train job's, so a later training reuses them.
+import * as path from 'node:path';
+import { isEnginePreference } from '../core/engineChoice';
+import { deriveSeed } from '../core/seededRandom';
+import { ValidationError } from '../core/validate';
+import { loadBackbone, type Backbone } from './backbone';
+import { cacheFolderName, EmbeddingCache } from './embeddingCache';
+import { loadEngine, type EngineInfo, type Tf } from './engine';
+import { cachedFeatures, type FeatureMatrix } from './featureStage';
+import { BadInputError, type JobContext } from './jobContext';
+import { CACHE_VERSION } from './jobs/train';
+import { capPerClass, readTrainingData, type LabelledImage, type TrainingData } from './trainingData';
+import { batchBuilder, imageLoader, usableRows } from './trainStages';
+
+/** One split as a row-major matrix of the images that decoded, with their labels. */
+export interface Matrix { x: Float32Array; labels: Int32Array; n: number; dim: number }
+
+export interface EmbedOptions {
+  dataset: string; backbone: string; cut?: string; size?: number; resize: 'cover' | 'fill' | 'contain'; seed: number; batch: number;
+  maxPerClass?: number; cacheDir: string; modelCacheDir?: string; engine: string;
+}
+
+export interface EmbeddedDataset {
+  tf: Tf; info: EngineInfo; data: TrainingData; backbone: Backbone; size: number;
+  train: Matrix; val?: Matrix; trainDev?: Matrix;
+  cache: { computed: number; fromCache: number }; seconds: number;
+}
+
+/** Turns a config validation failure into bad input, so the CLI exits 2 and the editor shows the setting. */
+export function parseOrBadInput<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof ValidationError) throw new BadInputError(e.message, undefined, 'Check the command-line flags or the settings.');
+    throw e;
+  }
+}
+
+export async function startEngine(engine: string, ctx: JobContext): Promise<{ tf: Tf; info: EngineInfo }> {
+  const loaded = await loadEngine(isEnginePreference(engine) ? engine : 'auto');
+  ctx.emit({ type: 'engine', engine: loaded.info.engine, version: loaded.info.version, slowPath: loaded.info.slowPath });
+  return loaded;
+}
+
+export async function loadGuidanceBackbone(source: string, cut: string | undefined, modelCacheDir: string | undefined, ctx: JobContext): Promise<Backbone> {
+  try {
+    return await loadBackbone({
+      source, cut, cacheDir: modelCacheDir, signal: ctx.signal,
+      onProgress: (p) => ctx.emit({ type: 'progress', phase: 'download', done: p.bytesDone, total: p.bytesTotal ?? p.bytesDone }),
+    });
+  } catch (e) {
+    const message = (e as Error).message;
+    if (/unknown backbone|has no layer|no TF\.js model/.test(message)) throw new BadInputError(message, source);
+    throw e;
+  }
+}
+
+/** The embedding cache the train job uses for this backbone, cut and image settings. */
+export function cacheFor(o: Pick<EmbedOptions, 'cacheDir' | 'resize'>, backbone: Backbone, cut: string, size: number, dim: number): EmbeddingCache {
+  return new EmbeddingCache(path.join(o.cacheDir, cacheFolderName({
+    backbone: backbone.id, cut, size, resize: o.resize, preprocessing: backbone.preprocessing, version: CACHE_VERSION,
+  })), dim);
+}
+
+export function toMatrix(items: LabelledImage[], f: FeatureMatrix): Matrix {
+  const rows = usableRows(items, f);
+  const x = new Float32Array(rows.length * f.dim);
+  rows.forEach((i, k) => x.set(f.vectors[0].subarray(i * f.dim, (i + 1) * f.dim), k * f.dim));
+  return { x, labels: Int32Array.from(rows.map((i) => items[i].label)), n: rows.length, dim: f.dim };
+}
+
+/** Embeds train, and val and train-dev unless `trainOnly`; un-augmented (variant 0) only. */
+export async function embedDataset(o: EmbedOptions, ctx: JobContext, trainOnly = false): Promise<EmbeddedDataset> {
+  const { tf, info } = await startEngine(o.engine, ctx);
+  // The cap thins training only: dev and train-dev stay whole, so every point is judged on the same images.
+  const data = await readTrainingData(o.dataset, undefined, o.seed);
+  if (o.maxPerClass) data.train = capPerClass(data.train, data.classes.length, o.maxPerClass, deriveSeed(o.seed, 'cap-train'));
+  const backbone = await loadGuidanceBackbone(o.backbone, o.cut, o.modelCacheDir, ctx);
+  try {
+    const size = o.size ?? backbone.inputSize;
+    const cache = cacheFor(o, backbone, backbone.cut, size, backbone.featureDim);
+    const featurizer = { dim: backbone.featureDim, run: (x: Parameters<Backbone['embed']>[0]) => backbone.embed(x) };
+    const load = imageLoader(o, size, ctx);
+    const toBatch = batchBuilder(tf, backbone, size);
+    const t0 = performance.now();
+    const counts = { computed: 0, fromCache: 0 };
+    const embed = async (items: LabelledImage[], phase: string) => {
+      if (!items.length) return undefined;
+      const f = await cachedFeatures(tf, { items, variants: 1, phase, batchSize: o.batch }, featurizer, cache, load, toBatch, ctx);
+      counts.computed += f.computed;
+      counts.fromCache += f.fromCache;
+      return toMatrix(items, f);
+    };
+    const train = (await embed(data.train, 'embedding train'))!;
+    const val = trainOnly ? undefined : await embed(data.val, 'embedding val');
+    const trainDev = trainOnly ? undefined : await embed(data.trainDev, 'embedding train-dev');
+    return { tf, info, data, backbone, size, train, val, trainDev, cache: counts, seconds: (performance.now() - t0) / 1000 };
+  } catch (e) {
+    backbone.dispose();
+    throw e;
+  }
+}
