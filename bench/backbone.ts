@@ -107,7 +107,7 @@ async function main() {
     },
     augment: { wasm: child('augment:wasm'), cpu: child('augment:cpu') },
   };
-  process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  process.stdout.write(JSON.stringify(result) + '\n');
 }
 
 main().catch((e) => {
