@@ -80,7 +80,7 @@ async function main() {
   const rate = (x: number) => round(IMAGES / x, 1);
   process.stdout.write(JSON.stringify({
     bench: 'pipeline', date: new Date().toISOString(), engine: info.engine, cpus: os.availableParallelism(), node: process.version, loadAverage: loadAverage(),
-    model: 'mobilenet_v2_0.35_224 (Teachable Machine export) @224, resize cover, batch 32',
+    model: `mobilenet_v2_0.35_224 (Teachable Machine export) @224, resize ${c.resize} (the default), batch ${BATCH}`,
     images: IMAGES, rounds: ROUNDS, uvThreadpool: Number(process.env.UV_THREADPOOL_SIZE ?? 4),
     imgPerS: {
       endToEnd: rate(s.pipeline), decodeOnly: rate(s.decode), decodeBatchesConcurrency4: rate(s.decodeBatches),
