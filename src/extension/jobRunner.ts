@@ -44,8 +44,7 @@ export class JobRunner implements vscode.Disposable {
     log.info(`starting ${request.job}: ${JSON.stringify(request.config)}`);
     const job = new TrainerJob(this.trainerPath, request.job, { ...this.defaults(), ...request.config }, this.env());
     this.active = job;
-    this.buffer.reset(request.title);
-    this.resetEmitter.fire(request.title);
+    this.begin(request.title);
     this.statusBar.start(request.title);
     void vscode.commands.executeCommand('setContext', 'transferLab.jobRunning', true);
     job.on('stderr', (text) => log.trace(text.trimEnd()));
@@ -67,13 +66,21 @@ export class JobRunner implements vscode.Disposable {
    */
   display(title: string, events: readonly TrainerEvent[]): boolean {
     if (this.active) return false;
+    this.begin(title);
+    for (const event of events) this.publish(event);
+    return true;
+  }
+
+  /** The dashboard's content starts over under a new title. */
+  private begin(title: string): void {
     this.buffer.reset(title);
     this.resetEmitter.fire(title);
-    for (const event of events) {
-      this.buffer.push(event);
-      this.eventEmitter.fire(event);
-    }
-    return true;
+  }
+
+  /** Kept for a dashboard opened later, and sent to one open now. */
+  private publish(event: TrainerEvent): void {
+    this.buffer.push(event);
+    this.eventEmitter.fire(event);
   }
 
   cancel(): boolean {
@@ -89,9 +96,8 @@ export class JobRunner implements vscode.Disposable {
     else if (event.type === 'error') log.error(`${event.code}: ${event.message}${event.file ? ` (${event.file})` : ''}`);
     else if (event.type === 'engine') log.info(`engine: ${event.engine} ${event.version}${event.slowPath ? ' (slow path)' : ''}`);
     else if (event.type === 'epoch') log.info(`${event.stage} epoch ${event.epoch}: val_acc ${event.valAcc.toFixed(4)}`);
-    this.buffer.push(event);
     this.statusBar.update(title, event);
-    this.eventEmitter.fire(event);
+    this.publish(event);
   }
 
   private withProgress(title: string, job: TrainerJob): Thenable<JobOutcome> {

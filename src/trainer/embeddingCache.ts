@@ -23,6 +23,21 @@ export function cacheFolderName(k: CacheKeyParts): string {
   return `${safe(k.backbone)}@${safe(k.cut)}/${k.size}-${safe(k.resize)}-${safe(k.preprocessing)}-v${k.version}`;
 }
 
+/** Bump when cached vectors would change meaning (augmentation parameters or seeding, pooling). */
+export const CACHE_VERSION = 2;
+
+/**
+ * The cache every job uses for this backbone, cut and image settings: train, the learning curve, the advisor and
+ * the LR finder share folders, so whichever runs first fills the cache for the others.
+ */
+export function embeddingCacheFor(
+  cacheDir: string, backbone: { id: string; preprocessing: string }, cut: string, image: { size: number; resize: string }, dim: number,
+): EmbeddingCache {
+  return new EmbeddingCache(path.join(cacheDir, cacheFolderName({
+    backbone: backbone.id, cut, size: image.size, resize: image.resize, preprocessing: backbone.preprocessing, version: CACHE_VERSION,
+  })), dim);
+}
+
 export class EmbeddingCache {
   hits = 0;
   misses = 0;

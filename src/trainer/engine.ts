@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { engineOrder, isSlowPath, type EngineName, type EnginePreference } from '../core/engineChoice';
+import { engineOrder, isEnginePreference, isSlowPath, type EngineName, type EnginePreference } from '../core/engineChoice';
+import type { JobContext } from './jobContext';
 import { registerWasmGradKernels } from './wasmGradKernels';
 
 export interface SkippedEngine { engine: EngineName; reason: string }
@@ -70,4 +71,11 @@ export async function loadEngine(preference: EnginePreference = 'auto'): Promise
     }
   }
   throw new Error(`No tfjs engine could be loaded: ${skipped.map((s) => `${s.engine}: ${s.reason}`).join('; ')}`);
+}
+
+/** What every job does first: load the engine its config asks for (else the fastest) and tell the listener which. */
+export async function startEngine(preference: unknown, ctx: JobContext): Promise<{ tf: Tf; info: EngineInfo }> {
+  const loaded = await loadEngine(isEnginePreference(preference) ? preference : 'auto');
+  ctx.emit({ type: 'engine', engine: loaded.info.engine, version: loaded.info.version, slowPath: loaded.info.slowPath });
+  return loaded;
 }

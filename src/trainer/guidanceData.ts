@@ -1,15 +1,12 @@
 // A prepared dataset as cached backbone features, dense and ready for many quick head fits: what the learning
 // curve and the LR finder train on. The cache folders are the train job's, so a later training reuses them.
-import * as path from 'node:path';
-import { isEnginePreference } from '../core/engineChoice';
 import { deriveSeed } from '../core/seededRandom';
 import { ValidationError } from '../core/validate';
 import { loadBackbone, type Backbone } from './backbone';
-import { cacheFolderName, EmbeddingCache } from './embeddingCache';
-import { loadEngine, type EngineInfo, type Tf } from './engine';
+import { embeddingCacheFor } from './embeddingCache';
+import { startEngine, type EngineInfo, type Tf } from './engine';
 import { cachedFeatures, type FeatureMatrix } from './featureStage';
 import { BadInputError, type JobContext } from './jobContext';
-import { CACHE_VERSION } from './jobs/train';
 import { capPerClass, readTrainingData, type LabelledImage, type TrainingData } from './trainingData';
 import { batchBuilder, imageLoader, usableRows } from './trainStages';
 
@@ -37,12 +34,6 @@ export function parseOrBadInput<T>(parse: () => T): T {
   }
 }
 
-export async function startEngine(engine: string, ctx: JobContext): Promise<{ tf: Tf; info: EngineInfo }> {
-  const loaded = await loadEngine(isEnginePreference(engine) ? engine : 'auto');
-  ctx.emit({ type: 'engine', engine: loaded.info.engine, version: loaded.info.version, slowPath: loaded.info.slowPath });
-  return loaded;
-}
-
 export async function loadGuidanceBackbone(source: string, cut: string | undefined, modelCacheDir: string | undefined, ctx: JobContext): Promise<Backbone> {
   try {
     return await loadBackbone({
@@ -54,13 +45,6 @@ export async function loadGuidanceBackbone(source: string, cut: string | undefin
     if (/unknown backbone|has no layer|no TF\.js model/.test(message)) throw new BadInputError(message, source);
     throw e;
   }
-}
-
-/** The embedding cache the train job uses for this backbone, cut and image settings. */
-export function cacheFor(o: Pick<EmbedOptions, 'cacheDir' | 'resize'>, backbone: Backbone, cut: string, size: number, dim: number): EmbeddingCache {
-  return new EmbeddingCache(path.join(o.cacheDir, cacheFolderName({
-    backbone: backbone.id, cut, size, resize: o.resize, preprocessing: backbone.preprocessing, version: CACHE_VERSION,
-  })), dim);
 }
 
 export function toMatrix(items: LabelledImage[], f: FeatureMatrix): Matrix {
@@ -79,7 +63,7 @@ export async function embedDataset(o: EmbedOptions, ctx: JobContext, trainOnly =
   const backbone = await loadGuidanceBackbone(o.backbone, o.cut, o.modelCacheDir, ctx);
   try {
     const size = o.size ?? backbone.inputSize;
-    const cache = cacheFor(o, backbone, backbone.cut, size, backbone.featureDim);
+    const cache = embeddingCacheFor(o.cacheDir, backbone, backbone.cut, { size, resize: o.resize }, backbone.featureDim);
     const featurizer = { dim: backbone.featureDim, run: (x: Parameters<Backbone['embed']>[0]) => backbone.embed(x) };
     const load = imageLoader(o, size, ctx);
     const toBatch = batchBuilder(tf, backbone, size);

@@ -8,9 +8,10 @@ import { adviseStrategy, type ImagenetEvidence, type ProbeEvidence, type Strateg
 import { blockAt, blocksOf, lastLayerOf } from '../../core/zooLadder';
 import { writeJsonAtomic } from '../atomicFile';
 import type { Backbone } from '../backbone';
-import type { Tf } from '../engine';
+import { embeddingCacheFor } from '../embeddingCache';
+import { startEngine, type Tf } from '../engine';
 import { cachedFeatures } from '../featureStage';
-import { cacheFor, loadGuidanceBackbone, parseOrBadInput, startEngine, toMatrix, type Matrix } from '../guidanceData';
+import { loadGuidanceBackbone, parseOrBadInput, toMatrix, type Matrix } from '../guidanceData';
 import type { JobContext } from '../jobContext';
 import { imagenetEvidence, imagenetOutputLayer, linearProbeAccuracy } from '../similarityProbes';
 import { capPerClass, readTrainingData, type LabelledImage } from '../trainingData';
@@ -75,7 +76,7 @@ export async function adviseJob(config: Record<string, unknown>, ctx: JobContext
 async function sampleFeatures(tf: Tf, c: AdviseConfig, b: Backbone, items: LabelledImage[], nTrain: number, phase: string, ctx: JobContext): Promise<[Matrix, Matrix]> {
   const size = c.size ?? b.inputSize;
   const f = await cachedFeatures(tf, { items, variants: 1, phase, batchSize: c.batch }, { dim: b.featureDim, run: (x) => b.embed(x) },
-    cacheFor(c, b, b.cut, size, b.featureDim), imageLoader(c, size, ctx), batchBuilder(tf, b, size), ctx);
+    embeddingCacheFor(c.cacheDir, b, b.cut, { size, resize: c.resize }, b.featureDim), imageLoader(c, size, ctx), batchBuilder(tf, b, size), ctx);
   const m = toMatrix(items, f);
   const trainRows = items.slice(0, nTrain).filter((_, i) => !f.failed.has(i)).length;
   const part = (from: number, to: number): Matrix => ({ x: m.x.slice(from * m.dim, to * m.dim), labels: m.labels.slice(from, to), n: to - from, dim: m.dim });

@@ -2,7 +2,7 @@
 import * as os from 'node:os';
 import sharp from 'sharp';
 import { isEnginePreference } from '../../core/engineChoice';
-import { loadEngine, type EngineInfo } from '../engine';
+import { startEngine, type EngineInfo } from '../engine';
 import type { JobContext } from '../jobContext';
 
 export interface DoctorResult extends EngineInfo {
@@ -17,8 +17,7 @@ export interface DoctorResult extends EngineInfo {
 
 export async function doctorJob(config: Record<string, unknown>, ctx: JobContext): Promise<DoctorResult> {
   const preference = isEnginePreference(config.engine) ? config.engine : 'auto';
-  const { tf, info } = await loadEngine(preference);
-  ctx.emit({ type: 'engine', engine: info.engine, version: info.version, slowPath: info.slowPath });
+  const { tf, info } = await startEngine(preference, ctx);
   // A real op proves the backend computes, not merely that it registered.
   const sum = tf.tidy(() => tf.add(tf.ones([2]), tf.ones([2])).sum().dataSync()[0]);
   if (sum !== 4) throw new Error(`engine ${info.engine} computed 1+1 wrongly (${sum / 2})`);

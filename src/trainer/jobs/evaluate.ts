@@ -1,14 +1,13 @@
 // The `evaluate` job: runs a completed run's saved model over the prepared dataset's val split, un-augmented,
 // and writes the metrics and the most confidently wrong images to <run>/evaluation.json.
 import * as path from 'node:path';
-import { isEnginePreference } from '../../core/engineChoice';
 import {
   argmax, classificationReport, type AverageMetrics, type ClassMetrics, type ConfusedPair,
 } from '../../core/metrics';
 import { valGrid } from '../../core/predictionGrid';
 import { writeJsonAtomic } from '../atomicFile';
 import { emitAndSave, withThumbnails } from '../dashboardFiles';
-import { loadEngine } from '../engine';
+import { startEngine } from '../engine';
 import { log, type JobContext } from '../jobContext';
 import { BadInputError, loadSavedModel, predictFiles } from '../savedModel';
 import { thumbnailDirOf } from '../thumbnails';
@@ -43,8 +42,7 @@ export async function evaluateJob(config: Record<string, unknown>, ctx: JobConte
   const topN = count(config, 'topLosses', 16, 0);
   const batchSize = count(config, 'batch', 32, 1);
   const t0 = performance.now();
-  const { tf, info } = await loadEngine(isEnginePreference(config.engine) ? config.engine : 'auto');
-  ctx.emit({ type: 'engine', engine: info.engine, version: info.version, slowPath: info.slowPath });
+  const { tf, info } = await startEngine(config.engine, ctx);
   const saved = await loadSavedModel(tf, runDir);
   try {
     const rc = saved.run.config;

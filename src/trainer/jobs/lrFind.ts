@@ -10,9 +10,10 @@ import type { RunRecord } from '../../core/runRecord';
 import type { TrainConfig } from '../../core/trainConfig';
 import { blockAt, blocksOf } from '../../core/zooLadder';
 import { writeJsonAtomic } from '../atomicFile';
-import type { Tf } from '../engine';
+import { embeddingCacheFor } from '../embeddingCache';
+import { startEngine, type Tf } from '../engine';
 import { cachedFeatures } from '../featureStage';
-import { cacheFor, embedDataset, loadGuidanceBackbone, parseOrBadInput, startEngine, toMatrix, type Matrix } from '../guidanceData';
+import { embedDataset, loadGuidanceBackbone, parseOrBadInput, toMatrix, type Matrix } from '../guidanceData';
 import { newHead, rowsOf } from '../headFit';
 import { labelTensor, lossFor } from '../headModel';
 import { BadInputError, type JobContext } from '../jobContext';
@@ -105,7 +106,7 @@ async function sweepFineTune(c: LrFindConfig, ctx: JobContext): Promise<Swept> {
     const dim = shape.reduce((a, b) => a * b, 1);
     const featurizer = { dim, run: (x: tfType.Tensor4D) => split.frozenBottom.predict(x) as tfType.Tensor };
     const f = await cachedFeatures(tf, { items: data.train, variants: 1, phase: 'activations train', batchSize: c.batch }, featurizer,
-      cacheFor({ cacheDir: c.cacheDir, resize }, backbone, split.boundaryLayer, size, dim), imageLoader({ resize, seed: c.seed }, size, ctx), batchBuilder(tf, backbone, size), ctx);
+      embeddingCacheFor(c.cacheDir, backbone, split.boundaryLayer, { size, resize }, dim), imageLoader({ resize, seed: c.seed }, size, ctx), batchBuilder(tf, backbone, size), ctx);
     const train = toMatrix(data.train, f);
     head = await tf.loadLayersModel(fileSystemLoader(path.join(c.from!, 'head')));
     const model = tf.model({ inputs: split.trainableTop.inputs, outputs: head.apply(split.trainableTop.outputs[0]) as tfType.SymbolicTensor });

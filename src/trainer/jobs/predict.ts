@@ -2,13 +2,12 @@
 // Kaggle-style CSV. Images stream through in batches; what cannot be used is skipped and named with its reason.
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { isEnginePreference } from '../../core/engineChoice';
 import { extensionOf, isIgnoredName, isImageName, stemOf } from '../../core/imageNames';
 import { clipProbability, decimalsFor, predictionsCsv, sortRows, type PredictionRow } from '../../core/predictionsCsv';
 import { testGrid, type Scored } from '../../core/predictionGrid';
 import { writeFileAtomic } from '../atomicFile';
 import { emitAndSave, withThumbnails } from '../dashboardFiles';
-import { loadEngine } from '../engine';
+import { startEngine } from '../engine';
 import { log, type JobContext } from '../jobContext';
 import { BadInputError, loadSavedModel, predictFiles } from '../savedModel';
 import { thumbnailDirOf } from '../thumbnails';
@@ -77,8 +76,7 @@ export async function predictJob(config: Record<string, unknown>, ctx: JobContex
   }
   if (!candidates.length) throw new BadInputError(`No images in ${images}`, images);
 
-  const { tf, info } = await loadEngine(isEnginePreference(config.engine) ? config.engine : 'auto');
-  ctx.emit({ type: 'engine', engine: info.engine, version: info.version, slowPath: info.slowPath });
+  const { tf } = await startEngine(config.engine, ctx);
   const saved = await loadSavedModel(tf, runDir);
   try {
     const classes = saved.meta.classes;

@@ -5,14 +5,13 @@
 import type * as tfType from '@tensorflow/tfjs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { isEnginePreference } from '../../core/engineChoice';
 import { valGrid } from '../../core/predictionGrid';
 import { defaultLearningRate, parseTrainConfig, type TrainConfig } from '../../core/trainConfig';
 import { writeJsonAtomic } from '../atomicFile';
 import { loadBackbone, type Backbone } from '../backbone';
 import { emitAndSave, withThumbnails } from '../dashboardFiles';
-import { cacheFolderName, EmbeddingCache } from '../embeddingCache';
-import { loadEngine, type EngineInfo, type Tf } from '../engine';
+import { embeddingCacheFor } from '../embeddingCache';
+import { startEngine, type EngineInfo, type Tf } from '../engine';
 import { cachedFeatures, type Featurizer } from '../featureStage';
 import { thumbnailDirOf } from '../thumbnails';
 import { buildHead, lossFor } from '../headModel';
@@ -21,9 +20,6 @@ import { fileSystemLoader, fileSystemSaver } from '../modelFiles';
 import { readRun, RunWriter } from '../runWriter';
 import { readTrainingData, type TrainingData } from '../trainingData';
 import { batchBuilder, fitStage, imageLoader, saveInferenceModel, usableRows } from '../trainStages';
-
-/** Bump when cached vectors would change meaning (augmentation parameters or seeding, pooling). */
-export const CACHE_VERSION = 2;
 
 export interface TrainSummary {
   runId: string; dir: string; status: 'completed'; engine: string; mode: string;
@@ -34,8 +30,7 @@ export interface TrainSummary {
 
 export async function trainJob(config: Record<string, unknown>, ctx: JobContext): Promise<TrainSummary> {
   const c = parseTrainConfig(config, { runsDir: path.resolve('.transfer-lab/runs'), cacheDir: path.resolve('.transfer-lab/cache') });
-  const { tf, info } = await loadEngine(isEnginePreference(c.engine) ? c.engine : 'auto');
-  ctx.emit({ type: 'engine', engine: info.engine, version: info.version, slowPath: info.slowPath });
+  const { tf, info } = await startEngine(c.engine, ctx);
   if (c.mode === 'fine-tune') {
     const source = await readRun(c.from!);
     if (source.status !== 'completed') throw new Error(`run ${c.from} is ${source.status}; fine-tune starts from a completed feature-extractor run`);
@@ -88,10 +83,7 @@ async function train(
     ? { dim: split.boundaryShape.reduce((a, b) => a * b, 1), run: (x) => split.frozenBottom.predict(x) as tfType.Tensor }
     : { dim: backbone.featureDim, run: (x) => backbone.embed(x) };
   const cut = split ? split.boundaryLayer : backbone.cut;
-  const cache = new EmbeddingCache(
-    path.join(c.cacheDir, cacheFolderName({ backbone: backbone.id, cut, size, resize: c.resize, preprocessing: backbone.preprocessing, version: CACHE_VERSION })),
-    featurizer.dim,
-  );
+  const cache = embeddingCacheFor(c.cacheDir, backbone, cut, { size, resize: c.resize }, featurizer.dim);
   const load = imageLoader(c, size, ctx);
   const toBatch = batchBuilder(tf, backbone, size);
   const t0 = performance.now();
