@@ -6,21 +6,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { CLI, cliJson, SHARED } from '../fixtures/cliRun';
 
-const ROOT = path.resolve(__dirname, '../..');
-const CLI = path.join(ROOT, 'dist/cli.js');
-const SHARED = process.env.TL_SHARED || path.resolve(__dirname, '../../../shared');
 const V1 = path.join(SHARED, 'models/mobilenet_v1_0.25_224_layers');
 const TEST_IMAGES = path.join(SHARED, 'data/dogs-vs-cats/test');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-evaluate-'));
 
-function cli(args: string[], timeoutMs = 600_000) {
-  const t0 = Date.now();
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
-  const seconds = (Date.now() - t0) / 1000;
-  assert.equal(r.status, 0, `transfer-lab ${args.join(' ')} failed:\n${r.stderr.slice(-3000)}`);
-  return { json: JSON.parse(r.stdout.trim().split('\n').at(-1)!), seconds, stderr: r.stderr, stdout: r.stdout };
-}
+const cli = cliJson;
 
 interface Evaluation {
   count: number; accuracy: number; logLoss: number; auc?: number; confusion: number[][]; classes: string[];

@@ -2,7 +2,6 @@
 // CLI, and the trainer child process the extension forks (needs `npm run build`). One embedding cache serves every
 // scenario, so each image goes through the backbone once per cut. About three minutes on 2 cores.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,23 +9,16 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import type { CurvePointEvent, GuidanceEvent, TrainerEvent } from '../../src/core/protocol';
 import { TrainerJob } from '../../src/extension/trainerClient';
+import { cliJson, ROOT, SHARED } from '../fixtures/cliRun';
 
-const ROOT = path.resolve(__dirname, '../..');
-const CLI = path.join(ROOT, 'dist/cli.js');
 const TRAINER = path.join(ROOT, 'dist/trainer.js');
-const SHARED = process.env.TL_SHARED || path.resolve(ROOT, '../shared');
 const DOGS = path.join(SHARED, 'data/dogs-vs-cats');
 const V1 = path.join(SHARED, 'models/mobilenet_v1_0.25_224_layers');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-guidance-'));
 const cache = path.join(work, 'cache'), runs = path.join(work, 'runs');
 const dogs = path.join(work, 'dogs-prepared');
 
-function cli(args: string[]) {
-  const t0 = Date.now();
-  const r = spawnSync(process.execPath, [CLI, ...args, '--json'], { encoding: 'utf8', timeout: 600_000, maxBuffer: 64 << 20 });
-  assert.equal(r.status, 0, `transfer-lab ${args.join(' ')} failed:\n${r.stderr.slice(-3000)}`);
-  return { json: JSON.parse(r.stdout.trim().split('\n').at(-1)!), seconds: (Date.now() - t0) / 1000 };
-}
+const cli = (args: string[]) => cliJson([...args, '--json']);
 
 interface Stat { mean: number; std: number }
 interface CurveJson {

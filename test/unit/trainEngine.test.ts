@@ -6,10 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
+import { CLI, cliJson, ROOT, SHARED } from '../fixtures/cliRun';
 
-const ROOT = path.resolve(__dirname, '../..');
-const CLI = path.join(ROOT, 'dist/cli.js');
-const SHARED = process.env.TL_SHARED || path.resolve(ROOT, '../shared');
 const TEACHABLE = path.join(SHARED, 'models/mobilenet_v2_0.35_224_teachable');
 const V1 = path.join(SHARED, 'models/mobilenet_v1_0.25_224_layers');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-train-'));
@@ -18,13 +16,7 @@ const runs = path.join(work, 'runs'), cache = path.join(work, 'cache');
 // that is `--resize fill`. (Measured here with MobileNetV2 0.35: best val_acc 0.971 with fill, 0.957 with cover.)
 const RECIPE_RESIZE = ['--resize', 'fill'];
 
-function cli(args: string[], timeoutMs = 600_000) {
-  const t0 = Date.now();
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
-  const seconds = (Date.now() - t0) / 1000;
-  assert.equal(r.status, 0, `transfer-lab ${args.join(' ')} failed:\n${r.stderr.slice(-3000)}`);
-  return { json: JSON.parse(r.stdout.trim().split('\n').at(-1)!), seconds, stderr: r.stderr };
-}
+const cli = cliJson;
 
 interface Summary { id: string; dir: string; status: string; best: { valAcc: number; valLoss: number }; seconds: Record<string, number>;
   classes: string[]; counts: { train: number[]; val: number[] }; cache: { computed: number; fromCache: number } }
