@@ -34,6 +34,28 @@ async function shoot(file) {
   await page.locator('iframe.webview.ready').screenshot({ path: path.join(results, file) });
   assert.ok(fs.statSync(path.join(results, file)).size > 5000, `${file} is empty`);
 }
+/** What a failed wait saw: the dashboard's phase line, the notifications and the end of the extension's log. */
+async function diagnosis() {
+  const phase = await frame().locator('.training .phase').innerText({ timeout: 2000 }).catch(() => '(no phase line)');
+  const toasts = await page.locator('.notification-list-item-message').allInnerTexts().catch(() => []);
+  const logs = [];
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name === 'Transfer Lab.log') logs.push(`${p}:\n${fs.readFileSync(p, 'utf8').split('\n').slice(-25).join('\n')}`);
+    }
+  };
+  try { walk(path.join(ctx.data, 'user/logs')); } catch { /* no logs yet */ }
+  return `phase: ${phase}\nnotifications: ${JSON.stringify(toasts)}\n${logs.join('\n')}`;
+}
+async function explained(wait, what) {
+  try {
+    await wait;
+  } catch (e) {
+    throw new Error(`${what}: ${e.message.split('\n')[0]}\n${await diagnosis()}`);
+  }
+}
 /** Opens the feature extractor run in the dashboard through the palette and the run QuickPick. */
 async function openRun() {
   await runCommand(page, 'Transfer Lab: Open in Dashboard');
@@ -124,11 +146,15 @@ for (const [theme, suffix] of THEMES) {
 
     // "Fine-tune from here" on the Layers tab (the top block, the default) starts a fine-tune; its epochs stream in.
     await tab('Layers');
-    await frame().locator('.layers vscode-button', { hasText: 'Fine-tune from here' }).click();
+    const button = frame().locator('.layers vscode-button', { hasText: 'Fine-tune from here' });
+    assert.equal(await button.getAttribute('disabled'), null, 'Fine-tune from here is disabled');
+    await button.click();
     await tab('Training');
     const curve = frame().locator('.training canvas').first();
-    await frame().locator('.training canvas[data-points="2"], .training canvas[data-points="3"], .training canvas[data-points="4"]').first()
-      .waitFor({ timeout: 180000 });
+    await explained(frame().locator('.training vscode-button[aria-label="Cancel the running job"]:not([disabled])').waitFor({ timeout: 60000 }),
+      'no fine-tune started after the click');
+    await explained(frame().locator(['2', '3', '4', '5', '6'].map((n) => `.training canvas[data-points="${n}"]`).join(', ')).first()
+      .waitFor({ timeout: 180000 }), 'the fine-tune streamed fewer than 2 epochs');
     await shoot(`training-live${suffix}.png`);
     const running = await frame().locator('.training vscode-button[aria-label="Cancel the running job"]').evaluate((b) => !b.hasAttribute('disabled'));
     assert.ok(running, 'the screenshot was not taken while training ran');
@@ -156,7 +182,8 @@ for (const [theme, suffix] of THEMES) {
         console.log(`  ✔ ${c.name}`);
       } catch (e) {
         failed++;
-        console.log(`  ✘ ${c.name}\n    ${String(e && e.stack || e).split('\n').slice(0, 6).join('\n    ')}`);
+        const where = String(e && e.stack || '').split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 2);
+        console.log(`  ✘ ${c.name}\n    ${[...String(e && e.message || e).split('\n').slice(0, 60), ...where].join('\n    ')}`);
         await page.screenshot({ path: path.join(results, `failure-${passed + failed}.png`) }).catch(() => {});
       }
     }
