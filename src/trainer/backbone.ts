@@ -14,6 +14,8 @@ import { fetchModel, isHttpUrl, type DownloadProgress } from './modelDownload';
 import { readModelArtifacts } from './modelFiles';
 import { ancestorsOf, flattenModel, type FlatGraph, type FlatLayer } from './modelFlatten';
 
+import type { BackboneReload } from './batchForward';
+
 export type { BackboneSplit, SplitOptions } from './backboneSplit';
 
 export interface Backbone {
@@ -27,6 +29,8 @@ export interface Backbone {
   readonly cut: string;
   readonly featureDim: number;
   readonly canFineTune: boolean;
+  /** How another thread loads this same backbone; undefined for models that exist only in memory. */
+  readonly reload?: BackboneReload;
   /** Backbone layers from the input to the cut, in model order: what fine-tuning can unfreeze. */
   readonly layers: tf.layers.Layer[];
   /** Images (already preprocessed, [n, size, size, 3]) → features [n, featureDim]. */
@@ -74,10 +78,13 @@ export async function loadBackbone(o: LoadBackboneOptions): Promise<Backbone> {
       id, model, artifacts, cut: o.cut,
       inputSize: fixedSize(shape) ?? o.inputSize ?? 224,
       preprocessing: o.preprocessing ?? (hubInput ? 'zero1' : 'minus1to1'),
+      reload: { source: o.source, cacheDir: o.cacheDir, cut: o.cut, preprocessing: o.preprocessing, inputSize: o.inputSize },
     });
   }
   const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
-  return new LayersBackbone(id, model, zoo, o);
+  const backbone = new LayersBackbone(id, model, zoo, o);
+  backbone.reload = { source: o.source, cacheDir: o.cacheDir, cut: backbone.cut, preprocessing: backbone.preprocessing, inputSize: backbone.inputSize };
+  return backbone;
 }
 
 function fixedSize(shape: readonly (number | null)[]): number | undefined {
@@ -107,6 +114,7 @@ export class LayersBackbone implements Backbone {
   readonly cut: string;
   readonly featureDim: number;
   readonly layers: tf.layers.Layer[];
+  reload?: BackboneReload;
   /** Image → pooled features. Shares its layer objects (and so its weights) with every split. */
   readonly model: tf.LayersModel;
   private readonly graph: FlatGraph;

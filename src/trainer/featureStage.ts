@@ -1,23 +1,16 @@
 // Turns images into cached vectors (pooled features, or activations at a fine-tuning boundary). The frozen part
 // of the network runs once per (image, augmentation variant); later epochs and later runs read the cache.
-// Decoding of the next batch overlaps the forward pass of the current one, and memory stays bounded by the
-// batch size whatever the dataset size.
+// Decoding of the next batch overlaps the forward passes (one batch per forward thread), and memory stays
+// bounded by the batch size whatever the dataset size.
 import type * as tfType from '@tensorflow/tfjs';
 import type { Tf } from './engine';
+import type { BatchForward } from './batchForward';
 import type { EmbeddingCache } from './embeddingCache';
 import { throwIfCancelled, type JobContext } from './jobContext';
 import type { LabelledImage } from './trainingData';
 
-export interface Featurizer {
-  dim: number;
-  /** Preprocessed images [n,h,w,3] → [n, dim]. */
-  run(images: tfType.Tensor4D): tfType.Tensor;
-}
-
 /** Decoded, resized (and for variant > 0, augmented) RGB bytes; undefined for an image that cannot be decoded. */
 export type ImageLoader = (item: LabelledImage, variant: number) => Promise<Uint8Array | undefined>;
-export type BatchBuilder = (images: Uint8Array[]) => tfType.Tensor4D;
-
 export interface FeatureRequest {
   items: LabelledImage[];
   variants: number;
@@ -37,10 +30,10 @@ export interface FeatureMatrix {
 }
 
 export async function cachedFeatures(
-  tf: Tf, req: FeatureRequest, featurizer: Featurizer, cache: EmbeddingCache, load: ImageLoader, toBatch: BatchBuilder, ctx: JobContext,
+  req: FeatureRequest, forward: BatchForward, cache: EmbeddingCache, load: ImageLoader, ctx: JobContext,
 ): Promise<FeatureMatrix> {
   const t0 = performance.now();
-  const { items, variants, dim } = { ...req, dim: featurizer.dim };
+  const { items, variants, dim } = { ...req, dim: forward.dim };
   const vectors = Array.from({ length: variants }, () => new Float32Array(items.length * dim));
   const misses: { i: number; v: number }[] = [];
   let fromCache = 0;
@@ -55,36 +48,44 @@ export async function cachedFeatures(
   }
   const failed = new Set<number>();
   const total = misses.length;
+  const batches = Array.from({ length: Math.ceil(total / req.batchSize) }, (_, b) => misses.slice(b * req.batchSize, (b + 1) * req.batchSize));
   const decode = (batch: { i: number; v: number }[]) => Promise.all(batch.map((m) => load(items[m.i], m.v)));
-  let next = misses.length ? decode(misses.slice(0, req.batchSize)) : undefined;
-  let done = 0;
-  const started = performance.now();
-  for (let start = 0; start < total; start += req.batchSize) {
-    throwIfCancelled(ctx);
-    const batch = misses.slice(start, start + req.batchSize);
-    const decoded = await next!;
-    next = start + req.batchSize < total ? decode(misses.slice(start + req.batchSize, start + 2 * req.batchSize)) : undefined;
-    const ok = batch.map((m, k) => ({ ...m, rgb: decoded[k] })).filter((m) => {
-      if (!m.rgb) failed.add(m.i);
-      return m.rgb !== undefined;
-    });
-    if (ok.length) {
-      const out = tf.tidy(() => {
-        const x = toBatch(ok.map((m) => m.rgb!));
-        return featurizer.run(x).reshape([ok.length, dim]);
-      });
-      const data = (await out.data()) as Float32Array;
-      out.dispose();
-      for (let k = 0; k < ok.length; k++) {
-        const row = data.subarray(k * dim, (k + 1) * dim);
-        vectors[ok[k].v].set(cache.stored(row), ok[k].i * dim);
-        await cache.put(items[ok[k].i].sha256, ok[k].v, row);
-      }
+  const store = async (ok: { i: number; v: number }[], data: Float32Array) => {
+    for (let k = 0; k < ok.length; k++) {
+      const row = data.subarray(k * dim, (k + 1) * dim);
+      vectors[ok[k].v].set(cache.stored(row), ok[k].i * dim);
+      await cache.put(items[ok[k].i].sha256, ok[k].v, row);
     }
-    done += batch.length;
+  };
+  let done = 0;
+  let error: unknown;
+  const started = performance.now();
+  const progress = (n: number) => {
+    done += n;
     const rate = done / ((performance.now() - started) / 1000);
     ctx.emit({ type: 'progress', phase: req.phase, done, total, etaSeconds: (total - done) / Math.max(rate, 1e-9) });
+  };
+  // One batch per forward thread in flight while the next one decodes; memory stays a few batches of pixels.
+  const inFlight = new Set<Promise<void>>();
+  let next = batches.length ? decode(batches[0]) : undefined;
+  for (let b = 0; b < batches.length && error === undefined; b++) {
+    throwIfCancelled(ctx);
+    const decoded = await next!;
+    next = b + 1 < batches.length ? decode(batches[b + 1]) : undefined;
+    const ok = batches[b].filter((m, k) => {
+      if (!decoded[k]) failed.add(m.i);
+      return decoded[k] !== undefined;
+    });
+    const rgb = decoded.filter((d): d is Uint8Array => d !== undefined);
+    const pass = (rgb.length ? forward.run(rgb).then((data) => store(ok, data)) : Promise.resolve())
+      .then(() => progress(batches[b].length), (e: unknown) => { error ??= e; });
+    inFlight.add(pass);
+    void pass.finally(() => inFlight.delete(pass));
+    while (inFlight.size >= forward.threads) await Promise.race(inFlight);
   }
+  await Promise.all(inFlight);
+  if (error !== undefined) throw error;
+  throwIfCancelled(ctx);
   if (total === 0) ctx.emit({ type: 'progress', phase: req.phase, done: 0, total: 0, etaSeconds: 0 });
   return { vectors, dim, computed: total, fromCache, failed, seconds: (performance.now() - t0) / 1000 };
 }

@@ -10,6 +10,7 @@ import type * as tfType from '@tensorflow/tfjs';
 import type { LayerRow } from '../core/protocol';
 import type { Preprocessing } from '../core/zooCatalog';
 import type { Backbone } from './backbone';
+import type { BackboneReload } from './batchForward';
 
 type Tf = typeof tfType;
 
@@ -38,6 +39,7 @@ export interface GraphBackboneInit {
   cut?: string;
   inputSize: number;
   preprocessing: Preprocessing;
+  reload?: BackboneReload;
 }
 
 export class GraphBackbone implements Backbone {
@@ -50,12 +52,14 @@ export class GraphBackbone implements Backbone {
   readonly preprocessing: Preprocessing;
   readonly featureDim: number;
   readonly layers: tfType.layers.Layer[] = [];
+  readonly reload?: BackboneReload;
   private readonly rows: LayerRow[];
 
   constructor(private readonly tf: Tf, private readonly init: GraphBackboneInit) {
     this.id = init.id;
     this.inputSize = init.inputSize;
     this.preprocessing = init.preprocessing;
+    this.reload = init.reload;
     const nodes = graphNodes(init.artifacts);
     const outputName = init.model.outputs[0].name;
     this.cut = init.cut ?? preLogitsNode(nodes) ?? outputName;

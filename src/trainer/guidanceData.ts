@@ -3,12 +3,13 @@
 import { deriveSeed } from '../core/seededRandom';
 import { ValidationError } from '../core/validate';
 import { loadBackbone, type Backbone } from './backbone';
+import { backboneForward, workersSetting } from './batchForward';
 import { embeddingCacheFor } from './embeddingCache';
 import { startEngine, type EngineInfo, type Tf } from './engine';
 import { cachedFeatures, type FeatureMatrix } from './featureStage';
 import { BadInputError, type JobContext } from './jobContext';
 import { capPerClass, readTrainingData, type LabelledImage, type TrainingData } from './trainingData';
-import { batchBuilder, imageLoader, usableRows } from './trainStages';
+import { imageLoader, usableRows } from './trainStages';
 
 /** One split as a row-major matrix of the images that decoded, with their labels. */
 export interface Matrix { x: Float32Array; labels: Int32Array; n: number; dim: number }
@@ -64,21 +65,25 @@ export async function embedDataset(o: EmbedOptions, ctx: JobContext, trainOnly =
   try {
     const size = o.size ?? backbone.inputSize;
     const cache = embeddingCacheFor(o.cacheDir, backbone, backbone.cut, { size, resize: o.resize }, backbone.featureDim);
-    const featurizer = { dim: backbone.featureDim, run: (x: Parameters<Backbone['embed']>[0]) => backbone.embed(x) };
+    const forward = backboneForward(tf, backbone, { size, engine: info.engine, workers: workersSetting({}), ctx });
     const load = imageLoader(o, size, ctx);
-    const toBatch = batchBuilder(tf, backbone, size);
     const t0 = performance.now();
     const counts = { computed: 0, fromCache: 0 };
     const embed = async (items: LabelledImage[], phase: string) => {
       if (!items.length) return undefined;
-      const f = await cachedFeatures(tf, { items, variants: 1, phase, batchSize: o.batch }, featurizer, cache, load, toBatch, ctx);
+      const f = await cachedFeatures({ items, variants: 1, phase, batchSize: o.batch }, forward, cache, load, ctx);
       counts.computed += f.computed;
       counts.fromCache += f.fromCache;
       return toMatrix(items, f);
     };
-    const train = (await embed(data.train, 'embedding train'))!;
-    const val = trainOnly ? undefined : await embed(data.val, 'embedding val');
-    const trainDev = trainOnly ? undefined : await embed(data.trainDev, 'embedding train-dev');
+    let train, val, trainDev;
+    try {
+      train = (await embed(data.train, 'embedding train'))!;
+      val = trainOnly ? undefined : await embed(data.val, 'embedding val');
+      trainDev = trainOnly ? undefined : await embed(data.trainDev, 'embedding train-dev');
+    } finally {
+      await forward.dispose();
+    }
     return { tf, info, data, backbone, size, train, val, trainDev, cache: counts, seconds: (performance.now() - t0) / 1000 };
   } catch (e) {
     backbone.dispose();

@@ -44,14 +44,3 @@ export function labelTensor(tf: Tf, labels: Int32Array | number[], classes: numb
   return tf.tidy(() => tf.oneHot(tf.tensor1d(arr, 'int32'), classes).toFloat() as tfType.Tensor2D);
 }
 
-/** Per-class probabilities [n,k] from the head's output ([n,1] sigmoid or [n,k] softmax). */
-export function probabilitiesOf(output: tfType.Tensor, classes: number): Float32Array[] {
-  const data = output.dataSync() as Float32Array;
-  const n = output.shape[0];
-  const rows: Float32Array[] = [];
-  for (let i = 0; i < n; i++) {
-    if (isBinary(classes)) rows.push(Float32Array.of(1 - data[i], data[i]));
-    else rows.push(data.slice(i * classes, (i + 1) * classes));
-  }
-  return rows;
-}

@@ -5,9 +5,10 @@ import type * as tfType from '@tensorflow/tfjs';
 import * as path from 'node:path';
 import type { RunRecord } from '../core/runRecord';
 import type { Preprocessing } from '../core/zooCatalog';
+import type { EngineName } from '../core/engineChoice';
+import { inThreadForward, openBatchForward, workersSetting, type BatchForward } from './batchForward';
 import type { Tf } from './engine';
-import { probabilitiesOf } from './headModel';
-import { decodeBatches, toBatchTensor, type ImageDecodeError, type ResizeMode } from './imagePipeline';
+import { decodeBatches, type ImageDecodeError, type ResizeMode } from './imagePipeline';
 import { BadInputError, throwIfCancelled, type JobContext } from './jobContext';
 import { fileSystemLoader, modelJsonPath, readModelJson } from './modelFiles';
 import { readRun } from './runWriter';
@@ -16,7 +17,11 @@ export { BadInputError };
 
 export interface SavedModelMeta { classes: string[]; inputSize: number; resize: ResizeMode; preprocessing: Preprocessing; backbone?: string; cut?: string }
 
-export interface SavedModel { dir: string; run: RunRecord; meta: SavedModelMeta; model: tfType.LayersModel }
+export interface SavedModel {
+  dir: string; run: RunRecord; meta: SavedModelMeta; model: tfType.LayersModel;
+  /** Its model.json, from which forward workers load their copies. */
+  jsonPath?: string;
+}
 
 export async function loadSavedModel(tf: Tf, runDir: string): Promise<SavedModel> {
   let run: RunRecord;
@@ -35,7 +40,7 @@ export async function loadSavedModel(tf: Tf, runDir: string): Promise<SavedModel
       'Runs on graph-model backbones save only the head; train on a layers backbone to evaluate or predict.');
   }
   const model = await tf.loadLayersModel(fileSystemLoader(jsonPath));
-  return { dir: runDir, run, meta: { ...meta, resize: meta.resize ?? 'cover' } as SavedModelMeta, model };
+  return { dir: runDir, run, meta: { ...meta, resize: meta.resize ?? 'cover' } as SavedModelMeta, model, jsonPath };
 }
 
 export interface PredictedBatch {
@@ -47,21 +52,54 @@ export interface PredictedBatch {
   done: number;
 }
 
+/** The engine a worker should load to match this thread's tfjs backend. */
+function engineOf(tf: Tf): EngineName {
+  const backend = tf.getBackend();
+  return backend === 'wasm' || backend === 'cpu' ? backend : 'tfjs-node';
+}
+
+/** Image → model output rows, on forward workers when `jsonPath` is known and they help. */
+export function classifierForward(tf: Tf, saved: Pick<SavedModel, 'model' | 'meta' | 'jsonPath'>, workers: number | 'auto', ctx: JobContext): BatchForward {
+  const { inputSize: size, preprocessing } = saved.meta;
+  const dim = saved.model.outputs[0].shape.at(-1) as number;
+  return openBatchForward({
+    tf, engine: engineOf(tf), workers, ctx,
+    spec: saved.jsonPath ? { kind: 'classifier', modelJson: saved.jsonPath, size, preprocessing } : undefined,
+    inThread: () => inThreadForward(tf, dim, size, preprocessing, (x) => saved.model.predict(x) as tfType.Tensor),
+  });
+}
+
 /**
- * Decodes and predicts `files` in order, a batch at a time; decoding the next batches overlaps the forward pass,
- * and at most a few batches of pixels exist at once however many files there are.
+ * Decodes and predicts `files` in order, a batch at a time; decoding the next batches overlaps the forward passes
+ * (one batch per forward thread in flight), and at most a few batches of pixels exist at once however many files
+ * there are.
  */
-export async function* predictFiles(tf: Tf, saved: Pick<SavedModel, 'model' | 'meta'>, files: readonly string[], batchSize: number, ctx: JobContext): AsyncGenerator<PredictedBatch> {
-  const { inputSize: size, resize, preprocessing, classes } = saved.meta;
-  for await (const batch of decodeBatches(files, { size, resize, batchSize, signal: ctx.signal })) {
-    throwIfCancelled(ctx);
-    let probabilities: Float32Array[] = [];
-    if (batch.images.length) {
-      const out = tf.tidy(() => saved.model.predict(toBatchTensor(tf, batch.images, size, preprocessing)) as tfType.Tensor);
-      probabilities = probabilitiesOf(out, classes.length);
-      out.dispose();
+export async function* predictFiles(
+  tf: Tf, saved: Pick<SavedModel, 'model' | 'meta' | 'jsonPath'>, files: readonly string[], batchSize: number, ctx: JobContext,
+  workers: number | 'auto' = workersSetting({}),
+): AsyncGenerator<PredictedBatch> {
+  const { inputSize: size, resize, classes } = saved.meta;
+  const forward = classifierForward(tf, saved, workers, ctx);
+  const pending: Promise<PredictedBatch>[] = [];
+  try {
+    for await (const batch of decodeBatches(files, { size, resize, batchSize, signal: ctx.signal })) {
+      throwIfCancelled(ctx);
+      const done = Math.min(batch.start + batchSize, files.length);
+      const predicted = (batch.images.length ? forward.run(batch.images) : Promise.resolve(new Float32Array(0)))
+        .then((out) => ({ files: batch.files, probabilities: rowsOf(out, batch.images.length, classes.length), skipped: batch.skipped, done }));
+      predicted.catch(() => undefined); // awaited below, in order; this only keeps a later failure from counting as unhandled
+      pending.push(predicted);
+      while (pending.length > forward.threads) yield await pending.shift()!;
     }
-    yield { files: batch.files, probabilities, skipped: batch.skipped, done: Math.min(batch.start + batchSize, files.length) };
+    while (pending.length) yield await pending.shift()!;
+  } finally {
+    await forward.dispose();
   }
   throwIfCancelled(ctx);
+}
+
+/** Output rows as probabilities per class: a binary model's single sigmoid p becomes [1 − p, p]. */
+function rowsOf(out: Float32Array, n: number, classes: number): Float32Array[] {
+  const per = out.length / Math.max(n, 1);
+  return Array.from({ length: n }, (_, i) => (per === 1 && classes === 2 ? Float32Array.of(1 - out[i], out[i]) : out.slice(i * per, (i + 1) * per)));
 }

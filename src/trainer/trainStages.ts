@@ -5,15 +5,14 @@ import * as path from 'node:path';
 import { deriveSeed, mulberry32 } from '../core/seededRandom';
 import { balancedClassWeights, type TrainConfig } from '../core/trainConfig';
 import { augmentImage } from './augment';
-import type { Backbone } from './backbone';
 import type { Tf } from './engine';
 import type { FeatureMatrix, ImageLoader } from './featureStage';
 import { rowsTensor } from './featureStage';
 import { labelTensor } from './headModel';
-import { decodeImage, toBatchTensor } from './imagePipeline';
+import { decodeImage } from './imagePipeline';
 import type { JobContext } from './jobContext';
 import { log } from './jobContext';
-import { fileSystemSaver } from './modelFiles';
+import { fileSystemSaver, modelJsonPath } from './modelFiles';
 import { predictFiles, type SavedModelMeta } from './savedModel';
 import { writeJsonAtomic } from './atomicFile';
 import type { RunWriter } from './runWriter';
@@ -30,10 +29,6 @@ export function imageLoader(c: Pick<TrainConfig, 'resize' | 'seed'>, size: numbe
       return undefined;
     }
   };
-}
-
-export function batchBuilder(tf: Tf, backbone: Backbone, size: number) {
-  return (images: Uint8Array[]) => toBatchTensor(tf, images, size, backbone.preprocessing);
 }
 
 /** Rows usable for training: drop images that failed to decode. */
@@ -94,7 +89,7 @@ export async function saveInferenceModel(
   // The same decode-and-predict path evaluate and predict use on the saved model.
   const truthOf = new Map(val.map((item) => [item.file, meta.classes[item.label]]));
   const predictions: ValPrediction[] = [];
-  for await (const b of predictFiles(tf, { model: full, meta }, val.map((v) => v.file), batch, ctx)) {
+  for await (const b of predictFiles(tf, { model: full, meta, jsonPath: modelJsonPath(run.modelDir) }, val.map((v) => v.file), batch, ctx)) {
     b.files.forEach((file, k) => predictions.push({ file, truth: truthOf.get(file)!, probabilities: Array.from(b.probabilities[k]) }));
   }
   await writeJsonAtomic(path.join(run.dir, 'val-predictions.json'), predictions);

@@ -8,6 +8,7 @@ import { adviseStrategy, type ImagenetEvidence, type ProbeEvidence, type Strateg
 import { blockAt, blocksOf, lastLayerOf } from '../../core/zooLadder';
 import { writeJsonAtomic } from '../atomicFile';
 import type { Backbone } from '../backbone';
+import { inThreadForward } from '../batchForward';
 import { embeddingCacheFor } from '../embeddingCache';
 import { startEngine, type Tf } from '../engine';
 import { cachedFeatures } from '../featureStage';
@@ -15,7 +16,7 @@ import { loadGuidanceBackbone, parseOrBadInput, toMatrix, type Matrix } from '..
 import type { JobContext } from '../jobContext';
 import { imagenetEvidence, imagenetOutputLayer, linearProbeAccuracy } from '../similarityProbes';
 import { capPerClass, readTrainingData, type LabelledImage } from '../trainingData';
-import { batchBuilder, imageLoader } from '../trainStages';
+import { imageLoader } from '../trainStages';
 
 export interface AdviseResult {
   advice: StrategyAdvice; imagesPerClass: number; classes: string[]; imagenet?: ImagenetEvidence; probe?: ProbeEvidence;
@@ -75,8 +76,10 @@ export async function adviseJob(config: Record<string, unknown>, ctx: JobContext
 /** Features of the sample through `b` (cached like training's), split back into the probe's train and test rows. */
 async function sampleFeatures(tf: Tf, c: AdviseConfig, b: Backbone, items: LabelledImage[], nTrain: number, phase: string, ctx: JobContext): Promise<[Matrix, Matrix]> {
   const size = c.size ?? b.inputSize;
-  const f = await cachedFeatures(tf, { items, variants: 1, phase, batchSize: c.batch }, { dim: b.featureDim, run: (x) => b.embed(x) },
-    embeddingCacheFor(c.cacheDir, b, b.cut, { size, resize: c.resize }, b.featureDim), imageLoader(c, size, ctx), batchBuilder(tf, b, size), ctx);
+  // A small sample: not worth starting forward workers for.
+  const forward = inThreadForward(tf, b.featureDim, size, b.preprocessing, (x) => b.embed(x));
+  const f = await cachedFeatures({ items, variants: 1, phase, batchSize: c.batch }, forward,
+    embeddingCacheFor(c.cacheDir, b, b.cut, { size, resize: c.resize }, b.featureDim), imageLoader(c, size, ctx), ctx);
   const m = toMatrix(items, f);
   const trainRows = items.slice(0, nTrain).filter((_, i) => !f.failed.has(i)).length;
   const part = (from: number, to: number): Matrix => ({ x: m.x.slice(from * m.dim, to * m.dim), labels: m.labels.slice(from, to), n: to - from, dim: m.dim });

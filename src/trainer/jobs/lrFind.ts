@@ -21,7 +21,8 @@ import { fileSystemLoader } from '../modelFiles';
 import { sweepLearningRate, type SweepResult } from '../lrSweep';
 import { readRun } from '../runWriter';
 import { readTrainingData } from '../trainingData';
-import { batchBuilder, imageLoader } from '../trainStages';
+import { imageLoader } from '../trainStages';
+import { backboneForward, workersSetting } from '../batchForward';
 
 export const LR_FIND_FILE = 'lr-find.json';
 
@@ -104,9 +105,16 @@ async function sweepFineTune(c: LrFindConfig, ctx: JobContext): Promise<Swept> {
     const resize = sc.resize ?? c.resize;
     const shape = split.boundaryShape;
     const dim = shape.reduce((a, b) => a * b, 1);
-    const featurizer = { dim, run: (x: tfType.Tensor4D) => split.frozenBottom.predict(x) as tfType.Tensor };
-    const f = await cachedFeatures(tf, { items: data.train, variants: 1, phase: 'activations train', batchSize: c.batch }, featurizer,
-      embeddingCacheFor(c.cacheDir, backbone, split.boundaryLayer, { size, resize }, dim), imageLoader({ resize, seed: c.seed }, size, ctx), batchBuilder(tf, backbone, size), ctx);
+    const bottom = split.frozenBottom;
+    const forward = backboneForward(tf, backbone, { size, engine: info.engine, workers: workersSetting({}), ctx },
+      { unfreezeFrom, dim, run: (x: tfType.Tensor4D) => bottom.predict(x) as tfType.Tensor });
+    let f;
+    try {
+      f = await cachedFeatures({ items: data.train, variants: 1, phase: 'activations train', batchSize: c.batch }, forward,
+        embeddingCacheFor(c.cacheDir, backbone, split.boundaryLayer, { size, resize }, dim), imageLoader({ resize, seed: c.seed }, size, ctx), ctx);
+    } finally {
+      await forward.dispose();
+    }
     const train = toMatrix(data.train, f);
     head = await tf.loadLayersModel(fileSystemLoader(path.join(c.from!, 'head')));
     const model = tf.model({ inputs: split.trainableTop.inputs, outputs: head.apply(split.trainableTop.outputs[0]) as tfType.SymbolicTensor });

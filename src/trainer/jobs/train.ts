@@ -12,14 +12,15 @@ import { loadBackbone, type Backbone } from '../backbone';
 import { emitAndSave, withThumbnails } from '../dashboardFiles';
 import { embeddingCacheFor } from '../embeddingCache';
 import { startEngine, type EngineInfo, type Tf } from '../engine';
-import { cachedFeatures, type Featurizer } from '../featureStage';
+import { backboneForward, workersSetting } from '../batchForward';
+import { cachedFeatures, type FeatureMatrix } from '../featureStage';
 import { thumbnailDirOf } from '../thumbnails';
 import { buildHead, lossFor } from '../headModel';
 import { BadInputError, CancelledError, type JobContext } from '../jobContext';
 import { fileSystemLoader, fileSystemSaver } from '../modelFiles';
 import { readRun, RunWriter } from '../runWriter';
 import { readTrainingData, type TrainingData } from '../trainingData';
-import { batchBuilder, fitStage, imageLoader, saveInferenceModel, usableRows } from '../trainStages';
+import { fitStage, imageLoader, saveInferenceModel, usableRows } from '../trainStages';
 
 export interface TrainSummary {
   runId: string; dir: string; status: 'completed'; engine: string; mode: string;
@@ -56,7 +57,7 @@ export async function trainJob(config: Record<string, unknown>, ctx: JobContext)
     config: { ...c, size: c.size ?? backbone.inputSize, cut: c.cut ?? backbone.cut },
   });
   try {
-    const summary = await train(tf, info, c, data, backbone, run, ctx, thumbnailDirOf(config, run.dir));
+    const summary = await train(tf, info, c, data, backbone, run, ctx, { thumbnailDir: thumbnailDirOf(config, run.dir), workers: workersSetting(config) });
     await run.complete();
     return summary;
   } catch (e) {
@@ -69,7 +70,8 @@ export async function trainJob(config: Record<string, unknown>, ctx: JobContext)
 }
 
 async function train(
-  tf: Tf, info: EngineInfo, c: TrainConfig, data: TrainingData, backbone: Backbone, run: RunWriter, ctx: JobContext, thumbnailDir: string | undefined,
+  tf: Tf, info: EngineInfo, c: TrainConfig, data: TrainingData, backbone: Backbone, run: RunWriter, ctx: JobContext,
+  { thumbnailDir, workers }: { thumbnailDir: string | undefined; workers: number | 'auto' },
 ): Promise<TrainSummary> {
   const size = c.size ?? backbone.inputSize;
   const seconds: Record<string, number> = {};
@@ -79,16 +81,20 @@ async function train(
   await writeJsonAtomic(path.join(run.dir, 'layers.json'), layers);
 
   // What gets cached: pooled features, or the activation at the fine-tuning boundary.
-  const featurizer: Featurizer = split
-    ? { dim: split.boundaryShape.reduce((a, b) => a * b, 1), run: (x) => split.frozenBottom.predict(x) as tfType.Tensor }
-    : { dim: backbone.featureDim, run: (x) => backbone.embed(x) };
+  const forward = backboneForward(tf, backbone, { size, engine: info.engine, workers, ctx }, split && {
+    unfreezeFrom: c.unfreezeFrom!, dim: split.boundaryShape.reduce((a, b) => a * b, 1), run: (x) => split.frozenBottom.predict(x) as tfType.Tensor,
+  });
   const cut = split ? split.boundaryLayer : backbone.cut;
-  const cache = embeddingCacheFor(c.cacheDir, backbone, cut, { size, resize: c.resize }, featurizer.dim);
+  const cache = embeddingCacheFor(c.cacheDir, backbone, cut, { size, resize: c.resize }, forward.dim);
   const load = imageLoader(c, size, ctx);
-  const toBatch = batchBuilder(tf, backbone, size);
   const t0 = performance.now();
-  const trainF = await cachedFeatures(tf, { items: data.train, variants: 1 + c.augment, phase: 'embedding train', batchSize: c.batch }, featurizer, cache, load, toBatch, ctx);
-  const valF = await cachedFeatures(tf, { items: data.val, variants: 1, phase: 'embedding val', batchSize: c.batch }, featurizer, cache, load, toBatch, ctx);
+  let trainF: FeatureMatrix, valF: FeatureMatrix;
+  try {
+    trainF = await cachedFeatures({ items: data.train, variants: 1 + c.augment, phase: 'embedding train', batchSize: c.batch }, forward, cache, load, ctx);
+    valF = await cachedFeatures({ items: data.val, variants: 1, phase: 'embedding val', batchSize: c.batch }, forward, cache, load, ctx);
+  } finally {
+    await forward.dispose();
+  }
   seconds.embedding = (performance.now() - t0) / 1000;
   await run.setTiming('embedding', seconds.embedding);
 
