@@ -12,8 +12,10 @@
 // for 1×1 Conv2DBackpropInput 85–105 img/s. Composition falls back to delegation for shapes it does not cover
 // (dilations, NCHW, depth multiplier > 1). DepthwiseConv2dNativeBackpropInput always delegates: it is now the
 // largest remaining gradient (~0.1 s per step under tf.profile), the next one to compose if deeper blocks train.
+// BatchMatMul is wrapped too: with an operand transposed (every dense layer's backward pass) wasm's kernel takes a
+// scalar path; transposing first halved the recipe head's epoch on 1120 × 1280 features (0.93 s → 0.44 s).
 import type * as tfType from '@tensorflow/tfjs';
-import { conv2DBackpropFilterComposite, conv2DBackpropInput1x1Composite, depthwiseBackpropFilterComposite } from './convGradComposite';
+import { batchMatMulTransposedComposite, conv2DBackpropFilterComposite, conv2DBackpropInput1x1Composite, depthwiseBackpropFilterComposite } from './convGradComposite';
 
 type Tf = typeof tfType;
 type TensorInfo = tfType.TensorInfo;
@@ -38,6 +40,7 @@ export const wasmGradKernelCalls: Record<string, { composed: number; delegated: 
 const wrapped = new WeakSet<object>();
 let registeredHere: string[] = [];
 let originalBackpropInput: tfType.KernelConfig | undefined;
+let originalBatchMatMul: tfType.KernelConfig | undefined;
 
 const COMPOSITES: Partial<Record<string, typeof conv2DBackpropFilterComposite>> = {
   Conv2DBackpropFilter: conv2DBackpropFilterComposite,
@@ -92,6 +95,7 @@ export function registerWasmGradKernels(tf: Tf, mode: WasmGradMode = 'fast'): st
   }
   registeredHere.push(...registered);
   if (mode === 'fast' && fastConv2DBackpropInput(tf)) registered.push('Conv2DBackpropInput');
+  if (mode === 'fast' && fastBatchMatMul(tf)) registered.push('BatchMatMul');
   return registered;
 }
 
@@ -102,8 +106,13 @@ export function unregisterWasmGradKernels(tf: Tf): void {
     tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
     tf.registerKernel(originalBackpropInput);
   }
+  if (originalBatchMatMul) {
+    tf.unregisterKernel('BatchMatMul', 'wasm');
+    tf.registerKernel(originalBatchMatMul);
+  }
   registeredHere = [];
   originalBackpropInput = undefined;
+  originalBatchMatMul = undefined;
 }
 
 /**
@@ -124,5 +133,25 @@ function fastConv2DBackpropInput(tf: Tf): boolean {
   tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
   tf.registerKernel({ ...original, kernelFunc });
   originalBackpropInput = original;
+  return true;
+}
+
+/**
+ * wasm's BatchMatMul takes a scalar path when an operand is transposed, and every dense layer's backward pass
+ * transposes one: the head trained at a fifth of its forward speed. Transposing first keeps XNNPACK's path.
+ */
+function fastBatchMatMul(tf: Tf): boolean {
+  const original = tf.getKernel('BatchMatMul', 'wasm');
+  if (!original || wrapped.has(original.kernelFunc)) return false;
+  const kernelFunc: typeof original.kernelFunc = (args) => {
+    const plain = (a: TensorInfo, b: TensorInfo) =>
+      original.kernelFunc({ ...args, inputs: { a, b }, attrs: { ...args.attrs, transposeA: false, transposeB: false } }) as TensorInfo;
+    return batchMatMulTransposedComposite(tf, 'wasm', args.backend as never, args.inputs as never, args.attrs as Record<string, unknown>, plain)
+      ?? original.kernelFunc(args);
+  };
+  wrapped.add(kernelFunc);
+  tf.unregisterKernel('BatchMatMul', 'wasm');
+  tf.registerKernel({ ...original, kernelFunc });
+  originalBatchMatMul = original;
   return true;
 }

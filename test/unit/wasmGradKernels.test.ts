@@ -10,7 +10,7 @@ const TOLERANCE = 2e-4;
 
 /** Max |a − b| relative to the larger of 1 and the reference's own scale. */
 function maxError(a: Float32Array, b: Float32Array): number {
-  const scale = Math.max(1, ...Array.from(b, Math.abs));
+  const scale = b.reduce((m, v) => Math.max(m, Math.abs(v)), 1);
   return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0) / scale;
 }
 
@@ -56,7 +56,7 @@ describe('wasm gradient kernels', () => {
     if (tf.getBackend() !== 'wasm') return t.skip('wasm backend unavailable here');
     for (const name of WASM_MISSING_GRAD_KERNELS) assert.equal(tf.getKernel(name, 'wasm'), undefined, `${name} already on wasm`);
     assert.ok(tf.getKernel('Conv2DBackpropInput', 'wasm'), 'wasm ships Conv2DBackpropInput');
-    assert.deepEqual(registerWasmGradKernels(tf), [...WASM_MISSING_GRAD_KERNELS, 'Conv2DBackpropInput']);
+    assert.deepEqual(registerWasmGradKernels(tf), [...WASM_MISSING_GRAD_KERNELS, 'Conv2DBackpropInput', 'BatchMatMul']);
     assert.deepEqual(registerWasmGradKernels(tf), [], 'a second call registers nothing');
     unregisterWasmGradKernels(tf);
     for (const name of WASM_MISSING_GRAD_KERNELS) assert.equal(tf.getKernel(name, 'wasm'), undefined);
@@ -102,4 +102,30 @@ describe('wasm gradient kernels', () => {
       }
     });
   }
+
+  it('transposed matmuls (every dense layer\'s backward pass) give the cpu backend\'s products, without leaking', async (t) => {
+    if (tf.getBackend() !== 'wasm') return t.skip('wasm backend unavailable here');
+    // [a shape, b shape, transposeA, transposeB]: the head's dX and dW, a batched case, and both transposed.
+    const cases: [number[], number[], boolean, boolean][] = [
+      [[32, 256], [1280, 256], false, true], [[32, 1280], [32, 256], true, false], [[3, 7, 5], [3, 7, 4], true, false],
+      [[3, 5, 7], [3, 4, 7], false, true], [[6, 9], [4, 6], true, true], [[9, 6], [6, 4], false, false],
+    ];
+    const inputs = cases.map(([sa, sb], k) => [tf.randomNormal(sa, 0, 1, 'float32', 20 + k), tf.randomNormal(sb, 0, 1, 'float32', 40 + k)]);
+    const values = inputs.map(([a, b]) => [a.dataSync().slice(), b.dataSync().slice()]);
+    await tf.setBackend('cpu');
+    const reference = cases.map(([sa, sb, tA, tB], k) => tf.tidy(() => tf.matMul(tf.tensor(values[k][0], sa), tf.tensor(values[k][1], sb), tA, tB).dataSync()));
+    await tf.setBackend('wasm');
+    registerWasmGradKernels(tf);
+    try {
+      const before = tf.memory();
+      cases.forEach(([, , tA, tB], k) => {
+        const got = tf.tidy(() => tf.matMul(inputs[k][0], inputs[k][1], tA, tB).dataSync() as Float32Array);
+        assert.ok(maxError(got, reference[k] as Float32Array) <= 1e-5, `case ${k} off by ${maxError(got, reference[k] as Float32Array)}`);
+      });
+      assert.equal(tf.memory().numDataBuffers, before.numDataBuffers, 'no wasm buffers leak from inside the kernel');
+    } finally {
+      unregisterWasmGradKernels(tf);
+      tf.dispose(inputs.flat());
+    }
+  });
 });
