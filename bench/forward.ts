@@ -18,7 +18,7 @@ const RUNS = 5;
 const WARMUP = 1;
 const THREADS = 2;
 const CPU = { batch: 2, runs: 3 };
-const WASM_VARIANTS = ['wasm', 'wasm-setThreadsCount', 'wasm-threads'];
+const WASM_VARIANTS = ['wasm', 'wasm-workers', 'wasm-setThreadsCount', 'wasm-threads'];
 
 interface Side { name: string; worker: LineWorker; batch: number; runs: number; threads?: number; model?: string; only?: string }
 
@@ -74,7 +74,7 @@ async function main() {
     bench: 'forward', date: new Date().toISOString(), cpus: os.availableParallelism(), node: process.version, loadAverage: loadAverage(),
     what: 'MobileNetV2 features + global average pool, random weights; tfjs model built by bench/lib/mobilenetV2.ts, PyTorch torchvision.models.mobilenet_v2',
     batch: BATCH, warmup: WARMUP, runs: RUNS, interleaved: true, cpu: quick ? 'skipped (TL_BENCH_QUICK)' : { ...CPU, why: 'cpu backend ~10 s per 4 images at 1.0@224' },
-    engines: Object.fromEntries(Object.entries(setups).map(([n, s]) => [n, { backend: s.backend, threads: s.wasmThreads ?? s.threads }])),
+    engines: Object.fromEntries(Object.entries(setups).map(([n, s]) => [n, { backend: s.backend, threads: s.wasmThreads ?? s.threads, ...(s.workers ? { workers: s.workers } : {}) }])),
     reference: torch.ok ? { engine: 'pytorch cpu', versions: torch.torch, threads: THREADS } : null,
     ...(torch.ok ? {} : { referenceUnavailable: torch.reason }),
     failed, results,

@@ -29,13 +29,14 @@ function machine(): string {
 }
 
 function forward(r: Json): string {
-  const engines = ['wasm', 'wasm-setThreadsCount', 'wasm-threads', 'cpu', 'wasm-teachable'];
-  const threads = (e: string) => r.engines?.[e]?.threads;
+  const engines = ['wasm', 'wasm-workers', 'wasm-setThreadsCount', 'wasm-threads', 'cpu', 'wasm-teachable'];
+  const threads = (e: string) => r.engines?.[e]?.workers ?? r.engines?.[e]?.threads;
   const head = ['config', 'PyTorch (2 threads)', 'PyTorch 1 thread', ...engines.map((e) => `${e}${threads(e) ? ` (${threads(e)} thr)` : ''}`)];
   const rows = Object.entries(r.results as Record<string, Json>).map(([k, v]) => [k, fmt(v.pytorch?.imgPerS), v['pytorch-1thread'] ? `${fmt(v['pytorch-1thread'].imgPerS)} (${times(v['pytorch-1thread'].vsPytorch)})` : '–',
     ...engines.map((e) => (v[e] ? `${fmt(v[e].imgPerS)} (${times(v[e].vsPytorch)})` : '–'))]);
   return `img/s, batch ${r.batch} (cpu: batch ${r.cpu?.batch ?? '–'}, ${r.cpu?.runs ?? '–'} runs), median of ${r.runs} runs after ${r.warmup} warm-up; (×) = vs PyTorch.
-\`wasm\` is the engine as the trainer loads it; \`wasm-setThreadsCount\` calls setThreadsCount(2) first (tfjs still runs 1 thread in Node, tfjs#3830);
+\`wasm\` is one wasm thread; \`wasm-workers\` is what the jobs run: the trainer's forward workers (\`src/trainer/batchForward.ts\`), one single-threaded wasm instance per thread, each taking half the batch;
+\`wasm-setThreadsCount\` calls setThreadsCount(2) first (tfjs still runs 1 thread in Node, tfjs#3830);
 \`wasm-threads\` is the bench-only workaround in \`bench/lib/wasmThreads.ts\`; \`wasm-teachable\` is the real Teachable Machine 0.35@224 export.
 ${Object.keys(r.failed ?? {}).length ? `\nFailed: ${JSON.stringify(r.failed)}\n` : ''}
 ${table(head, rows)}`;
@@ -45,8 +46,8 @@ function pipeline(r: Json): string {
   const i = r.imgPerS;
   return `${r.images} Dogs vs Cats photos, ${r.model}, median of ${r.rounds} rounds.
 
-${table(['end to end', 'decode only', 'decodeBatches (4 in flight)', 'compute only (preprocess + forward + cache)', 'forward only', 'overlap', 'end to end / forward'],
-    [[i.endToEnd, i.decodeOnly, i.decodeBatchesConcurrency4, i.computeOnly, i.forwardOnly, fmt(r.overlap, 2), times(r.endToEndVsForward)]])}
+${table(['end to end', 'decode only', 'decodeBatches (4 in flight)', 'compute only (preprocess + forward + cache)', 'forward only', 'overlap', 'end to end / forward', `end to end on ${r.forwardWorkers ?? '–'} forward workers`, 'compute only, workers', 'workers / one thread'],
+    [[i.endToEnd, i.decodeOnly, i.decodeBatchesConcurrency4, i.computeOnly, i.forwardOnly, fmt(r.overlap, 2), times(r.endToEndVsForward), i.endToEndWorkers ?? '–', i.computeOnlyWorkers ?? '–', times(r.workersVsOneThread)]])}
 
 overlap = (decode + compute − end to end) / decode: the share of decoding hidden under compute.`;
 }
