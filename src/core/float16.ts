@@ -45,7 +45,19 @@ export function encodeHalf(values: Float32Array): Uint16Array {
   return out;
 }
 
-export function decodeHalf(values: Uint16Array, out = new Float32Array(values.length)): Float32Array {
-  for (let i = 0; i < values.length; i++) out[i] = fromHalf(values[i]);
+let table: Float32Array | undefined;
+
+/** Every half's float32 value (256 KB), built on first use: decoding is then one lookup per value. */
+function halfTable(): Float32Array {
+  if (!table) {
+    table = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) table[h] = fromHalf(h);
+  }
+  return table;
+}
+
+export function decodeHalf(values: Uint16Array, out = new Float32Array(values.length), offset = 0): Float32Array {
+  const t = halfTable();
+  for (let i = 0; i < values.length; i++) out[offset + i] = t[values[i]];
   return out;
 }

@@ -18,13 +18,13 @@ export const trainCommands: Record<string, CliCommand> = {
       '         [--from RUN_DIR] [--unfreeze-from LAYER|BLOCK] [--epochs 50] [--patience 10|5] [--batch 32] [--size 224]\n' +
       '         [--resize cover|fill|contain] [--augment K] [--lr X] [--seed 42] [--max-per-class N] [--head recipe|linear] [--dropout R]\n' +
       '         [--monitor val_loss|val_acc] [--class-weights none|balanced]\n' +
-      '         [--runs DIR] [--cache DIR] [--engine auto|wasm|cpu|...] [--json]',
+      '         [--runs DIR] [--cache DIR] [--engine auto|wasm|cpu|...] [--workers N] [--json]',
     options: {
       json: { type: 'boolean', default: false }, backbone: { type: 'string' }, cut: { type: 'string' }, mode: { type: 'string' },
       from: { type: 'string' }, 'unfreeze-from': { type: 'string' }, epochs: { type: 'string' }, patience: { type: 'string' },
       batch: { type: 'string' }, size: { type: 'string' }, resize: { type: 'string' }, augment: { type: 'string' }, lr: { type: 'string' },
       seed: { type: 'string' }, monitor: { type: 'string' }, 'class-weights': { type: 'string' }, 'max-per-class': { type: 'string' }, head: { type: 'string' }, dropout: { type: 'string' }, runs: { type: 'string' },
-      cache: { type: 'string' }, engine: { type: 'string' },
+      cache: { type: 'string' }, engine: { type: 'string' }, workers: { type: 'string' },
     },
     async run(v, positionals) {
       const mode = (v.mode as string | undefined) ?? (v.from ? 'fine-tune' : 'feature-extractor');
@@ -37,6 +37,7 @@ export const trainCommands: Record<string, CliCommand> = {
         epochs: num('epochs', v.epochs), patience: num('patience', v.patience), batch: num('batch', v.batch), size: num('size', v.size),
         resize: v.resize, augment: num('augment', v.augment), lr: num('lr', v.lr), seed: num('seed', v.seed),
         maxPerClass: num('max-per-class', v['max-per-class']), head: v.head, dropout: num('dropout', v.dropout), monitor: v.monitor, classWeights: v['class-weights'], runsDir: abs(v.runs), cacheDir: abs(v.cache), engine: v.engine,
+        workers: num('workers', v.workers),
       };
       const terminal = await runCliJob('train', Object.fromEntries(Object.entries(config).filter(([, x]) => x !== undefined)));
       if (terminal.type === 'done') {

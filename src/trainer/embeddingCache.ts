@@ -67,11 +67,6 @@ export class EmbeddingCache {
     return this.dtype === 'float16' ? decodeHalf(new Uint16Array(copy)) : new Float32Array(copy);
   }
 
-  /** The values a later get() returns for this vector, so a first run trains on exactly what a cached rerun reads. */
-  stored(vector: Float32Array): Float32Array {
-    return this.dtype === 'float16' ? decodeHalf(encodeHalf(vector)) : vector;
-  }
-
   async put(sha256: string, variant: number, vector: Float32Array): Promise<void> {
     if (vector.length !== this.dim) throw new Error(`embedding has ${vector.length} values, the cache expects ${this.dim}`);
     const target = this.file(sha256, variant);

@@ -4,6 +4,7 @@
 // bounded by the batch size whatever the dataset size.
 import type * as tfType from '@tensorflow/tfjs';
 import type { Tf } from './engine';
+import { decodeHalf, encodeHalf } from '../core/float16';
 import type { BatchForward } from './batchForward';
 import type { EmbeddingCache } from './embeddingCache';
 import { throwIfCancelled, type JobContext } from './jobContext';
@@ -19,8 +20,11 @@ export interface FeatureRequest {
 }
 
 export interface FeatureMatrix {
-  /** vectors[variant] holds items.length × dim values, row i for items[i]. */
-  vectors: Float32Array[];
+  /**
+   * halves[variant] holds items.length × dim float16 values, row i for items[i]: the values the cache stores, at
+   * half the memory of float32, which is most of a big dataset's footprint.
+   */
+  halves: Uint16Array[];
   dim: number;
   computed: number;
   fromCache: number;
@@ -34,14 +38,14 @@ export async function cachedFeatures(
 ): Promise<FeatureMatrix> {
   const t0 = performance.now();
   const { items, variants, dim } = { ...req, dim: forward.dim };
-  const vectors = Array.from({ length: variants }, () => new Float32Array(items.length * dim));
+  const halves = Array.from({ length: variants }, () => new Uint16Array(items.length * dim));
   const misses: { i: number; v: number }[] = [];
   let fromCache = 0;
   for (let v = 0; v < variants; v++) {
     for (let i = 0; i < items.length; i++) {
       const hit = await cache.get(items[i].sha256, v);
       if (hit) {
-        vectors[v].set(hit, i * dim);
+        halves[v].set(encodeHalf(hit), i * dim);
         fromCache++;
       } else misses.push({ i, v });
     }
@@ -53,7 +57,7 @@ export async function cachedFeatures(
   const store = async (ok: { i: number; v: number }[], data: Float32Array) => {
     for (let k = 0; k < ok.length; k++) {
       const row = data.subarray(k * dim, (k + 1) * dim);
-      vectors[ok[k].v].set(cache.stored(row), ok[k].i * dim);
+      halves[ok[k].v].set(encodeHalf(row), ok[k].i * dim);
       await cache.put(items[ok[k].i].sha256, ok[k].v, row);
     }
   };
@@ -87,12 +91,16 @@ export async function cachedFeatures(
   if (error !== undefined) throw error;
   throwIfCancelled(ctx);
   if (total === 0) ctx.emit({ type: 'progress', phase: req.phase, done: 0, total: 0, etaSeconds: 0 });
-  return { vectors, dim, computed: total, fromCache, failed, seconds: (performance.now() - t0) / 1000 };
+  return { halves, dim, computed: total, fromCache, failed, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Rows of one variant for the given item indices, decoded into `out` (default: a new array). */
+export function readRows(m: FeatureMatrix, variantOf: (row: number) => number, rows: readonly number[], out = new Float32Array(rows.length * m.dim)): Float32Array {
+  rows.forEach((i, k) => decodeHalf(m.halves[variantOf(i)].subarray(i * m.dim, (i + 1) * m.dim), out, k * m.dim));
+  return out;
 }
 
 /** Rows of one variant for the given item indices, as a [n, ...shape] tensor. */
-export function rowsTensor(tf: Tf, m: FeatureMatrix, variantOf: (row: number) => number, rows: number[], shape: number[]): tfType.Tensor {
-  const out = new Float32Array(rows.length * m.dim);
-  rows.forEach((i, k) => out.set(m.vectors[variantOf(i)].subarray(i * m.dim, (i + 1) * m.dim), k * m.dim));
-  return tf.tensor(out, [rows.length, ...shape]);
+export function rowsTensor(tf: Tf, m: FeatureMatrix, variantOf: (row: number) => number, rows: readonly number[], shape: number[]): tfType.Tensor {
+  return tf.tensor(readRows(m, variantOf, rows), [rows.length, ...shape]);
 }

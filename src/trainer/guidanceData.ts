@@ -6,7 +6,7 @@ import { loadBackbone, type Backbone } from './backbone';
 import { backboneForward, workersSetting } from './batchForward';
 import { embeddingCacheFor } from './embeddingCache';
 import { startEngine, type EngineInfo, type Tf } from './engine';
-import { cachedFeatures, type FeatureMatrix } from './featureStage';
+import { cachedFeatures, readRows, type FeatureMatrix } from './featureStage';
 import { BadInputError, type JobContext } from './jobContext';
 import { capPerClass, readTrainingData, type LabelledImage, type TrainingData } from './trainingData';
 import { imageLoader, usableRows } from './trainStages';
@@ -50,8 +50,7 @@ export async function loadGuidanceBackbone(source: string, cut: string | undefin
 
 export function toMatrix(items: LabelledImage[], f: FeatureMatrix): Matrix {
   const rows = usableRows(items, f);
-  const x = new Float32Array(rows.length * f.dim);
-  rows.forEach((i, k) => x.set(f.vectors[0].subarray(i * f.dim, (i + 1) * f.dim), k * f.dim));
+  const x = readRows(f, () => 0, rows);
   return { x, labels: Int32Array.from(rows.map((i) => items[i].label)), n: rows.length, dim: f.dim };
 }
 

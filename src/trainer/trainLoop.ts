@@ -10,6 +10,21 @@ export interface EpochMetrics { epoch: number; loss: number; acc: number; valLos
 
 export interface EpochData { x: tfType.Tensor; y: tfType.Tensor }
 
+/** An epoch's training rows made a batch at a time: `batch(positions)` gives rows at those positions 0…n−1. */
+export interface EpochRows { n: number; batch(positions: number[]): EpochData }
+
+/** Whole-epoch tensors as rows: each batch is gathered from them (the loop disposes them after the epoch). */
+function rowsOf(tf: Tf, data: EpochData): EpochRows & { dispose(): void } {
+  return {
+    n: data.x.shape[0],
+    batch: (positions) => tf.tidy(() => {
+      const at = tf.tensor1d(positions, 'int32');
+      return { x: tf.gather(data.x, at), y: tf.gather(data.y, at) };
+    }),
+    dispose: () => tf.dispose([data.x, data.y]),
+  };
+}
+
 export interface FitOptions {
   epochs: number;
   patience: number;
@@ -35,11 +50,12 @@ function improved(monitor: FitOptions['monitor'], m: EpochMetrics, best: EpochMe
 }
 
 /**
- * `trainData(epoch)` returns fresh tensors for that epoch (so each epoch can draw different augmented
- * variants); the loop owns and disposes them. Validation data is fixed and never augmented.
+ * `trainData(epoch)` returns that epoch's rows (so each epoch can draw different augmented variants): either
+ * rows made a batch at a time, which keeps memory to one batch whatever the dataset size, or fresh whole-epoch
+ * tensors, which the loop owns and disposes. Validation data is fixed and never augmented.
  */
 export async function fitWithEarlyStopping(
-  tf: Tf, model: tfType.LayersModel, trainData: (epoch: number) => EpochData, val: EpochData, o: FitOptions,
+  tf: Tf, model: tfType.LayersModel, trainData: (epoch: number) => EpochData | EpochRows, val: EpochData, o: FitOptions,
 ): Promise<FitResult> {
   const history: EpochMetrics[] = [];
   let best: EpochMetrics | undefined;
@@ -51,16 +67,20 @@ export async function fitWithEarlyStopping(
   try {
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       const t0 = performance.now();
-      const data = trainData(epoch);
-      const n = data.x.shape[0];
-      const order = tf.tensor1d(Int32Array.from(shuffled([...Array(n).keys()], random)), 'int32');
-      const [x, y] = [tf.gather(data.x, order), tf.gather(data.y, order)];
-      order.dispose();
-      tf.dispose([data.x, data.y]);
+      const given = trainData(epoch);
+      const owned = 'batch' in given ? undefined : rowsOf(tf, given);
+      const rows = owned ?? (given as EpochRows);
+      const order = shuffled([...Array(rows.n).keys()], random);
+      const batches = tf.data.generator(function* () {
+        for (let start = 0; start < order.length; start += o.batchSize) {
+          const { x, y } = rows.batch(order.slice(start, start + o.batchSize));
+          yield { xs: x, ys: y };
+        }
+      });
       let fitLogs: tfType.Logs = {};
       try {
-        const h = await model.fit(x, y, {
-          epochs: 1, batchSize: o.batchSize, shuffle: false, verbose: 0, classWeight,
+        const h = await model.fitDataset(batches, {
+          epochs: 1, verbose: 0, classWeight,
           callbacks: {
             onBatchBegin: async () => masks.step(),
             onBatchEnd: async () => {
@@ -70,7 +90,7 @@ export async function fitWithEarlyStopping(
         });
         fitLogs = Object.fromEntries(Object.entries(h.history).map(([k, v]) => [k, v[v.length - 1] as number]));
       } finally {
-        tf.dispose([x, y]);
+        owned?.dispose();
       }
       if (o.signal.aborted) throw new CancelledError();
       const [valLoss, valAcc] = evaluate(tf, model, val, o.batchSize);

@@ -49,7 +49,8 @@ export interface HeadFitInput {
 
 export async function fitStage(tf: Tf, c: TrainConfig, input: HeadFitInput, run: RunWriter, ctx: JobContext): Promise<FitResult> {
   const { train, val, shape, classes } = input;
-  const variants = train.features.vectors.length;
+  const rowPosition = new Map(train.rows.map((i, p) => [i, p]));
+  const variants = train.features.halves.length;
   const trainLabels = train.rows.map((i) => train.items[i].label);
   const valData = {
     x: rowsTensor(tf, val.features, () => 0, val.rows, shape),
@@ -59,8 +60,15 @@ export async function fitStage(tf: Tf, c: TrainConfig, input: HeadFitInput, run:
     return await fitWithEarlyStopping(tf, input.model, (epoch) => {
       // Each epoch sees one seeded variant per image: the original or one of the cached augmentations.
       const random = mulberry32(deriveSeed(c.seed, `variant-${input.stage}-${epoch}`));
-      const choice = new Map(train.rows.map((i) => [i, Math.floor(random() * variants)]));
-      return { x: rowsTensor(tf, train.features, (i) => choice.get(i)!, train.rows, shape), y: labelTensor(tf, trainLabels, classes) };
+      const choice = train.rows.map(() => Math.floor(random() * variants));
+      // Only one batch of inputs is ever a tensor: memory does not grow with the dataset.
+      return {
+        n: train.rows.length,
+        batch: (positions) => ({
+          x: rowsTensor(tf, train.features, (i) => choice[rowPosition.get(i)!], positions.map((p) => train.rows[p]), shape),
+          y: labelTensor(tf, positions.map((p) => trainLabels[p]), classes),
+        }),
+      };
     }, valData, {
       epochs: c.epochs, patience: c.patience, monitor: c.monitor, batchSize: c.batch, seed: c.seed, lr: input.lr, signal: ctx.signal,
       classWeights: c.classWeights === 'balanced' ? balancedClassWeights(trainLabels, classes) : undefined,

@@ -38,4 +38,23 @@ describe('fitWithEarlyStopping tensor count', () => {
     tf.dispose([train.x, train.y, val.x, val.y]);
     model.dispose();
   });
+
+  it('stays the same from epoch 2 to epoch 4 when the rows come a batch at a time', async () => {
+    const train = data(tf, 96, 1);
+    const val = data(tf, 32, 2);
+    const [rows, labels] = [train.x.arraySync() as number[][], train.y.arraySync() as number[][]];
+    const model = buildHead(tf, { inputDim: 16, classes: 2, seed: 3 });
+    model.compile({ optimizer: tf.train.adam(1e-3), loss: lossFor(2), metrics: ['accuracy'] });
+    const counts: number[] = [];
+    await fitWithEarlyStopping(tf, model, () => ({
+      n: rows.length,
+      batch: (positions) => ({ x: tf.tensor2d(positions.map((p) => rows[p])), y: tf.tensor2d(positions.map((p) => labels[p])) }),
+    }), val, {
+      epochs: 4, patience: 100, monitor: 'val_loss', batchSize: 16, seed: 5, lr: 1e-3, signal: new AbortController().signal,
+      onEpoch: () => void counts.push(tf.memory().numTensors),
+    });
+    assert.equal(counts[3], counts[1], `tensors after each epoch: ${counts.join(', ')}`);
+    tf.dispose([train.x, train.y, val.x, val.y]);
+    model.dispose();
+  });
 });

@@ -91,4 +91,22 @@ describe('fitWithEarlyStopping', () => {
     // The best-weights snapshot may change hands, but the count must not grow epoch over epoch.
     assert.ok(counts.at(-1)! <= counts[1], `tensors per epoch: ${counts.join(', ')}`);
   });
+
+  it('rows made a batch at a time train exactly as whole-epoch tensors do, one batch of inputs at a time', async () => {
+    const train = blobs(200, 5), val = blobs(64, 6);
+    const whole = await fitWithEarlyStopping(tf, compiled(3), () => ({ x: train.x.clone(), y: train.y.clone() }), val, options({ epochs: 4, patience: 10 }));
+    const rows = train.x.arraySync(), labels = train.y.arraySync();
+    const sizes: number[] = [];
+    const batched = await fitWithEarlyStopping(tf, compiled(3), () => ({
+      n: rows.length,
+      batch: (positions) => {
+        sizes.push(positions.length);
+        return { x: tf.tensor2d(positions.map((p) => rows[p])), y: tf.tensor2d(positions.map((p) => labels[p])) };
+      },
+    }), val, options({ epochs: 4, patience: 10 }));
+    assert.deepEqual(batched.history.map((m) => m.loss), whole.history.map((m) => m.loss));
+    assert.deepEqual(batched.history.map((m) => m.valLoss), whole.history.map((m) => m.valLoss));
+    assert.equal(Math.max(...sizes), 32);
+    assert.equal(sizes.reduce((a, b) => a + b, 0), 4 * 200);
+  });
 });
