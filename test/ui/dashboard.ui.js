@@ -49,6 +49,13 @@ async function diagnosis() {
   try { walk(path.join(ctx.data, 'user/logs')); } catch { /* no logs yet */ }
   return `phase: ${phase}\nnotifications: ${JSON.stringify(toasts)}\n${logs.join('\n')}`;
 }
+async function until(condition, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 async function explained(wait, what) {
   try {
     await wait;
@@ -153,8 +160,8 @@ for (const [theme, suffix] of THEMES) {
     const curve = frame().locator('.training canvas').first();
     await explained(frame().locator('.training vscode-button[aria-label="Cancel the running job"]:not([disabled])').waitFor({ timeout: 60000 }),
       'no fine-tune started after the click');
-    await explained(frame().locator(['2', '3', '4', '5', '6'].map((n) => `.training canvas[data-points="${n}"]`).join(', ')).first()
-      .waitFor({ timeout: 180000 }), 'the fine-tune streamed fewer than 2 epochs');
+    // Polled every 100 ms: epochs can come faster than a locator's back-off, which would step over any fixed count.
+    await explained(until(async () => Number(await curve.getAttribute('data-points')) >= 2, 180000), 'the fine-tune streamed fewer than 2 epochs');
     await shoot(`training-live${suffix}.png`);
     const running = await frame().locator('.training vscode-button[aria-label="Cancel the running job"]').evaluate((b) => !b.hasAttribute('disabled'));
     assert.ok(running, 'the screenshot was not taken while training ran');
