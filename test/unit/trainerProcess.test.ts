@@ -26,6 +26,15 @@ describe('trainer child process', () => {
     assert.equal(events.at(-1)?.type, 'done');
   });
 
+  it('starts the trainer with two malloc arenas unless the environment says otherwise, and says how many forward workers it uses', async () => {
+    const given = process.env.MALLOC_ARENA_MAX;
+    const mine = (await new TrainerJob(TRAINER, 'doctor', {}).outcome) as { result: { mallocArenaMax: string | null; forwardWorkers: number; engine: string } };
+    assert.equal(mine.result.mallocArenaMax, given ?? '2');
+    const theirs = (await new TrainerJob(TRAINER, 'doctor', {}, { MALLOC_ARENA_MAX: '8', TRANSFER_LAB_WORKERS: '3' }).outcome) as typeof mine;
+    assert.equal(theirs.result.mallocArenaMax, '8');
+    assert.equal(theirs.result.forwardWorkers, theirs.result.engine.startsWith('tfjs-node') ? 0 : 3);
+  });
+
   it('honours an engine preference', async () => {
     const outcome = await new TrainerJob(TRAINER, 'doctor', { engine: 'cpu' }).outcome;
     assert.equal((outcome as { result: { engine: string } }).result.engine, 'cpu');

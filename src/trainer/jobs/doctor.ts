@@ -2,6 +2,7 @@
 import * as os from 'node:os';
 import sharp from 'sharp';
 import { isEnginePreference } from '../../core/engineChoice';
+import { workerCount, workersSetting } from '../batchForward';
 import { startEngine, type EngineInfo } from '../engine';
 import type { JobContext } from '../jobContext';
 
@@ -12,6 +13,10 @@ export interface DoctorResult extends EngineInfo {
   node: string;
   platform: string;
   cpus: number;
+  /** Threads forward passes run on (0: the job's own thread only). */
+  forwardWorkers: number;
+  /** The glibc arena cap the process started with, if any. */
+  mallocArenaMax: string | null;
   pid: number;
 }
 
@@ -29,6 +34,8 @@ export async function doctorJob(config: Record<string, unknown>, ctx: JobContext
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     cpus: os.availableParallelism(),
+    forwardWorkers: workerCount(workersSetting(config), info.engine),
+    mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null,
     pid: process.pid,
   };
 }
