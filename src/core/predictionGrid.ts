@@ -28,8 +28,3 @@ export function valGrid(scored: readonly Scored[], classes: readonly string[], n
   const w = wrong.slice(0, Math.ceil(n / 3));
   return [...w, ...right.slice(0, n - w.length)];
 }
-
-/** "dog 0.97" for a test image; "cat (dog)" — predicted (true) — for a validation image. */
-export function gridTitle(item: GridItem): string {
-  return item.truth === undefined ? `${item.label} ${item.probability.toFixed(2)}` : `${item.label} (${item.truth})`;
-}

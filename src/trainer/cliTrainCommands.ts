@@ -1,4 +1,5 @@
 // `transfer-lab train`: the feature extractor or fine-tuning, from the terminal.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CliCommand } from './cliCommands';
 import { exitCodeOf, printJson, runCliJob, UsageError } from './cliJob';
@@ -10,6 +11,18 @@ const num = (name: string, v: unknown) => {
   if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got "${v}"`);
   return n;
 };
+
+/** What `lr-find --from` left in the run, as a hint: the CLI never changes a rate the user did not pass. */
+function lrFindHint(runDir: string): string {
+  try {
+    const found = JSON.parse(fs.readFileSync(path.join(runDir, 'lr-find.json'), 'utf8')) as { suggestion?: unknown; unfreezeFrom?: unknown };
+    if (typeof found.suggestion !== 'number') return '';
+    const where = typeof found.unfreezeFrom === 'string' ? ` (unfreezing from ${found.unfreezeFrom})` : '';
+    return `lr-find.json in this run suggests --lr ${found.suggestion.toPrecision(2)}${where}; using the recipe's 1e-4 unless you pass --lr\n`;
+  } catch {
+    return '';
+  }
+}
 
 export const trainCommands: Record<string, CliCommand> = {
   train: {
@@ -39,6 +52,7 @@ export const trainCommands: Record<string, CliCommand> = {
         maxPerClass: num('max-per-class', v['max-per-class']), head: v.head, dropout: num('dropout', v.dropout), monitor: v.monitor, classWeights: v['class-weights'], runsDir: abs(v.runs), cacheDir: abs(v.cache), engine: v.engine,
         workers: num('workers', v.workers),
       };
+      if (mode === 'fine-tune' && v.lr === undefined) process.stderr.write(lrFindHint(path.resolve(v.from as string)));
       const terminal = await runCliJob('train', Object.fromEntries(Object.entries(config).filter(([, x]) => x !== undefined)));
       if (terminal.type === 'done') {
         const s = terminal.result as TrainSummary;

@@ -55,7 +55,7 @@ function improved(monitor: FitOptions['monitor'], m: EpochMetrics, best: EpochMe
  * tensors, which the loop owns and disposes. Validation data is fixed and never augmented.
  */
 export async function fitWithEarlyStopping(
-  tf: Tf, model: tfType.LayersModel, trainData: (epoch: number) => EpochData | EpochRows, val: EpochData, o: FitOptions,
+  tf: Tf, model: tfType.LayersModel, trainData: (epoch: number) => EpochData | EpochRows, val: EpochData | EpochRows, o: FitOptions,
 ): Promise<FitResult> {
   const history: EpochMetrics[] = [];
   let best: EpochMetrics | undefined;
@@ -119,10 +119,26 @@ export async function fitWithEarlyStopping(
   }
 }
 
-/** Loss and accuracy in inference mode (dropout off). */
-export function evaluate(tf: Tf, model: tfType.LayersModel, data: EpochData, batchSize: number): [number, number] {
-  return tf.tidy(() => {
-    const out = model.evaluate(data.x, data.y, { batchSize }) as tfType.Scalar[];
-    return [out[0].dataSync()[0], out[1].dataSync()[0]];
-  });
+/**
+ * Loss and accuracy in inference mode (dropout off), over tensors or over rows made a batch at a time (the
+ * batch-size-weighted mean of batch means, as model.evaluate computes it).
+ */
+export function evaluate(tf: Tf, model: tfType.LayersModel, data: EpochData | EpochRows, batchSize: number): [number, number] {
+  if (!('batch' in data)) {
+    return tf.tidy(() => {
+      const out = model.evaluate(data.x, data.y, { batchSize }) as tfType.Scalar[];
+      return [out[0].dataSync()[0], out[1].dataSync()[0]];
+    });
+  }
+  let [loss, acc] = [0, 0];
+  for (let start = 0; start < data.n; start += batchSize) {
+    const positions = Array.from({ length: Math.min(batchSize, data.n - start) }, (_, k) => start + k);
+    tf.tidy(() => {
+      const { x, y } = data.batch(positions);
+      const out = model.evaluate(x, y, { batchSize }) as tfType.Scalar[];
+      loss += out[0].dataSync()[0] * positions.length;
+      acc += out[1].dataSync()[0] * positions.length;
+    });
+  }
+  return [loss / data.n, acc / data.n];
 }

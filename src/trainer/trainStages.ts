@@ -52,35 +52,35 @@ export async function fitStage(tf: Tf, c: TrainConfig, input: HeadFitInput, run:
   const rowPosition = new Map(train.rows.map((i, p) => [i, p]));
   const variants = train.features.halves.length;
   const trainLabels = train.rows.map((i) => train.items[i].label);
+  const valLabels = val.rows.map((i) => val.items[i].label);
   const valData = {
-    x: rowsTensor(tf, val.features, () => 0, val.rows, shape),
-    y: labelTensor(tf, val.rows.map((i) => val.items[i].label), classes),
+    n: val.rows.length,
+    batch: (positions: number[]) => ({
+      x: rowsTensor(tf, val.features, () => 0, positions.map((p) => val.rows[p]), shape),
+      y: labelTensor(tf, positions.map((p) => valLabels[p]), classes),
+    }),
   };
-  try {
-    return await fitWithEarlyStopping(tf, input.model, (epoch) => {
-      // Each epoch sees one seeded variant per image: the original or one of the cached augmentations.
-      const random = mulberry32(deriveSeed(c.seed, `variant-${input.stage}-${epoch}`));
-      const choice = train.rows.map(() => Math.floor(random() * variants));
-      // Only one batch of inputs is ever a tensor: memory does not grow with the dataset.
-      return {
-        n: train.rows.length,
-        batch: (positions) => ({
-          x: rowsTensor(tf, train.features, (i) => choice[rowPosition.get(i)!], positions.map((p) => train.rows[p]), shape),
-          y: labelTensor(tf, positions.map((p) => trainLabels[p]), classes),
-        }),
-      };
-    }, valData, {
-      epochs: c.epochs, patience: c.patience, monitor: c.monitor, batchSize: c.batch, seed: c.seed, lr: input.lr, signal: ctx.signal,
-      classWeights: c.classWeights === 'balanced' ? balancedClassWeights(trainLabels, classes) : undefined,
-      onEpoch: async (m, isBest) => {
-        ctx.emit({ type: 'epoch', stage: input.stage, ...m });
-        await run.addEpoch(m, isBest);
-        if (isBest) await input.model.save(fileSystemSaver(run.checkpointDir));
-      },
-    });
-  } finally {
-    tf.dispose([valData.x, valData.y]);
-  }
+  return fitWithEarlyStopping(tf, input.model, (epoch) => {
+    // Each epoch sees one seeded variant per image: the original or one of the cached augmentations.
+    const random = mulberry32(deriveSeed(c.seed, `variant-${input.stage}-${epoch}`));
+    const choice = train.rows.map(() => Math.floor(random() * variants));
+    // Only one batch of inputs is ever a tensor (validation's too): memory does not grow with the dataset.
+    return {
+      n: train.rows.length,
+      batch: (positions) => ({
+        x: rowsTensor(tf, train.features, (i) => choice[rowPosition.get(i)!], positions.map((p) => train.rows[p]), shape),
+        y: labelTensor(tf, positions.map((p) => trainLabels[p]), classes),
+      }),
+    };
+  }, valData, {
+    epochs: c.epochs, patience: c.patience, monitor: c.monitor, batchSize: c.batch, seed: c.seed, lr: input.lr, signal: ctx.signal,
+    classWeights: c.classWeights === 'balanced' ? balancedClassWeights(trainLabels, classes) : undefined,
+    onEpoch: async (m, isBest) => {
+      ctx.emit({ type: 'epoch', stage: input.stage, ...m });
+      await run.addEpoch(m, isBest);
+      if (isBest) await input.model.save(fileSystemSaver(run.checkpointDir));
+    },
+  });
 }
 
 export interface ValPrediction { file: string; truth: string; probabilities: number[] }

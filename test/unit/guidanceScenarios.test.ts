@@ -138,6 +138,10 @@ describe('guidance on real data (dogs-vs-cats, mobilenet_v1_0.25)', () => {
     const saved = JSON.parse(fs.readFileSync(ft.file, 'utf8'));
     assert.equal(saved.suggestion, ft.suggestion);
     assert.ok(ft.suggestion > 1e-7 && ft.suggestion < 10);
+    // The CLI's fine-tune names that rate, and keeps the recipe's unless --lr is given.
+    const tuned = cli(['train', '--from', good.dir, '--unfreeze-from', 'block_13', '--epochs', '1', '--augment', '0', '--cache', cache, '--runs', runs, '--max-per-class', '20']);
+    assert.ok(tuned.stderr.includes(`lr-find.json in this run suggests --lr ${ft.suggestion.toPrecision(2)} (unfreezing from block_13)`), tuned.stderr.slice(0, 400));
+    assert.equal((tuned.json as { best: { lr: number } }).best.lr, 1e-4);
   });
 
   it('advise: dogs-vs-cats is small and similar to ImageNet; grayscale noise textures are different', async () => {

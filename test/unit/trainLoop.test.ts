@@ -109,4 +109,13 @@ describe('fitWithEarlyStopping', () => {
     assert.equal(Math.max(...sizes), 32);
     assert.equal(sizes.reduce((a, b) => a + b, 0), 4 * 200);
   });
+
+  it('evaluates rows made a batch at a time as it evaluates the same tensors', () => {
+    const val = blobs(100, 8);
+    const model = compiled(4);
+    const [rows, labels] = [val.x.arraySync(), val.y.arraySync()];
+    const batched = evaluate(tf, model, { n: 100, batch: (p) => ({ x: tf.tensor2d(p.map((i) => rows[i])), y: tf.tensor2d(p.map((i) => labels[i])) }) }, 32);
+    const whole = evaluate(tf, model, val, 32);
+    assert.ok(Math.abs(batched[0] - whole[0]) < 1e-6 && Math.abs(batched[1] - whole[1]) < 1e-6, `${batched} vs ${whole}`);
+  });
 });
