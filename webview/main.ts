@@ -52,7 +52,10 @@ function render(): void {
 function route(event: TrainerEvent): void {
   switch (event.type) {
     case 'dataset': return dataset.show(event);
-    case 'layers': return layers.show(event);
+    case 'layers':
+      // Remembered so that a window reload can bring this run back (the host replays it from its files).
+      if (event.runDir) saveState({ runDir: event.runDir });
+      return layers.show(event);
     case 'predictions': return predictions.show(event);
     case 'evaluation': return evaluation.show(event);
     case 'guidance': case 'curvePoint': case 'lrFind': return guidance.handle(event);

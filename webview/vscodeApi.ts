@@ -8,7 +8,8 @@ interface VsCodeApi {
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
-export interface UiState { tab: number; wrongOnly?: boolean }
+/** What survives the webview being torn down or the window reloading; `runDir` is the run on screen. */
+export interface UiState { tab: number; wrongOnly?: boolean; runDir?: string }
 
 const api = acquireVsCodeApi();
 
@@ -18,7 +19,7 @@ export function post(message: WebviewToHost): void {
 
 export function loadState(): UiState {
   const s = api.getState() as Partial<UiState> | undefined;
-  return { tab: typeof s?.tab === 'number' ? s.tab : 0, wrongOnly: s?.wrongOnly === true };
+  return { tab: typeof s?.tab === 'number' ? s.tab : 0, wrongOnly: s?.wrongOnly === true, ...(typeof s?.runDir === 'string' ? { runDir: s.runDir } : {}) };
 }
 
 export function saveState(patch: Partial<UiState>): void {

@@ -5,6 +5,7 @@ import { mapThumbnails } from '../core/eventImages';
 import { parseWebviewMessage, type DashboardTab, type HostToWebview, type TrainerEvent, type WebviewToHost } from '../core/protocol';
 import { dashboardHtml } from './dashboardHtml';
 import type { JobRunner } from './jobRunner';
+import { runReplay } from './runReplay';
 import { logChannel } from './log';
 import { thumbnailDir } from './workspacePaths';
 
@@ -41,9 +42,12 @@ export class DashboardPanel implements vscode.Disposable {
   static register(context: vscode.ExtensionContext, runner: JobRunner): void {
     context.subscriptions.push(
       vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
-        async deserializeWebviewPanel(panel: vscode.WebviewPanel) {
+        async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
           panel.webview.options = { enableScripts: true, localResourceRoots: DashboardPanel.resourceRoots(context) };
           DashboardPanel.current = new DashboardPanel(panel, context, runner);
+          // A reloaded window starts with an empty buffer: bring back the run the dashboard last showed.
+          const runDir = (state as { runDir?: unknown } | undefined)?.runDir;
+          if (typeof runDir === 'string' && !runner.buffer.snapshot().length) await restoreRun(runner, runDir);
         },
       }),
     );
@@ -149,5 +153,15 @@ export class DashboardPanel implements vscode.Disposable {
     if (DashboardPanel.current === this) DashboardPanel.current = undefined;
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+/** Replays a saved run into the dashboard; a run deleted since is simply not restored. */
+async function restoreRun(runner: JobRunner, runDir: string): Promise<void> {
+  try {
+    const replay = await runReplay(runDir);
+    runner.display(replay.title, replay.events);
+  } catch (e) {
+    logChannel().info(`the dashboard did not restore ${runDir}: ${(e as Error).message}`);
   }
 }

@@ -170,6 +170,18 @@ for (const [theme, suffix] of THEMES) {
   });
 }
 
+check('a window reload brings the dashboard back with the run it last showed', async () => {
+  const shown = (await frame().locator('.layers .heading-detail').innerText()).replace(/^\s*—\s*/, '').trim();
+  assert.ok(shown, 'the dashboard showed no run before the reload');
+  await page.reload();
+  await waitForWorkbench(page);
+  await page.waitForSelector('iframe.webview.ready', { timeout: 60000 });
+  await explained(frame().locator(`.layers .heading-detail:has-text("${shown}")`).waitFor({ state: 'attached', timeout: 60000 }),
+    `the reloaded dashboard did not show ${shown}`);
+  await tab('Training');
+  assert.ok(Number(await frame().locator('.training canvas').first().getAttribute('data-points')) >= 2, 'no epochs after the reload');
+});
+
 (async () => {
   const started = Date.now();
   const workspace = makeWorkspace();
