@@ -49,7 +49,8 @@ export class EmbeddingCache {
     return path.join(this.root, sha256.slice(0, 2), `${sha256}.v${variant}.${ext}`);
   }
 
-  async get(sha256: string, variant: number): Promise<Float32Array | undefined> {
+  /** The stored bytes, or undefined (a miss) when absent or of the wrong size. */
+  private async read(sha256: string, variant: number): Promise<ArrayBuffer | undefined> {
     let buf: Buffer;
     try {
       buf = await fs.readFile(this.file(sha256, variant));
@@ -63,15 +64,40 @@ export class EmbeddingCache {
       return undefined; // written by a different cut or a torn write from an older version: recompute
     }
     this.hits++;
-    const copy = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
-    return this.dtype === 'float16' ? decodeHalf(new Uint16Array(copy)) : new Float32Array(copy);
+    return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+  }
+
+  async get(sha256: string, variant: number): Promise<Float32Array | undefined> {
+    const stored = await this.read(sha256, variant);
+    if (!stored) return undefined;
+    return this.dtype === 'float16' ? decodeHalf(new Uint16Array(stored)) : new Float32Array(stored);
+  }
+
+  /** The vector as float16 bits, which is how the feature stage holds it: a float16 cache hands them over as read. */
+  async getHalves(sha256: string, variant: number): Promise<Uint16Array | undefined> {
+    const stored = await this.read(sha256, variant);
+    if (!stored) return undefined;
+    return this.dtype === 'float16' ? new Uint16Array(stored) : encodeHalf(new Float32Array(stored));
   }
 
   async put(sha256: string, variant: number, vector: Float32Array): Promise<void> {
-    if (vector.length !== this.dim) throw new Error(`embedding has ${vector.length} values, the cache expects ${this.dim}`);
+    this.checkLength(vector.length);
+    await this.write(sha256, variant, this.dtype === 'float16' ? encodeHalf(vector) : vector);
+  }
+
+  /** Stores a vector already encoded as float16 bits, without decoding and encoding it again. */
+  async putHalves(sha256: string, variant: number, halves: Uint16Array): Promise<void> {
+    this.checkLength(halves.length);
+    await this.write(sha256, variant, this.dtype === 'float16' ? halves : decodeHalf(halves));
+  }
+
+  private checkLength(n: number): void {
+    if (n !== this.dim) throw new Error(`embedding has ${n} values, the cache expects ${this.dim}`);
+  }
+
+  private async write(sha256: string, variant: number, data: Uint16Array | Float32Array): Promise<void> {
     const target = this.file(sha256, variant);
     await fs.mkdir(path.dirname(target), { recursive: true });
-    const data = this.dtype === 'float16' ? encodeHalf(vector) : vector;
     const tmp = `${target}.${process.pid}.tmp`;
     await fs.writeFile(tmp, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     await fs.rename(tmp, target);

@@ -43,9 +43,9 @@ export async function cachedFeatures(
   let fromCache = 0;
   for (let v = 0; v < variants; v++) {
     for (let i = 0; i < items.length; i++) {
-      const hit = await cache.get(items[i].sha256, v);
+      const hit = await cache.getHalves(items[i].sha256, v);
       if (hit) {
-        halves[v].set(encodeHalf(hit), i * dim);
+        halves[v].set(hit, i * dim);
         fromCache++;
       } else misses.push({ i, v });
     }
@@ -56,9 +56,9 @@ export async function cachedFeatures(
   const decode = (batch: { i: number; v: number }[]) => Promise.all(batch.map((m) => load(items[m.i], m.v)));
   const store = async (ok: { i: number; v: number }[], data: Float32Array) => {
     for (let k = 0; k < ok.length; k++) {
-      const row = data.subarray(k * dim, (k + 1) * dim);
-      halves[ok[k].v].set(encodeHalf(row), ok[k].i * dim);
-      await cache.put(items[ok[k].i].sha256, ok[k].v, row);
+      const row = encodeHalf(data.subarray(k * dim, (k + 1) * dim));
+      halves[ok[k].v].set(row, ok[k].i * dim);
+      await cache.putHalves(items[ok[k].i].sha256, ok[k].v, row);
     }
   };
   let done = 0;
@@ -94,13 +94,18 @@ export async function cachedFeatures(
   return { halves, dim, computed: total, fromCache, failed, seconds: (performance.now() - t0) / 1000 };
 }
 
-/** Rows of one variant for the given item indices, decoded into `out` (default: a new array). */
-export function readRows(m: FeatureMatrix, variantOf: (row: number) => number, rows: readonly number[], out = new Float32Array(rows.length * m.dim)): Float32Array {
-  rows.forEach((i, k) => decodeHalf(m.halves[variantOf(i)].subarray(i * m.dim, (i + 1) * m.dim), out, k * m.dim));
+/**
+ * The given item indices' rows, each from the variant `variantOf(item, position in rows)` picks, decoded into
+ * `out` (default: a new array).
+ */
+export function readRows(
+  m: FeatureMatrix, variantOf: (item: number, k: number) => number, rows: readonly number[], out = new Float32Array(rows.length * m.dim),
+): Float32Array {
+  rows.forEach((i, k) => decodeHalf(m.halves[variantOf(i, k)].subarray(i * m.dim, (i + 1) * m.dim), out, k * m.dim));
   return out;
 }
 
-/** Rows of one variant for the given item indices, as a [n, ...shape] tensor. */
-export function rowsTensor(tf: Tf, m: FeatureMatrix, variantOf: (row: number) => number, rows: readonly number[], shape: number[]): tfType.Tensor {
+/** readRows() as a [n, ...shape] tensor. */
+export function rowsTensor(tf: Tf, m: FeatureMatrix, variantOf: (item: number, k: number) => number, rows: readonly number[], shape: number[]): tfType.Tensor {
   return tf.tensor(readRows(m, variantOf, rows), [rows.length, ...shape]);
 }

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
+import { decodeHalf, encodeHalf } from '../../src/core/float16';
 import { cacheFolderName, EmbeddingCache } from '../../src/trainer/embeddingCache';
 import { buildHead } from '../../src/trainer/headModel';
 import { fileSystemLoader, fileSystemSaver } from '../../src/trainer/modelFiles';
@@ -78,6 +79,18 @@ describe('embedding cache', () => {
     assert.equal(cache.hits, 2);
     assert.equal(cache.misses, 1);
     await assert.rejects(cache.put(sha, 2, Float32Array.of(1)));
+  });
+
+  it('hands float16 bits in and out unchanged, and they read back as the same vector', async () => {
+    const sha = 'cd'.repeat(32);
+    const bits = encodeHalf(Float32Array.of(0.1, 7.5, 0, 1e-3));
+    for (const dtype of ['float16', 'float32'] as const) {
+      const cache = new EmbeddingCache(tmp(), 4, dtype);
+      await cache.putHalves(sha, 0, bits);
+      assert.deepEqual(Array.from((await cache.getHalves(sha, 0))!), Array.from(bits), dtype);
+      assert.deepEqual(Array.from((await cache.get(sha, 0))!), Array.from(decodeHalf(bits)), dtype);
+      await assert.rejects(cache.putHalves(sha, 1, bits.subarray(0, 3)));
+    }
   });
 
   it('keys the folder by everything that changes the vectors', () => {
