@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { RunRecord } from '../core/runRecord';
 import type { Preprocessing } from '../core/zooCatalog';
 import type { EngineName } from '../core/engineChoice';
-import { inThreadForward, openBatchForward, workersSetting, type BatchForward } from './batchForward';
+import { inThreadForward, openBatchForward, type BatchForward } from './batchForward';
 import type { Tf } from './engine';
 import { decodeBatches, type ImageDecodeError, type ResizeMode } from './imagePipeline';
 import { BadInputError, throwIfCancelled, type JobContext } from './jobContext';
@@ -76,7 +76,7 @@ export function classifierForward(tf: Tf, saved: Pick<SavedModel, 'model' | 'met
  */
 export async function* predictFiles(
   tf: Tf, saved: Pick<SavedModel, 'model' | 'meta' | 'jsonPath'>, files: readonly string[], batchSize: number, ctx: JobContext,
-  workers: number | 'auto' = workersSetting({}),
+  workers: number | 'auto',
 ): AsyncGenerator<PredictedBatch> {
   const { inputSize: size, resize, classes } = saved.meta;
   const forward = classifierForward(tf, saved, workers, ctx);

@@ -49,7 +49,6 @@ export interface HeadFitInput {
 
 export async function fitStage(tf: Tf, c: TrainConfig, input: HeadFitInput, run: RunWriter, ctx: JobContext): Promise<FitResult> {
   const { train, val, shape, classes } = input;
-  const rowPosition = new Map(train.rows.map((i, p) => [i, p]));
   const variants = train.features.halves.length;
   const trainLabels = train.rows.map((i) => train.items[i].label);
   const valLabels = val.rows.map((i) => val.items[i].label);
@@ -68,7 +67,7 @@ export async function fitStage(tf: Tf, c: TrainConfig, input: HeadFitInput, run:
     return {
       n: train.rows.length,
       batch: (positions) => ({
-        x: rowsTensor(tf, train.features, (i) => choice[rowPosition.get(i)!], positions.map((p) => train.rows[p]), shape),
+        x: rowsTensor(tf, train.features, (_, k) => choice[positions[k]], positions.map((p) => train.rows[p]), shape),
         y: labelTensor(tf, positions.map((p) => trainLabels[p]), classes),
       }),
     };
@@ -91,13 +90,14 @@ export interface ValPrediction { file: string; truth: string; probabilities: num
  */
 export async function saveInferenceModel(
   tf: Tf, full: tfType.LayersModel, run: RunWriter, meta: SavedModelMeta, val: LabelledImage[], batch: number, ctx: JobContext,
+  workers: number | 'auto',
 ): Promise<ValPrediction[]> {
   full.setUserDefinedMetadata({ ...meta });
   await full.save(fileSystemSaver(run.modelDir));
   // The same decode-and-predict path evaluate and predict use on the saved model.
   const truthOf = new Map(val.map((item) => [item.file, meta.classes[item.label]]));
   const predictions: ValPrediction[] = [];
-  for await (const b of predictFiles(tf, { model: full, meta, jsonPath: modelJsonPath(run.modelDir) }, val.map((v) => v.file), batch, ctx)) {
+  for await (const b of predictFiles(tf, { model: full, meta, jsonPath: modelJsonPath(run.modelDir) }, val.map((v) => v.file), batch, ctx, workers)) {
     b.files.forEach((file, k) => predictions.push({ file, truth: truthOf.get(file)!, probabilities: Array.from(b.probabilities[k]) }));
   }
   await writeJsonAtomic(path.join(run.dir, 'val-predictions.json'), predictions);

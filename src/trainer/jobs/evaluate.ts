@@ -9,6 +9,7 @@ import { writeJsonAtomic } from '../atomicFile';
 import { emitAndSave, withThumbnails } from '../dashboardFiles';
 import { startEngine } from '../engine';
 import { log, type JobContext } from '../jobContext';
+import { workersSetting } from '../batchForward';
 import { BadInputError, loadSavedModel, predictFiles } from '../savedModel';
 import { thumbnailDirOf } from '../thumbnails';
 import { readTrainingData } from '../trainingData';
@@ -58,7 +59,7 @@ export async function evaluateJob(config: Record<string, unknown>, ctx: JobConte
     const files = data.val.map((i) => i.file);
     const truth: number[] = [], probabilities: Float32Array[] = [], predictedFiles: string[] = [];
     const skipped: { file: string; reason: string }[] = [];
-    for await (const b of predictFiles(tf, saved, files, batchSize, ctx)) {
+    for await (const b of predictFiles(tf, saved, files, batchSize, ctx, workersSetting(config))) {
       b.files.forEach((f, i) => {
         predictedFiles.push(f);
         truth.push(labelOf.get(f)!);

@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../atomicFile';
 import { emitAndSave, withThumbnails } from '../dashboardFiles';
 import { startEngine } from '../engine';
 import { log, type JobContext } from '../jobContext';
+import { workersSetting } from '../batchForward';
 import { BadInputError, loadSavedModel, predictFiles } from '../savedModel';
 import { thumbnailDirOf } from '../thumbnails';
 
@@ -93,7 +94,7 @@ export async function predictJob(config: Record<string, unknown>, ctx: JobContex
     const relOf = new Map(candidates.map((rel) => [path.join(images, rel), rel]));
     const rows: PredictionRow[] = [];
     const scored: Scored[] = [];
-    for await (const b of predictFiles(tf, saved, [...relOf.keys()], batchSize, ctx)) {
+    for await (const b of predictFiles(tf, saved, [...relOf.keys()], batchSize, ctx, workersSetting(config))) {
       b.files.forEach((file, i) => {
         const p = b.probabilities[i];
         const values = binary ? [p[positiveIndex]] : Array.from(p);

@@ -126,7 +126,7 @@ async function train(
     const full = tf.model({ inputs: features.inputs, outputs: head.apply(features.outputs[0]) as tfType.SymbolicTensor, name: 'transfer_lab_classifier' });
     const predictions = await saveInferenceModel(tf, full, run, {
       classes: data.classes, inputSize: size, resize: c.resize, preprocessing: backbone.preprocessing, backbone: backbone.id, cut: backbone.cut,
-    }, data.val, c.batch, ctx);
+    }, data.val, c.batch, ctx, workers);
     await emitAndSave(ctx, run.dir, 'predictions-val', {
       type: 'predictions', kind: 'val', runDir: run.dir, classes: data.classes,
       items: await withThumbnails(valGrid(predictions, data.classes), thumbnailDir),
