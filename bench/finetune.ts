@@ -13,6 +13,7 @@
 // img/s = batch / median step seconds. Run: node --import tsx bench/finetune.ts   (TL_BENCH_QUICK=1 skips naive cpu)
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { interleavedSeconds, setUp } from './lib/interleaved';
 import { LineWorker } from './lib/lineWorker';
 import { ensureTorch, referenceWorker } from './lib/pytorch';
 import { loadAverage, median, ratio, round } from './lib/stats';
@@ -45,26 +46,11 @@ async function main() {
     sides.push({ name: 'pytorchEndToEnd', worker: referenceWorker('finetune.py'), mode: 'images', batch: BATCH, steps: STEPS });
   }
   const failed: Record<string, string> = {};
-  const active: Side[] = [];
-  for (const s of sides) {
-    try {
-      s.setup = await s.worker.request({ cmd: 'setup', mode: s.mode, batch: s.batch, threads: s.threads ?? 2 });
-      active.push(s);
-    } catch (e) {
-      failed[s.name] = (e as Error).message.slice(0, 400);
-    }
-  }
-  const times = new Map<Side, number[]>(active.map((s) => [s, []]));
-  for (let r = 0; r < STEPS; r++) {
-    for (const s of [...active.slice(r % active.length), ...active.slice(0, r % active.length)]) {
-      if (r >= s.steps || failed[s.name]) continue;
-      try {
-        times.get(s)!.push((await s.worker.request<{ seconds: number }>({ cmd: 'step' })).seconds);
-      } catch (e) {
-        failed[s.name] = (e as Error).message.slice(0, 400);
-      }
-    }
-  }
+  const active = await setUp(sides, async (s) => {
+    s.setup = await s.worker.request({ cmd: 'setup', mode: s.mode, batch: s.batch, threads: s.threads ?? 2 });
+  }, failed);
+  const times = await interleavedSeconds(active, STEPS, (s) => s.steps,
+    async (s) => (await s.worker.request<{ seconds: number }>({ cmd: 'step' })).seconds, failed);
   const ours = active.find((s) => s.name === 'ours');
   type Epochs = { medianEpochSeconds: number; epochSeconds: number[] };
   const epochs = ours && !failed.ours ? await ours.worker.request<Epochs>({ cmd: 'epochs', ...EPOCH }) : undefined;

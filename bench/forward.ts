@@ -2,12 +2,13 @@
 // that loads here, against PyTorch on the CPU (torchvision's MobileNetV2, same shapes, 2 threads, eval, no_grad).
 // All sides run random weights through the feature layers + global average pooling (no classifier); the real
 // Teachable Machine 0.35@224 export runs beside the built 0.35@224 to show the built model costs the same.
-// Every side is a long-lived process and the runs are interleaved round-robin after a warm-up, so load from
-// other jobs on this shared machine lands on all sides alike; each figure is batch / median run time.
+// Every side is a long-lived process and the runs are interleaved round-robin after a warm-up (lib/interleaved.ts),
+// so load from other jobs on this shared machine lands on all sides alike; each figure is batch / median run time.
 // The cpu backend needs ~10 s per 4 images at 1.0@224, so it runs batch 2 and 3 runs (said in the JSON).
 // Run: node --import tsx bench/forward.ts        (TL_BENCH_QUICK=1 skips cpu)
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { interleavedSeconds, setUp } from './lib/interleaved';
 import { LineWorker } from './lib/lineWorker';
 import { ensureTorch, referenceWorker } from './lib/pytorch';
 import { loadAverage, median, ratio, round } from './lib/stats';
@@ -41,29 +42,12 @@ async function main() {
   const setups: Record<string, Record<string, unknown>> = {};
   for (const [alpha, size] of CONFIGS) {
     const key = `${alpha.toFixed(alpha === 1 ? 1 : 2)}@${size}`;
-    const active: Side[] = [];
-    for (const s of sides) {
-      if (failed[s.name] || (s.only && s.only !== key)) continue;
-      try {
-        const setup = await s.worker.request({ cmd: 'setup', alpha, size, batch: s.batch, threads: s.threads ?? THREADS, warmup: WARMUP, model: s.model });
-        setups[s.name] ??= setup;
-        active.push(s);
-      } catch (e) {
-        failed[s.name] = (e as Error).message.slice(0, 400);
-      }
-    }
-    const times = new Map<Side, number[]>(active.map((s) => [s, []]));
-    for (let r = 0; r < RUNS; r++) {
-      // Rotate who goes first so no side always runs right after the heaviest one.
-      for (const s of [...active.slice(r % active.length), ...active.slice(0, r % active.length)]) {
-        if (r >= s.runs || failed[s.name]) continue;
-        try {
-          times.get(s)!.push((await s.worker.request<{ seconds: number }>({ cmd: 'run' })).seconds);
-        } catch (e) {
-          failed[s.name] = (e as Error).message.slice(0, 400);
-        }
-      }
-    }
+    const active = await setUp(sides.filter((s) => !failed[s.name] && (!s.only || s.only === key)), async (s) => {
+      const setup = await s.worker.request({ cmd: 'setup', alpha, size, batch: s.batch, threads: s.threads ?? THREADS, warmup: WARMUP, model: s.model });
+      setups[s.name] ??= setup;
+    }, failed);
+    const times = await interleavedSeconds(active, RUNS, (s) => s.runs,
+      async (s) => (await s.worker.request<{ seconds: number }>({ cmd: 'run' })).seconds, failed);
     const imgPerS = Object.fromEntries(active.filter((s) => times.get(s)!.length).map((s) => [s.name, s.batch / median(times.get(s)!)]));
     results[key] = Object.fromEntries(Object.entries(imgPerS).map(([n, v]) => [n, { imgPerS: round(v, 2), vsPytorch: n === 'pytorch' ? null : ratio(v, imgPerS.pytorch) }]));
     process.stderr.write(`forward ${key}: ${JSON.stringify(results[key])}\n`);

@@ -2,7 +2,7 @@
 // real CLI. Prints one JSON object: decode img/s, backbone forward img/s, cached-activation fine-tuning img/s,
 // seconds per phase for a first run, a cached rerun and a fine-tune, and each trainer's peak RSS.
 // Run: npm run build && node --import tsx bench/train.ts
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,39 +10,21 @@ import type * as tfType from '@tensorflow/tfjs';
 import { loadBackbone } from '../src/trainer/backbone';
 import { loadEngine } from '../src/trainer/engine';
 import { decodeImage } from '../src/trainer/imagePipeline';
+import { runCli } from './lib/cliRun';
+import { CLI, DOGS_VS_CATS, TEACHABLE as TM } from './lib/paths';
+import { round } from './lib/stats';
 
-const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'dist/cli.js');
-const SHARED = process.env.TL_SHARED ?? path.resolve(ROOT, '../shared');
-const TM = path.join(SHARED, 'models/mobilenet_v2_0.35_224_teachable');
-const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-bench-train-'));
 
-/** Runs the CLI, sampling the child's VmHWM (peak resident set) from /proc until it exits. */
-function cliWithPeak(args: string[]): Promise<{ json: Record<string, unknown>; peakMb: number; wall: number }> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    let peakKb = 0;
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const timer = setInterval(() => {
-      try {
-        const m = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+) kB/);
-        if (m) peakKb = Math.max(peakKb, Number(m[1]));
-      } catch { /* exited */ }
-    }, 100);
-    child.on('exit', (code) => {
-      clearInterval(timer);
-      if (code !== 0) return reject(new Error(`transfer-lab ${args[0]} exited ${code}`));
-      resolve({ json: JSON.parse(out.trim().split('\n').at(-1)!), peakMb: round(peakKb / 1024), wall: round((Date.now() - t0) / 1000) });
-    });
-  });
+/** The CLI run with its peak RSS (VmHWM) and wall seconds, as this bench reports them. */
+async function cliWithPeak(args: string[]): Promise<{ json: Record<string, unknown>; peakMb: number; wall: number }> {
+  const r = await runCli(args);
+  return { json: r.json, peakMb: r.peakRssMb, wall: round(r.wallSeconds) };
 }
 
 async function main() {
   const prepared = path.join(work, 'prepared');
-  spawnSync(process.execPath, [CLI, 'prepare', path.join(SHARED, 'data/dogs-vs-cats'), '--out', prepared, '--copy', '--json'], { stdio: 'ignore' });
+  spawnSync(process.execPath, [CLI, 'prepare', DOGS_VS_CATS, '--out', prepared, '--copy', '--json'], { stdio: 'ignore' });
   const files = fs.readdirSync(path.join(prepared, 'train/cat')).slice(0, 128).map((f) => path.join(prepared, 'train/cat', f));
 
   const { tf, info } = await loadEngine();
@@ -64,7 +46,7 @@ async function main() {
   const forwardImgS = 32 / times.sort((a, b) => a - b)[2];
   backbone.dispose();
 
-  const common = ['--backbone', TM, '--resize', 'fill', '--runs', path.join(work, 'runs'), '--cache', path.join(work, 'cache'), '--json'];
+  const common = ['--backbone', TM, '--resize', 'fill', '--runs', path.join(work, 'runs'), '--cache', path.join(work, 'cache')];
   const first = await cliWithPeak(['train', prepared, ...common]);
   const rerun = await cliWithPeak(['train', prepared, ...common]);
   const ft = await cliWithPeak(['train', '--from', String(first.json.dir), '--unfreeze-from', 'block_16', '--epochs', '5', ...common.slice(2)]);

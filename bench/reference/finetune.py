@@ -8,13 +8,13 @@ A line server like forward.py:
   {"cmd": "setup", "mode": "cached", "batch": 32, "threads": 2}  → versions, shapes
   {"cmd": "step"}                                               → {"seconds": s}
 """
-import json
-import sys
 import time
 
 import torch
 import torchvision
 from torch import nn
+
+from lineserver import serve
 
 state = {}
 
@@ -63,15 +63,5 @@ def step(_o):
     return {"seconds": time.perf_counter() - t}
 
 
-def main():
-    for line in sys.stdin:
-        o = json.loads(line)
-        try:
-            reply = {"setup": setup, "step": step}[o["cmd"]](o)
-        except Exception as e:  # the bench reports it; the server keeps serving
-            reply = {"error": repr(e)}
-        print("@@" + json.dumps(reply), flush=True)
-
-
 if __name__ == "__main__":
-    main()
+    serve({"setup": setup, "step": step})

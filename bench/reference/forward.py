@@ -6,12 +6,12 @@ each reply one stdout line starting with "@@".
   {"cmd": "setup", "alpha": 1.0, "size": 224, "batch": 32, "threads": 2, "warmup": 1}  → versions, threads
   {"cmd": "run"}                                                                    → {"seconds": s}
 """
-import json
-import sys
 import time
 
 import torch
 import torchvision
+
+from lineserver import serve
 
 state = {}
 
@@ -35,15 +35,5 @@ def run(_o):
         return {"seconds": time.perf_counter() - t}
 
 
-def main():
-    for line in sys.stdin:
-        o = json.loads(line)
-        try:
-            reply = {"setup": setup, "run": run}[o["cmd"]](o)
-        except Exception as e:  # the bench reports it; the server keeps serving
-            reply = {"error": repr(e)}
-        print("@@" + json.dumps(reply), flush=True)
-
-
 if __name__ == "__main__":
-    main()
+    serve({"setup": setup, "run": run})
