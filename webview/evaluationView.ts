@@ -61,5 +61,9 @@ function perClass(e: EvaluationEvent): HTMLElement {
     el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Class'),
       ...['Precision', 'Recall', 'F1', 'Support'].map((h) => el('th', { scope: 'col', class: 'num' }, h)))),
     el('tbody', {}, ...e.perClass.map((r) => el('tr', {}, el('th', { scope: 'row' }, r.class),
-      num(r.precision), num(r.recall), num(r.f1), el('td', { class: 'num' }, fmtInt(r.support))))));
+      // A class with no validation image has no precision or recall to show, only its (zero) support.
+      ...(r.noSupport
+        ? [el('td', { class: 'num', colspan: '3', title: 'No validation images of this class' }, 'no validation images')]
+        : [num(r.precision), num(r.recall), num(r.f1)]),
+      el('td', { class: 'num' }, fmtInt(r.support))))));
 }

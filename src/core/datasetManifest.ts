@@ -43,6 +43,10 @@ export interface DatasetManifest {
   version: 1;
   layout: LayoutKind;
   source: string;
+  /**
+   * Where it was written, for information only: a prepared folder can be moved or copied, so readers use the folder
+   * that holds dataset.json (every file path is relative to it) and never this.
+   */
   output: string;
   classes: string[];
   settings: ManifestSettings;
@@ -122,7 +126,8 @@ export type ParsedManifest = { ok: true; value: DatasetManifest } | { ok: false;
 
 /**
  * Validates a manifest read from disk. Beyond the shape, it rejects what would mislead training: a path outside the
- * output, a file listed twice, a class not in `classes`, the same content in two splits, and counts that disagree.
+ * output, a file listed twice, a class not in `classes`, the same content in two of train, val and train-dev, and
+ * counts that disagree. `output` is where it was written, for information only: readers use the folder that holds it.
  */
 export function parseManifest(input: unknown): ParsedManifest {
   try {
@@ -136,8 +141,13 @@ export function parseManifest(input: unknown): ParsedManifest {
       paths.add(f.path);
       if (f.class !== null && !classes.has(f.class)) throw new ValidationError(`${at}.class`, 'one of classes', f.class);
       if (f.class === null && f.split !== 'test') throw new ValidationError(`${at}.class`, 'a class (only test images may be unlabeled)', f.class);
+      // Test images are all kept, copies included (every id needs a prediction), so only the labelled splits must
+      // not share content: a training image in val would leak.
+      if (f.split === 'test') return;
       const other = splitOfSha.get(f.sha256);
-      if (other !== undefined && other !== f.split) throw new ValidationError(`${at}.sha256`, `content not already in split ${other}`, f.sha256);
+      if (other !== undefined && other !== f.split) {
+        throw new ValidationError(`${at}.sha256`, `content not already in split ${other}`, f.sha256);
+      }
       splitOfSha.set(f.sha256, f.split);
     });
     const expected = countsOf(m.files, m.classes);

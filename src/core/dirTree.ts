@@ -1,9 +1,12 @@
 // A directory listing as plain data, built breadth-first through an injected reader so that this stays pure:
 // the trainer passes node's fs, and the extension can pass the same (it may not import the trainer).
-import { isIgnoredName, isImageName, SKIPPED_FOLDERS } from './imageNames';
+import { isIgnoredName, isImageName, mayBeUndecodableName, SKIPPED_FOLDERS, UNDECODABLE_NAME } from './imageNames';
 
-/** 'dangling': a symbolic link to nothing (or to itself); 'dir': a folder, listed among files when named like an image. */
-export type EntryKind = 'file' | 'dir' | 'dangling' | 'other';
+/**
+ * 'dangling': a symbolic link to nothing (or to itself); 'dir': a folder, listed among files when named like an image;
+ * 'bad-name': a name that is not valid UTF-8, which the reader cannot open by the name it was given (see imageNames).
+ */
+export type EntryKind = 'file' | 'dir' | 'dangling' | 'other' | 'bad-name';
 
 export interface DirEntryInfo {
   name: string;
@@ -33,9 +36,15 @@ export interface DirTree {
   path: string;
   files: TreeFile[];
   dirs: DirTree[];
+  /** Not listed: it lies deeper than the walk's maxDepth, so what it holds is unknown (and reported as 'too-deep'). */
+  unlisted?: boolean;
 }
 
-export interface TreeIssue { code: 'symlink-loop' | 'unreadable-folder'; rel: string; message: string }
+export interface TreeIssue {
+  code: 'symlink-loop' | 'unreadable-folder' | 'undecodable-name' | 'too-deep';
+  rel: string;
+  message: string;
+}
 
 export interface WalkResult {
   tree: DirTree;
@@ -88,6 +97,12 @@ export async function walkTree(reader: DirReader, root: string, limits: WalkLimi
       entries++;
       const rel = relJoin(node.rel, entry.name);
       const path = reader.join(node.path, entry.name);
+      // A file named like an image is reported by the scan, with the images; anything else (a folder, notes.txt)
+      // would otherwise read as "not an image" or vanish, when the trouble is its name.
+      if (entry.kind === 'bad-name' && !isImageName(entry.name)) {
+        issues.push({ code: 'undecodable-name', rel, message: `Skipped "${rel}": ${UNDECODABLE_NAME}.` });
+        continue;
+      }
       // A folder named like an image is listed as a file so that it is reported, not silently descended into.
       if (entry.kind !== 'dir' || isImageName(entry.name)) {
         node.files.push({ name: entry.name, rel, path, kind: entry.kind });
@@ -112,7 +127,15 @@ export async function walkTree(reader: DirReader, root: string, limits: WalkLimi
       const child: DirTree = { name: entry.name, rel, path, files: [], dirs: [] };
       node.dirs.push(child);
       if (depth + 1 <= limits.maxDepth) queue.push({ node: child, depth: depth + 1 });
-      else truncated = true;
+      else {
+        // Said out loud: images below here are not seen at all, and a silent limit reads as "not there".
+        truncated = true;
+        child.unlisted = true;
+        issues.push({
+          code: 'too-deep', rel,
+          message: `Did not look inside "${rel}": it is more than ${limits.maxDepth} folders deep.`,
+        });
+      }
     }
   }
   return { tree, issues, truncated, entries };
@@ -132,10 +155,17 @@ export function imageFilesOf(node: DirTree): TreeFile[] {
   return node.files.filter((f) => isImageName(f.name));
 }
 
+/** Whether the walk stopped somewhere inside this folder (its depth limit), so it may hold more than it lists. */
+export function hasUnlisted(node: DirTree): boolean {
+  return node.unlisted === true || node.dirs.some(hasUnlisted);
+}
+
 /** Structural stand-ins for node's fs/promises and path, so the extension and the trainer share one reader. */
 export interface FsLike {
   readdir(dir: string, options: { withFileTypes: true }): Promise<{ name: string; isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }[]>;
   stat(path: string): Promise<{ dev: number; ino: number; isFile(): boolean; isDirectory(): boolean }>;
+  /** Tells a name that is not valid UTF-8 from a broken link whose name holds a real U+FFFD; stat stands in without. */
+  lstat?(path: string): Promise<unknown>;
 }
 
 export function createDirReader(fs: FsLike, join: (dir: string, name: string) => string): DirReader {
@@ -147,6 +177,7 @@ export function createDirReader(fs: FsLike, join: (dir: string, name: string) =>
       return undefined;
     }
   };
+  const resolves = (p: string) => (fs.lstat ? fs.lstat(p) : fs.stat(p)).then(() => true, () => false);
   return {
     join,
     identify,
@@ -155,6 +186,11 @@ export function createDirReader(fs: FsLike, join: (dir: string, name: string) =>
       const out: DirEntryInfo[] = [];
       for (const d of dirents) {
         if (isIgnoredName(d.name)) continue;
+        // readdir's file type comes with the entry, so a name Node mangled still says "file"; only opening it fails.
+        if (mayBeUndecodableName(d.name) && !(await resolves(join(dir, d.name)))) {
+          out.push({ name: d.name, kind: 'bad-name' });
+          continue;
+        }
         if (d.isFile()) out.push({ name: d.name, kind: 'file' });
         else if (d.isDirectory()) out.push({ name: d.name, kind: 'dir', id: await identify(join(dir, d.name)) });
         else if (d.isSymbolicLink()) {

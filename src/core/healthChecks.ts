@@ -21,7 +21,8 @@ export interface ImageScan {
   bitsPerSample?: number;
   /** 64-bit difference hash as 16 hex digits, for near-duplicate search. */
   dhash?: string;
-  problem?: { code: ScanProblemCode; detail: string };
+  /** `hint` replaces the code's usual hint when the cause is known better (a name that is not UTF-8). */
+  problem?: { code: ScanProblemCode; detail: string; hint?: string };
 }
 
 export type Finding = DatasetFinding;
@@ -51,7 +52,10 @@ export function problemFinding(rel: string, problem: NonNullable<ImageScan['prob
     'truncated': `Cannot decode ${rel}: truncated ${kind} (${problem.detail}). Skipped.`,
     'undecodable': `Cannot decode ${rel}: ${problem.detail}. Skipped.`,
   };
-  return { code: problem.code, severity: 'error', message: text[problem.code], files: [rel], hint: PROBLEM_HINTS[problem.code] };
+  return {
+    code: problem.code, severity: 'error', message: text[problem.code], files: [rel],
+    hint: problem.hint ?? PROBLEM_HINTS[problem.code],
+  };
 }
 
 interface NoteRule {

@@ -63,3 +63,17 @@ export function splitRoleOf(folderName: string): FolderRole {
   if (TEST_NAMES.test(folderName)) return 'test';
   return null;
 }
+
+/**
+ * Node reads a file name that is not valid UTF-8 (Latin-1 "café.jpg" from an old archive) with each bad byte turned
+ * into U+FFFD, and that string then names no file: opening it fails as if the file were missing. A name with U+FFFD
+ * is only a suspect (the character is legal in a UTF-8 name); a caller confirms by finding that it does not resolve.
+ */
+export const mayBeUndecodableName = (name: string): boolean => name.includes('\uFFFD');
+
+/** Why such a file is skipped, for messages that name it (in place of "missing" or "a broken link"). */
+export const UNDECODABLE_NAME = 'its name is not valid UTF-8 (an old archive or another system\'s encoding; ' +
+  '\uFFFD marks the bytes that are not), so it cannot be opened by that name';
+
+export const UNDECODABLE_NAME_HINT = 'Rename it to a UTF-8 name (a file manager will do; on Linux, ' +
+  '`convmv -f latin1 -t utf8 --notest -r <folder>` converts a folder of Latin-1 names), then prepare again.';

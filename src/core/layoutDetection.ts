@@ -1,7 +1,7 @@
 // Which of the usual dataset layouts a folder holds, and why; decided on a directory listing alone, before any image
 // is opened. Ambiguity is returned as candidates for the user to choose from, never guessed.
 import type { DatasetFinding } from './protocol';
-import { findNode, imageFilesOf, type DirTree, type TreeFile } from './dirTree';
+import { findNode, hasUnlisted, imageFilesOf, type DirTree, type TreeFile } from './dirTree';
 import { isImageName, labelFromFileName, splitRoleOf } from './imageNames';
 
 export type LayoutKind = 'kaggle-flat' | 'class-folders' | 'split-folders';
@@ -114,7 +114,8 @@ function classFoldersOf(node: DirTree, skip: (d: DirTree) => boolean): ClassFold
     const others = d.files.length - images;
     if (images > 0 && images >= others) {
       classes.set(d.name, d);
-      const nested = d.dirs.filter((s) => countImages(s) > 0);
+      // A sub-folder the walk did not finish (too deep) may hold images too: it is named here, not left unsaid.
+      const nested = d.dirs.filter((s) => countImages(s) > 0 || hasUnlisted(s));
       if (nested.length) {
         notes.push({
           code: 'nested-folder-ignored', severity: 'warning', files: nested.map((s) => s.rel),

@@ -1,7 +1,14 @@
 // Classification metrics over predicted probabilities, computed the way scikit-learn does, so a number shown here
 // can be checked against a notebook. Labels are class indices 0..k-1; probabilities are one row per example.
+// One deliberate difference: a class with no examples in the evaluated set (a 1-image class prepare kept for
+// training) is left out of the macro average, as scikit-learn does with labels= the classes present in y_true;
+// averaging in its 0/0 recall would describe a test that was never run.
 
-export interface ClassMetrics { class: string; precision: number; recall: number; f1: number; support: number }
+export interface ClassMetrics {
+  class: string; precision: number; recall: number; f1: number; support: number;
+  /** Set when the class has no examples here: its recall is 0/0 and it is not in the macro average. */
+  noSupport?: true;
+}
 export interface AverageMetrics { precision: number; recall: number; f1: number }
 export interface ConfusedPair { truth: string; predicted: string; count: number }
 
@@ -50,26 +57,31 @@ export interface PerClassResult {
 /**
  * Precision, recall, F1 and support per class from a confusion matrix. A class that is never predicted has
  * precision 0/0; it is reported as 0 and named in `notes`, because averaging NaN would hide every other class.
+ * A class with no examples is marked `noSupport`, named in `notes`, and left out of the macro average.
  */
 export function perClassMetrics(m: readonly number[][], classes: readonly string[]): PerClassResult {
-  const k = classes.length;
   const notes: string[] = [];
-  const perClass = classes.map((name, c) => {
+  const perClass = classes.map((name, c): ClassMetrics => {
     const tp = m[c][c];
     const predicted = m.reduce((a, row) => a + row[c], 0);
     const support = m[c].reduce((a, b) => a + b, 0);
     if (!predicted) notes.push(`${name} is never predicted: its precision is 0/0, reported as 0`);
-    if (!support) notes.push(`${name} has no examples: its recall is 0/0, reported as 0`);
+    if (!support) {
+      notes.push(`${name} has no examples: its recall is 0/0, reported as 0, and it is left out of the macro average`);
+    }
     const precision = ratio(tp, predicted), recall = ratio(tp, support);
-    return { class: name, precision, recall, f1: ratio(2 * precision * recall, precision + recall), support };
+    const f1 = ratio(2 * precision * recall, precision + recall);
+    return { class: name, precision, recall, f1, support, ...(support ? {} : { noSupport: true as const }) };
   });
   const total = perClass.reduce((a, c) => a + c.support, 0);
+  const supported = perClass.filter((c) => c.support > 0).length;
   const avg = (w: (c: ClassMetrics) => number, denom: number): AverageMetrics => ({
     precision: ratio(perClass.reduce((a, c) => a + w(c) * c.precision, 0), denom),
     recall: ratio(perClass.reduce((a, c) => a + w(c) * c.recall, 0), denom),
     f1: ratio(perClass.reduce((a, c) => a + w(c) * c.f1, 0), denom),
   });
-  return { perClass, macro: avg(() => 1, k), weighted: avg((c) => c.support, total), notes };
+  const macro = avg((c) => (c.support > 0 ? 1 : 0), supported);
+  return { perClass, macro, weighted: avg((c) => c.support, total), notes };
 }
 
 /**
@@ -123,7 +135,7 @@ export interface ClassificationReport extends PerClassResult {
   count: number;
   accuracy: number;
   logLoss: number;
-  /** Binary runs only: AUC of P(second class). */
+  /** Binary runs whose examples hold both classes: AUC of P(second class). */
   auc?: number;
   confusion: number[][];
   confusionNormalized: number[][];

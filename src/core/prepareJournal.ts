@@ -2,12 +2,25 @@
 // so that a run killed half-way can be finished (or undone) by the next one: nothing it made is forgotten,
 // and nothing it did not make is ever touched.
 import { isSafeRelative, type DatasetManifest, type ManifestFile } from './datasetManifest';
+import type { ProcessProbe } from './runRecord';
 
 export const JOURNAL_FILE = '.transfer-lab-prepare.journal';
+/**
+ * Held (created with O_EXCL) while a prepare or undo changes the output folder: two at once would replace each
+ * other's journal and remove each other's files. It names its holder, so a lock left by a killed run is taken over.
+ */
+export const LOCK_FILE = '.transfer-lab-prepare.lock';
 /** Content hashes and metadata from the last run, so an unchanged file is not decoded again. */
 export const SCAN_CACHE_FILE = '.transfer-lab-scan-cache.json';
 /** The suffix of a file being placed; it is renamed to its final name only once complete. */
 export const PARTIAL_SUFFIX = '.tl-partial';
+/**
+ * The one temp name an image is placed under in its folder before the rename to its own name. Never derived from
+ * the image's name: x.jpg.tl-partial is too long for the disk when x.jpg already has 255 bytes (the limit). Files are
+ * placed one at a time, so one name per folder is enough; and every folder is journaled before anything is placed in
+ * it, so the next run and Undo find a temp left by a killed run from the folders alone.
+ */
+export const PLACING_TEMP = `.tl-placing${PARTIAL_SUFFIX}`;
 
 export type JournalEntry =
   | { t: 'begin'; v: 1; source: string }
@@ -105,4 +118,45 @@ export function parentDirs(path: string): string[] {
   const out: string[] = [];
   for (let i = 1; i < parts.length; i++) out.push(parts.slice(0, i).join('/'));
   return out;
+}
+
+/** What the lock file says about its holder. `token` tells one holder's lock from the next one's. */
+export interface PrepareLock {
+  pid: number;
+  /** The holder's start time (Linux: /proc/<pid>/stat field 22), so a reused pid is not taken for the holder. */
+  pidStart?: number;
+  host: string;
+  token: string;
+  since: string;
+}
+
+export function lockText(lock: PrepareLock): string {
+  return JSON.stringify(lock) + '\n';
+}
+
+/** The lock's holder, or undefined when the text is not a whole lock (torn, empty, or not ours). */
+export function parseLock(text: string): PrepareLock | undefined {
+  let v: Partial<PrepareLock>;
+  try {
+    v = JSON.parse(text) as Partial<PrepareLock>;
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null) return undefined;
+  const { pid, pidStart, host, token, since } = v;
+  if (!Number.isInteger(pid) || (pid as number) <= 0 || typeof host !== 'string' || typeof token !== 'string' ||
+    typeof since !== 'string' || (pidStart !== undefined && !Number.isInteger(pidStart))) return undefined;
+  return { pid: pid as number, ...(pidStart !== undefined ? { pidStart } : {}), host, token, since };
+}
+
+/**
+ * Whether the lock's holder still runs, as seen from `host`: the process is gone, or its pid now belongs to a
+ * process that started at another time, means the lock was left by a killed run. A lock from another machine (an
+ * output folder on a network share) cannot be probed from here and counts as held.
+ */
+export function lockHeld(lock: PrepareLock, host: string, probe: (pid: number) => ProcessProbe): boolean {
+  if (lock.host !== host) return true;
+  const { alive, startTime } = probe(lock.pid);
+  if (!alive) return false;
+  return lock.pidStart === undefined || startTime === undefined || startTime === lock.pidStart;
 }

@@ -52,7 +52,11 @@ export interface DatasetEvent {
 export interface GridItem { file: string; thumbnail?: string; label: string; probability: number; truth?: string }
 /** A prediction grid: the test grid (probability and label) or the validation grid (correct and wrong marked). */
 export interface PredictionsEvent { type: 'predictions'; kind: 'test' | 'val'; runDir: string; classes: string[]; items: GridItem[] }
-export interface PerClassRow { class: string; precision: number; recall: number; f1: number; support: number }
+export interface PerClassRow {
+  class: string; precision: number; recall: number; f1: number; support: number;
+  /** No validation example of this class: its precision/recall mean nothing and the macro average leaves it out. */
+  noSupport?: true;
+}
 export interface TopLossItem { file: string; thumbnail?: string; truth: string; predicted: string; probability: number; loss: number }
 /** An evaluation of a run on its un-augmented validation split. */
 export interface EvaluationEvent {
@@ -123,7 +127,13 @@ export const datasetFinding = object({
 });
 const datasetSample = object({ class: str, file: str, width: num, height: num, thumbnail: optional(str) });
 const gridItem = object({ file: str, thumbnail: optional(str), label: str, probability: metric, truth: optional(str) });
-const perClassRow = object({ class: str, precision: metric, recall: metric, f1: metric, support: num });
+const isTrue: Check<true> = (v, p) => {
+  if (v !== true) throw new ValidationError(p, 'true', v);
+  return true;
+};
+const perClassRow = object({
+  class: str, precision: metric, recall: metric, f1: metric, support: num, noSupport: optional(isTrue),
+});
 const topLossItem = object({ file: str, thumbnail: optional(str), truth: str, predicted: str, probability: metric, loss: metric });
 const errorStat = object({ mean: metric, std: metric });
 const recommendation = object({ id: str, title: str, why: str, command: optional(str), args: optional(recordOf(unknownValue)) });
@@ -178,6 +188,18 @@ function parseWith<T>(checks: Record<string, Check<unknown>>, input: unknown, wh
   if (!check) return { ok: false, error: `${what}: unknown message type ${JSON.stringify(type)}` };
   try {
     return { ok: true, value: check(input, what) as T };
+  } catch (e) {
+    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/**
+ * A run's layers.json (the backbone's layer table the train job wrote), checked row by row as the `layers` event is:
+ * a file edited or damaged on disk must give a sentence naming it, not a TypeError in the picker or the dashboard.
+ */
+export function parseLayerTable(input: unknown, what = 'layers.json'): Parsed<LayerRow[]> {
+  try {
+    return { ok: true, value: arrayOf(layerRow)(input, what) };
   } catch (e) {
     return { ok: false, error: e instanceof Error ? e.message : String(e) };
   }

@@ -13,6 +13,7 @@ export interface TrainConfig {
   cut?: string;
   /** Fine-tune: the feature-extractor run to start from. */
   from?: string;
+  /** Fine-tune: the layer or block where training starts; absent, the job picks the backbone's top block. */
   unfreezeFrom?: string;
   epochs: number;
   patience: number;
@@ -89,8 +90,9 @@ export function parseTrainConfig(input: Record<string, unknown>, defaults: { run
   if (mode === 'feature-extractor' && (!config.dataset || !config.backbone)) {
     throw new ValidationError('config', 'a dataset and a backbone for feature extraction', { dataset: config.dataset, backbone: config.backbone });
   }
-  if (mode === 'fine-tune' && (!config.from || !config.unfreezeFrom)) {
-    throw new ValidationError('config', 'a source run (from) and an unfreeze point (unfreezeFrom) for fine-tuning', { from: config.from });
+  // Without unfreezeFrom, the train job unfreezes the backbone's top block: it needs the layer table to name it.
+  if (mode === 'fine-tune' && !config.from) {
+    throw new ValidationError('config', 'a source run (from) for fine-tuning', { from: config.from });
   }
   return config;
 }

@@ -27,6 +27,11 @@ export interface ZooEntry {
   sha256?: string;
   /** True when the file still carries the 1000-class ImageNet classifier above the cut. */
   hasImagenetTop: boolean;
+  /**
+   * Shipped inside the package under models/<id>/ (so the first run needs no download): the sha256 of its model.json
+   * followed by its weights, checked on every load.
+   */
+  bundledSha256?: string;
 }
 
 const v1 = (alpha: string): ZooEntry => ({
@@ -54,7 +59,9 @@ const v2 = (alpha: string): ZooEntry => ({
 // The URL spells alpha as the source does: v1 writes 1.0 as "1.0", v2 as "1.00"; our ids follow the URLs.
 export const ZOO: readonly ZooEntry[] = [
   v1('0.25'), v1('0.50'), v1('0.75'), v1('1.0'),
-  v2('0.35'), v2('0.50'), v2('0.75'), v2('1.00'),
+  // The default backbone ships in the package (models/mobilenet_v2_0.35_224/PROVENANCE.md): about 1.7 MB.
+  { ...v2('0.35'), bundledSha256: 'db69225f1ba88d179a63cee096cf9a3176b4f6752a1864c6e6f01072bd57b659' },
+  v2('0.50'), v2('0.75'), v2('1.00'),
 ];
 
 const ID = /^mobilenet_(v[12])_(\d+(?:\.\d+)?)_(\d+)$/;

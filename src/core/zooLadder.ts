@@ -34,6 +34,14 @@ export function blockAt(blocks: readonly string[], fraction: number): string | u
   return list[Math.min(list.length - 1, Math.max(0, Math.round(fraction * (list.length - 1))))];
 }
 
+/**
+ * The block fine-tuning unfreezes when none is named, in VS Code and on the CLI alike: the top numbered block (the
+ * recipe's `block5` for VGG16; `block_16` for MobileNetV2, whose `head` block is a single 1×1 conv).
+ */
+export function topBlock(layers: readonly Pick<LayerRow, 'block' | 'name'>[]): string | undefined {
+  return blockAt(blocksOf(layers), 1);
+}
+
 /** The last layer of a block: where a cut "after block N" goes. */
 export function lastLayerOf(layers: readonly Pick<LayerRow, 'block' | 'name'>[], block: string): string | undefined {
   return layers.filter((l) => l.block === block).at(-1)?.name;

@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LayerRow } from '../core/protocol';
 import { ZOO } from '../core/zooCatalog';
+import { blocksOf, topBlock } from '../core/zooLadder';
+import { readLayerTable } from './runReplay';
 import { listRuns, type SavedRun } from './runStore';
 
 /** A folder that holds dataset.json, written by Prepare Dataset. */
@@ -38,7 +40,8 @@ export async function pickBackbone(defaultId: string): Promise<{ source: string;
   const items: Item[] = ZOO.map((e) => ({
     label: e.id,
     description: e.id === defaultId ? 'default' : e.family === 'mobilenet_v2' ? 'MobileNetV2' : 'MobileNet v1',
-    detail: `${e.inputSize} px, features at ${e.defaultCut}, ${e.licence}; downloaded once, then cached`,
+    detail: `${e.inputSize} px, features at ${e.defaultCut}, ${e.licence}; ` +
+      (e.bundledSha256 ? 'included, works offline' : 'downloaded once, then cached'),
     source: e.id,
   }));
   items.sort((a, b) => Number(b.label === defaultId) - Number(a.label === defaultId));
@@ -69,23 +72,22 @@ export async function pickRun(filter: (r: SavedRun) => boolean, title: string): 
   return pick?.run;
 }
 
+/** The run's layer table; a damaged layers.json is shown as an error naming it (and gives no blocks to pick). */
 export async function readLayers(runDir: string): Promise<LayerRow[]> {
-  try {
-    return JSON.parse(await fs.readFile(path.join(runDir, 'layers.json'), 'utf8')) as LayerRow[];
-  } catch {
-    return [];
-  }
+  const { layers, problem } = await readLayerTable(runDir);
+  if (problem) void vscode.window.showErrorMessage(`Transfer Lab: ${problem}`);
+  return layers ?? [];
 }
 
-/** Blocks of the backbone in order; the last one is the default, as the recipe unfreezes only the top block. */
+/** Blocks of the backbone, top first; the default is the trainer's own (`topBlock`), the recipe's top block. */
 export async function pickUnfreezePoint(runDir: string): Promise<string | undefined> {
   const layers = await readLayers(runDir);
-  const blocks: string[] = [];
-  for (const l of layers) if (!l.name.startsWith('head_') && !blocks.includes(l.block)) blocks.push(l.block);
-  if (blocks.length === 0) return undefined;
-  const candidates = blocks.filter((b) => b !== 'stem').reverse();
+  const candidates = blocksOf(layers).reverse();
+  if (candidates.length === 0) return undefined;
+  const top = topBlock(layers);
+  candidates.sort((a, b) => Number(b === top) - Number(a === top));
   const pick = await vscode.window.showQuickPick(
-    candidates.map((b, i) => ({ label: b, description: i === 0 ? 'default: the top block only' : undefined })),
+    candidates.map((b) => ({ label: b, description: b === top ? 'default: the top block' : undefined })),
     { title: 'Transfer Lab: unfreeze from which block?', placeHolder: 'Everything above this point trains; everything below stays frozen' },
   );
   return pick?.label;

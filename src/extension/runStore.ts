@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { effectiveStatus, parseRunRecord, type RunRecord, type RunStatus } from '../core/runRecord';
 import { logChannel } from './log';
+import { probeProcess } from './processProbe';
 
 export interface SavedRun { dir: string; record: RunRecord; status: RunStatus }
 
@@ -14,13 +15,9 @@ export function runsDirFor(folder: vscode.Uri): string {
   return path.join(folder.fsPath, '.transfer-lab', 'runs');
 }
 
+/** Liveness only. Status checks pass probeProcess, which also compares the start time a run recorded. */
 export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return probeProcess(pid).alive;
 }
 
 export async function listRuns(): Promise<SavedRun[]> {
@@ -37,7 +34,7 @@ export async function listRuns(): Promise<SavedRun[]> {
       const dir = path.join(root, id);
       try {
         const record = parseRunRecord(JSON.parse(await fs.readFile(path.join(dir, 'run.json'), 'utf8')));
-        runs.push({ dir, record, status: effectiveStatus(record, isAlive) });
+        runs.push({ dir, record, status: effectiveStatus(record, probeProcess) });
       } catch (e) {
         logChannel().warn(`skipped run ${dir}: ${(e as Error).message}`);
       }

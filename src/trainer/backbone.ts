@@ -7,6 +7,7 @@ import {
   blockOf as familyBlockOf, detectFamily, FAMILY_DEFAULTS, findZooEntry,
   ZOO, type BackboneFamily, type Preprocessing, type ZooEntry,
 } from '../core/zooCatalog';
+import { bundledModelJson, verifyBundled } from './bundledModels';
 import { splitBackbone, validSplitPoints, type BackboneSplit, type SplitOptions } from './backboneSplit';
 import { GraphBackbone } from './graphBackbone';
 import { layerRows } from './layerTable';
@@ -24,6 +25,8 @@ export interface Backbone {
   readonly kind: 'layers' | 'graph';
   readonly family: BackboneFamily | undefined;
   readonly inputSize: number;
+  /** Set when the model file fixes its input size: images of any other size cannot go through it. */
+  readonly fixedInputSize?: number;
   readonly preprocessing: Preprocessing;
   /** Layer (or graph node) whose output, pooled, is the feature vector. */
   readonly cut: string;
@@ -63,7 +66,9 @@ export async function loadBackbone(o: LoadBackboneOptions): Promise<Backbone> {
   if (!zoo && !isHttpUrl(o.source) && !o.source.startsWith('file:') && !existsSync(o.source)) {
     throw new Error(`unknown backbone "${o.source}": not a zoo id (${ZOO.map((e) => e.id).join(', ')}) and no such file or folder`);
   }
-  const jsonPath = await fetchModel(zoo?.url ?? o.source, {
+  const bundled = zoo && bundledModelJson(zoo);
+  if (bundled) await verifyBundled(zoo, bundled);
+  const jsonPath = bundled ?? await fetchModel(zoo?.url ?? o.source, {
     cacheDir: o.cacheDir, id: zoo?.id, sha256: zoo?.sha256, onProgress: o.onProgress, signal: o.signal,
   });
   const artifacts = await readModelArtifacts(jsonPath);
@@ -76,7 +81,7 @@ export async function loadBackbone(o: LoadBackboneOptions): Promise<Backbone> {
     const hubInput = (topo.node as { name: string }[]).some((n) => n.name.includes('hub_input'));
     return new GraphBackbone(tf, {
       id, model, artifacts, cut: o.cut,
-      inputSize: fixedSize(shape) ?? o.inputSize ?? 224,
+      inputSize: fixedSize(shape) ?? o.inputSize ?? 224, fixedInputSize: fixedSize(shape),
       preprocessing: o.preprocessing ?? (hubInput ? 'zero1' : 'minus1to1'),
       reload: { source: o.source, cacheDir: o.cacheDir, cut: o.cut, preprocessing: o.preprocessing, inputSize: o.inputSize },
     });
@@ -107,6 +112,7 @@ export function defaultCut(graph: FlatGraph, zoo: ZooEntry | undefined, family: 
 
 export class LayersBackbone implements Backbone {
   readonly kind = 'layers' as const;
+  readonly fixedInputSize?: number;
   readonly canFineTune = true;
   readonly family: BackboneFamily | undefined;
   readonly inputSize: number;
@@ -133,7 +139,8 @@ export class LayersBackbone implements Backbone {
     this.cut = this.cutLeaf.layer.name;
     this.backboneLeaves = ancestorsOf(this.graph, this.cutLeaf.outputs[0]);
     this.layers = this.backboneLeaves.map((l) => l.layer);
-    this.inputSize = fixedSize(this.graph.input.shape) ?? zoo?.inputSize ?? o.inputSize ?? 224;
+    this.fixedInputSize = fixedSize(this.graph.input.shape);
+    this.inputSize = this.fixedInputSize ?? zoo?.inputSize ?? o.inputSize ?? 224;
     this.preprocessing = o.preprocessing ?? zoo?.preprocessing ?? (this.family ? FAMILY_DEFAULTS[this.family].preprocessing : 'minus1to1');
 
     let out = this.cutLeaf.outputs[0];

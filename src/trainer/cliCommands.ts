@@ -1,7 +1,8 @@
-// The CLI's commands: each parses its flags into a job config and prints the job's result.
+// The CLI's commands: each turns its flags into a job config and prints the job's result. cliMain.ts has already
+// checked the flags (cliFlags.ts: number flags arrive as numbers) and reports every failure.
 import type { ParseArgsConfig } from 'node:util';
 import type { DoctorResult } from './jobs/doctor';
-import { exitCodeOf, printJson, runCliJob } from './cliJob';
+import { printJson, runCliJob } from './cliJob';
 import { demoCommands } from './cliDemoCommand';
 import { runCommands } from './cliRunCommands';
 import { trainCommands } from './cliTrainCommands';
@@ -9,12 +10,11 @@ import { prepareCommands } from './cliPrepareCommands';
 import { evaluateCommands } from './cliEvaluateCommands';
 import { guidanceCommands } from './cliGuidanceCommands';
 
-export { UsageError } from './cliJob';
-
 export interface CliCommand {
   summary: string;
   help: string;
   options: NonNullable<ParseArgsConfig['options']>;
+  /** Returns the exit code. A failure throws (UsageError, CliJobFailure, an error with a code); cliMain reports it. */
   run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
 }
 
@@ -45,18 +45,10 @@ export const commands: Record<string, CliCommand> = {
     help: 'usage: transfer-lab doctor [--engine auto|tfjs-node-gpu|tfjs-node|wasm|cpu] [--json]',
     options: { ...json, engine: { type: 'string', default: 'auto' } },
     async run(values) {
-      const terminal = await runCliJob('doctor', { engine: values.engine });
-      if (terminal.type === 'done') {
-        if (values.json) printJson(terminal.result);
-        else process.stdout.write(formatDoctor(terminal.result as DoctorResult));
-      }
-      return exitCodeOf(terminal);
+      const result = (await runCliJob('doctor', { engine: values.engine })) as DoctorResult;
+      if (values.json) printJson(result);
+      else process.stdout.write(formatDoctor(result));
+      return 0;
     },
   },
 };
-
-export function usage(): string {
-  const width = Math.max(...Object.keys(commands).map((c) => c.length));
-  const list = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `usage: transfer-lab <command> [options]\n\ncommands:\n${list.join('\n')}\n`;
-}

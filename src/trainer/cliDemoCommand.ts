@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { countsTable, type PrepareResult } from '../core/preparePreview';
 import type { CliCommand } from './cliCommands';
-import { exitCodeOf, printJson, runCliJob, UsageError } from './cliJob';
+import { printJson, runCliJob, UsageError } from './cliJob';
 import type { EvaluateSummary } from './jobs/evaluate';
 import type { PredictResult } from './jobs/predict';
 import type { TrainSummary } from './jobs/train';
@@ -22,31 +22,23 @@ export const demoCommands: Record<string, CliCommand> = {
       if (!source) throw new UsageError('name the image folder to train on');
       const work = path.resolve(v.work as string);
       const out = path.join(work, 'datasets', path.basename(path.resolve(source)));
-      const cap = v['max-per-class'] === undefined ? {} : { maxPerClass: Number(v['max-per-class']) };
+      const cap = v['max-per-class'] === undefined ? {} : { maxPerClass: v['max-per-class'] };
       const t0 = Date.now();
       process.stderr.write(`1/4 preparing ${source} → ${out}\n`);
-      const prepared = await runCliJob('prepare', { source: path.resolve(source), out, ...cap });
-      if (prepared.type !== 'done') return exitCodeOf(prepared);
-      const p = prepared.result as PrepareResult;
+      const p = (await runCliJob('prepare', { source: path.resolve(source), out, ...cap })) as PrepareResult;
       process.stderr.write(`${p.layoutReason}\n${countsTable(p.counts, p.classes)}\n`);
       process.stderr.write(`2/4 training a feature extractor on ${v.backbone}\n`);
-      const trained = await runCliJob('train', {
+      const t = (await runCliJob('train', {
         mode: 'feature-extractor', dataset: out, backbone: v.backbone, runsDir: path.join(work, 'runs'), cacheDir: path.join(work, 'cache'),
-        ...(v.epochs ? { epochs: Number(v.epochs) } : {}),
-      });
-      if (trained.type !== 'done') return exitCodeOf(trained);
-      const t = trained.result as TrainSummary;
+        ...(v.epochs === undefined ? {} : { epochs: v.epochs }),
+      })) as TrainSummary;
       process.stderr.write('3/4 evaluating on the validation split\n');
-      const evaluated = await runCliJob('evaluate', { runDir: t.dir });
-      if (evaluated.type !== 'done') return exitCodeOf(evaluated);
-      const e = evaluated.result as EvaluateSummary;
+      const e = (await runCliJob('evaluate', { runDir: t.dir })) as EvaluateSummary;
       const test = path.join(out, 'test');
       let predictions: PredictResult | undefined;
       if (p.counts.test) {
         process.stderr.write(`4/4 predicting ${test}\n`);
-        const predicted = await runCliJob('predict', { runDir: t.dir, images: test });
-        if (predicted.type !== 'done') return exitCodeOf(predicted);
-        predictions = predicted.result as PredictResult;
+        predictions = (await runCliJob('predict', { runDir: t.dir, images: test })) as PredictResult;
       }
       const summary = {
         dataset: out, layout: p.layout, classes: p.classes, counts: p.counts, run: t.dir, best: t.best,

@@ -1,16 +1,10 @@
 // `transfer-lab evaluate` and `transfer-lab predict`: a saved run's model on its val split, or on new images.
 import * as path from 'node:path';
 import type { CliCommand } from './cliCommands';
-import { exitCodeOf, printJson, runCliJob, UsageError } from './cliJob';
+import { printJson, runCliJob, UsageError } from './cliJob';
 import type { EvaluateSummary } from './jobs/evaluate';
 import type { PredictResult } from './jobs/predict';
 
-const num = (name: string, v: unknown) => {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got "${v}"`);
-  return n;
-};
 const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined));
 const fixed = (x: number | undefined, d = 4) => (x === undefined ? 'n/a' : x.toFixed(d));
 
@@ -30,11 +24,13 @@ export function formatEvaluation(s: EvaluateSummary): string {
   lines.push('', 'confusion matrix (rows: truth, columns: predicted):',
     ...table(['', ...s.classes], s.confusion.map((row, i) => [s.classes[i], ...row.map(String)])));
   lines.push('', ...table(['class', 'precision', 'recall', 'f1', 'support'], [
-    ...s.perClass.map((c) => [c.class, fixed(c.precision), fixed(c.recall), fixed(c.f1), String(c.support)]),
+    ...s.perClass.map((c) => [c.class, ...(c.noSupport ? ['n/a', 'n/a', 'n/a'] : [fixed(c.precision), fixed(c.recall), fixed(c.f1)]),
+      String(c.support)]),
     ['macro avg', fixed(s.macro.precision), fixed(s.macro.recall), fixed(s.macro.f1), String(s.count)],
     ['weighted avg', fixed(s.weighted.precision), fixed(s.weighted.recall), fixed(s.weighted.f1), String(s.count)],
   ]));
   for (const n of s.notes) lines.push(`note: ${n}`);
+  for (const w of s.warnings ?? []) lines.push(`warning: ${w}`);
   if (s.mostConfused?.length) lines.push('', 'most confused:', ...s.mostConfused.map((p) => `  ${p.truth} → ${p.predicted}: ${p.count}`));
   if (s.topLosses.length) {
     lines.push('', `top ${s.topLosses.length} losses (most confidently wrong):`,
@@ -52,15 +48,12 @@ export const evaluateCommands: Record<string, CliCommand> = {
     options: { json: { type: 'boolean', default: false }, 'top-losses': { type: 'string' }, batch: { type: 'string' }, engine: { type: 'string' } },
     async run(v, positionals) {
       if (!positionals[0]) throw new UsageError('a run folder is required');
-      const terminal = await runCliJob('evaluate', defined({
-        runDir: path.resolve(positionals[0]), topLosses: num('top-losses', v['top-losses']), batch: num('batch', v.batch), engine: v.engine,
-      }));
-      if (terminal.type === 'done') {
-        const s = terminal.result as EvaluateSummary;
-        if (v.json) printJson({ ...s, evaluation: path.join(s.runDir, 'evaluation.json') });
-        else process.stdout.write(formatEvaluation(s));
-      }
-      return exitCodeOf(terminal);
+      const s = (await runCliJob('evaluate', defined({
+        runDir: path.resolve(positionals[0]), topLosses: v['top-losses'], batch: v.batch, engine: v.engine,
+      }))) as EvaluateSummary;
+      if (v.json) printJson({ ...s, evaluation: path.join(s.runDir, 'evaluation.json') });
+      else process.stdout.write(formatEvaluation(s));
+      return 0;
     },
   },
   predict: {
@@ -73,19 +66,18 @@ export const evaluateCommands: Record<string, CliCommand> = {
     },
     async run(v, positionals) {
       if (positionals.length < 2) throw new UsageError('a run folder and an images folder are required');
-      const terminal = await runCliJob('predict', defined({
-        runDir: path.resolve(positionals[0]), images: path.resolve(positionals[1]), out: typeof v.out === 'string' ? path.resolve(v.out) : undefined,
-        clip: num('clip', v.clip), positive: v.positive, batch: num('batch', v.batch), engine: v.engine,
-      }));
-      if (terminal.type === 'done') {
-        const r = terminal.result as PredictResult;
-        if (v.json) printJson(r);
-        else {
-          const what = r.positive ? `label = P(${r.positive})` : `columns ${r.columns.join(', ')}`;
-          process.stdout.write(`wrote ${r.rows} rows to ${r.out} (${what})\n` + r.skipped.map((s) => `skipped ${s.file}: ${s.reason}\n`).join(''));
-        }
+      const r = (await runCliJob('predict', defined({
+        runDir: path.resolve(positionals[0]), images: path.resolve(positionals[1]),
+        out: typeof v.out === 'string' ? path.resolve(v.out) : undefined, clip: v.clip, positive: v.positive,
+        batch: v.batch, engine: v.engine,
+      }))) as PredictResult;
+      if (v.json) printJson(r);
+      else {
+        const what = r.positive ? `label = P(${r.positive})` : `columns ${r.columns.join(', ')}`;
+        const skipped = r.skipped.map((s) => `skipped ${s.file}: ${s.reason}\n`).join('');
+        process.stdout.write(`wrote ${r.rows} rows to ${r.out} (${what})\n${skipped}`);
       }
-      return exitCodeOf(terminal);
+      return 0;
     },
   },
 };

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import type { Evidence, Recommendation } from '../core/protocol';
 import type { CliCommand } from './cliCommands';
-import { exitCodeOf, printJson, runCliJob, UsageError } from './cliJob';
+import { printJson, runCliJob, UsageError } from './cliJob';
 import type { AdviseResult } from './jobs/advise';
 import type { LearningCurveResult } from './jobs/learningCurve';
 import type { LrFindResult } from './jobs/lrFind';
@@ -15,20 +15,14 @@ const shared = {
 const SHARED_HELP = '[--cut LAYER] [--size PX] [--resize cover|fill|contain] [--batch 32] [--seed 42] [--max-per-class N]\n' +
   '         [--cache DIR] [--model-cache DIR] [--engine auto|wasm|cpu|...] [--out FILE] [--json]';
 
-function num(v: Record<string, unknown>, name: string): number | undefined {
-  if (v[name] === undefined) return undefined;
-  const n = Number(v[name]);
-  if (v[name] === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got "${v[name]}"`);
-  return n;
-}
-
 const abs = (p: unknown) => (typeof p === 'string' ? path.resolve(p) : undefined);
 const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined));
 
 function sharedConfig(v: Record<string, unknown>, dataset: string | undefined) {
   return {
-    dataset: abs(dataset), backbone: v.backbone, cut: v.cut, size: num(v, 'size'), resize: v.resize, batch: num(v, 'batch'), seed: num(v, 'seed'),
-    maxPerClass: num(v, 'max-per-class'), cacheDir: abs(v.cache), modelCacheDir: abs(v['model-cache']), engine: v.engine, out: abs(v.out),
+    dataset: abs(dataset), backbone: v.backbone, cut: v.cut, size: v.size, resize: v.resize, batch: v.batch,
+    seed: v.seed, maxPerClass: v['max-per-class'], cacheDir: abs(v.cache), modelCacheDir: abs(v['model-cache']),
+    engine: v.engine, out: abs(v.out),
   };
 }
 
@@ -54,26 +48,27 @@ export const guidanceCommands: Record<string, CliCommand> = {
     async run(v, positionals) {
       if (positionals.length !== 1 || !v.backbone) throw new UsageError('a prepared dataset folder and --backbone are required');
       const config = defined({
-        ...sharedConfig(v, positionals[0]), sizes: v.sizes, repeats: num(v, 'repeats'), desiredError: num(v, 'desired-error'), head: v.head,
-        dropout: num(v, 'dropout'), lr: num(v, 'lr'), steps: num(v, 'steps'),
+        ...sharedConfig(v, positionals[0]), sizes: v.sizes, repeats: v.repeats, desiredError: v['desired-error'],
+        head: v.head,
+        dropout: v.dropout, lr: v.lr, steps: v.steps,
       });
-      const terminal = await runCliJob('learning-curve', config);
-      if (terminal.type === 'done') {
-        const r = terminal.result as LearningCurveResult;
-        const d = r.diagnosis;
-        if (v.json) {
-          printJson({
-            points: r.points, diagnosis: d.label, summary: d.summary, evidence: d.evidence, actions: d.recommendations,
-            moreDataLikelyHelps: d.moreDataLikelyHelps, desiredError: r.desiredError, total: r.total, backbone: r.backbone, cut: r.cut,
-            head: r.head, repeats: r.repeats, engine: r.engine, seconds: r.seconds, cache: r.cache,
-          });
-        } else {
-          const rows = r.points.map((p) => `  ${String(p.size).padStart(6)}  ${stat(p.train).padEnd(14)}  ${stat(p.dev).padEnd(14)}  ${stat(p.trainDev)}`);
-          process.stdout.write(`    size  train error     dev error       ${r.points[0]?.trainDev ? 'train-dev error' : ''}\n${rows.join('\n')}\n\n`);
-          process.stdout.write(formatAdvice(d.label, d.summary, d.evidence, d.recommendations));
-        }
+      const r = (await runCliJob('learning-curve', config)) as LearningCurveResult;
+      const d = r.diagnosis;
+      if (v.json) {
+        printJson({
+          points: r.points, diagnosis: d.label, summary: d.summary, evidence: d.evidence, actions: d.recommendations,
+          moreDataLikelyHelps: d.moreDataLikelyHelps, desiredError: r.desiredError, total: r.total,
+          backbone: r.backbone, cut: r.cut, head: r.head, repeats: r.repeats, engine: r.engine, seconds: r.seconds,
+          cache: r.cache,
+        });
+      } else {
+        const rows = r.points.map((p) => ['  ' + String(p.size).padStart(6), stat(p.train).padEnd(14),
+          stat(p.dev).padEnd(14), stat(p.trainDev)].join('  '));
+        const header = `    size  train error     dev error       ${r.points[0]?.trainDev ? 'train-dev error' : ''}`;
+        process.stdout.write(`${header}\n${rows.join('\n')}\n\n`);
+        process.stdout.write(formatAdvice(d.label, d.summary, d.evidence, d.recommendations));
       }
-      return exitCodeOf(terminal);
+      return 0;
     },
   },
   advise: {
@@ -82,19 +77,17 @@ export const guidanceCommands: Record<string, CliCommand> = {
     options: { ...shared, 'early-cut': str, sample: str },
     async run(v, positionals) {
       if (positionals.length !== 1 || !v.backbone) throw new UsageError('a prepared dataset folder and --backbone are required');
-      const terminal = await runCliJob('advise', defined({ ...sharedConfig(v, positionals[0]), earlyCut: v['early-cut'], sample: num(v, 'sample') }));
-      if (terminal.type === 'done') {
-        const r = terminal.result as AdviseResult;
-        const a = r.advice;
-        if (v.json) {
-          printJson({
-            scenario: a.label, cut: a.cut, unfreezeFrom: a.unfreezeFrom, head: a.head, large: a.large, similar: a.similar, summary: a.summary,
-            evidence: a.evidence, actions: a.recommendations, imagesPerClass: r.imagesPerClass, imagenet: r.imagenet ?? null, probe: r.probe ?? null,
-            engine: r.engine, seconds: r.seconds,
-          });
-        } else process.stdout.write(formatAdvice(a.label, a.summary, a.evidence, a.recommendations));
-      }
-      return exitCodeOf(terminal);
+      const config = defined({ ...sharedConfig(v, positionals[0]), earlyCut: v['early-cut'], sample: v.sample });
+      const r = (await runCliJob('advise', config)) as AdviseResult;
+      const a = r.advice;
+      if (v.json) {
+        printJson({
+          scenario: a.label, cut: a.cut, unfreezeFrom: a.unfreezeFrom, head: a.head, large: a.large, similar: a.similar,
+          summary: a.summary, evidence: a.evidence, actions: a.recommendations, imagesPerClass: r.imagesPerClass,
+          imagenet: r.imagenet ?? null, probe: r.probe ?? null, engine: r.engine, seconds: r.seconds,
+        });
+      } else process.stdout.write(formatAdvice(a.label, a.summary, a.evidence, a.recommendations));
+      return 0;
     },
   },
   'lr-find': {
@@ -106,24 +99,26 @@ export const guidanceCommands: Record<string, CliCommand> = {
     async run(v, positionals) {
       if (positionals.length > 1) throw new UsageError(`expected one prepared dataset folder, got ${positionals.length}`);
       if (!v.from && (positionals.length !== 1 || !v.backbone)) throw new UsageError('a prepared dataset folder and --backbone are required, or --from RUN_DIR');
-      const terminal = await runCliJob('lr-find', defined({
-        ...sharedConfig(v, positionals[0]), from: abs(v.from), unfreezeFrom: v['unfreeze-from'], head: v.head, dropout: num(v, 'dropout'),
-        start: num(v, 'start'), end: num(v, 'end'), steps: num(v, 'steps'),
-      }));
-      if (terminal.type === 'done') {
-        const r = terminal.result as LrFindResult;
-        if (v.json) {
-          printJson({
-            suggestion: r.suggestion, rule: r.rule, minLr: r.minLr, falling: r.falling, mode: r.mode, optimizer: r.optimizer, unfreezeFrom: r.unfreezeFrom ?? null,
-            file: r.file ?? null, lrs: r.lrs, losses: r.losses, images: r.images, engine: r.engine,
-          });
-        } else {
-          process.stdout.write(`suggested learning rate: ${r.suggestion.toPrecision(2)} (${r.optimizer}${r.unfreezeFrom ? `, unfreezing from ${r.unfreezeFrom}` : ', new head'})\n` +
-            (r.falling ? `  the loss falls from ${r.falling[0].toPrecision(2)} to ${r.falling[1].toPrecision(2)}; lowest at ${r.minLr.toPrecision(2)}\n`
-              : '  the loss was flat (the model already fits), so this is a tenth of the rate where it starts to rise\n') + (r.file ? `  saved ${r.file}\n` : ''));
-        }
+      const r = (await runCliJob('lr-find', defined({
+        ...sharedConfig(v, positionals[0]), from: abs(v.from), unfreezeFrom: v['unfreeze-from'], head: v.head,
+        dropout: v.dropout, start: v.start, end: v.end, steps: v.steps,
+      }))) as LrFindResult;
+      if (v.json) {
+        printJson({
+          suggestion: r.suggestion, rule: r.rule, minLr: r.minLr, falling: r.falling, mode: r.mode,
+          optimizer: r.optimizer, unfreezeFrom: r.unfreezeFrom ?? null, file: r.file ?? null, lrs: r.lrs,
+          losses: r.losses, images: r.images, engine: r.engine,
+        });
+      } else {
+        const what = r.unfreezeFrom ? `, unfreezing from ${r.unfreezeFrom}` : ', new head';
+        const how = r.falling
+          ? `  the loss falls from ${r.falling[0].toPrecision(2)} to ${r.falling[1].toPrecision(2)}; ` +
+            `lowest at ${r.minLr.toPrecision(2)}\n`
+          : '  the loss was flat (the model already fits), so this is a tenth of the rate where it starts to rise\n';
+        process.stdout.write(`suggested learning rate: ${r.suggestion.toPrecision(2)} (${r.optimizer}${what})\n${how}` +
+          (r.file ? `  saved ${r.file}\n` : ''));
       }
-      return exitCodeOf(terminal);
+      return 0;
     },
   },
 };

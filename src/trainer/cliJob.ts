@@ -1,12 +1,24 @@
-// Runs a job for the terminal: progress on stderr, Ctrl-C cancels at the next batch, and the result on stdout.
-import type { JobName, TrainerEvent } from '../core/protocol';
+// Runs a job for the terminal: progress on stderr, Ctrl-C cancels at the next batch, and the result for the command
+// to print. A failed job throws CliJobFailure, so the CLI's entry reports every failure the same way (cliMain.ts).
+import type { ErrorEvent, JobName } from '../core/protocol';
 import { TerminalReporter } from './cliProgress';
+import { BAD_INPUT_FS_CODES } from './fsErrors';
 import { runJob } from './runJob';
 
-/** Bad flags or arguments: the CLI prints the command's usage and exits 2. */
-export class UsageError extends Error {}
+/** Bad flags or arguments: the CLI prints the message and the command's usage, and exits 2. */
+export class UsageError extends Error {
+  readonly code = 'usage';
+}
 
-export async function runCliJob(job: JobName, config: Record<string, unknown>): Promise<TrainerEvent> {
+/** A job that ended in an error event; the reporter has already shown it on stderr. */
+export class CliJobFailure extends Error {
+  constructor(readonly event: ErrorEvent) {
+    super(event.message);
+  }
+}
+
+/** The job's result; throws CliJobFailure when it fails or is cancelled. */
+export async function runCliJob(job: JobName, config: Record<string, unknown>): Promise<unknown> {
   const reporter = new TerminalReporter(process.stderr);
   const controller = new AbortController();
   const onSigint = () => {
@@ -16,19 +28,22 @@ export async function runCliJob(job: JobName, config: Record<string, unknown>): 
   process.once('SIGINT', onSigint);
   try {
     const terminal = await runJob(job, config, { emit: (e) => reporter.handle(e), signal: controller.signal });
-    if (terminal.type === 'error') reporter.handle(terminal);
-    return terminal;
+    if (terminal.type === 'done') return terminal.result;
+    if (terminal.type !== 'error') throw new Error(`the ${job} job ended with a "${terminal.type}" event`);
+    reporter.handle(terminal);
+    throw new CliJobFailure(terminal);
   } finally {
     process.off('SIGINT', onSigint);
   }
 }
 
-/** Exit codes: 0 done, 1 failed, 2 bad input (set by the job's error code), 3 cancelled. */
-export function exitCodeOf(terminal: TrainerEvent): number {
-  if (terminal.type === 'done') return 0;
-  if (terminal.type !== 'error') return 1;
-  if (terminal.code === 'cancelled') return 3;
-  return terminal.code === 'bad-input' || terminal.code === 'bad-layout' ? 2 : 1;
+/**
+ * Exit codes: 0 done, 1 failed, 2 bad input or usage, 3 cancelled. A folder the user chose that cannot be written
+ * (read-only, no permission) is bad input; a full disk is not.
+ */
+export function exitCodeOf(code: string): number {
+  if (code === 'cancelled') return 3;
+  return code === 'usage' || code === 'bad-input' || code === 'bad-layout' || BAD_INPUT_FS_CODES.has(code) ? 2 : 1;
 }
 
 export function printJson(value: unknown): void {

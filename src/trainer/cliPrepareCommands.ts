@@ -1,7 +1,7 @@
 // `transfer-lab prepare`: detect the layout, preview the split, and write the prepared tree (or undo it).
 import * as path from 'node:path';
 import type { CliCommand } from './cliCommands';
-import { exitCodeOf, printJson, runCliJob, UsageError } from './cliJob';
+import { printJson, runCliJob, UsageError } from './cliJob';
 import { formatPrepareSummary, type PrepareResult, type UndoResult } from '../core/preparePreview';
 import { LAYOUT_KINDS } from '../core/layoutDetection';
 
@@ -23,19 +23,6 @@ const HELP = `usage: transfer-lab prepare <dir> [--out DIR] [--val 0.2] [--train
   --undo                remove what an earlier prepare created in --out (never the originals)
   --json                the last stdout line is one JSON object`;
 
-function number(name: string, v: unknown, integer = false): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} must be ${integer ? 'a whole number' : 'a number'}, got "${v}"`);
-  return n;
-}
-
-function fraction(name: string, v: unknown): number | undefined {
-  const n = number(name, v);
-  if (n !== undefined && (n < 0 || n >= 1)) throw new UsageError(`--${name} must be a fraction from 0 up to 1, like 0.2 (got ${v})`);
-  return n;
-}
-
 function placementOf(v: Record<string, unknown>): string | undefined {
   const chosen = (['copy', 'link', 'symlink'] as const).filter((k) => v[k]);
   if (chosen.length > 1) throw new UsageError(`choose one of --copy, --link, --symlink (got ${chosen.map((k) => `--${k}`).join(' and ')})`);
@@ -54,25 +41,23 @@ export const prepareCommands: Record<string, CliCommand> = {
     },
     async run(v, positionals) {
       if (positionals.length !== 1) throw new UsageError(positionals.length ? `expected one folder, got ${positionals.length}` : 'the image folder is required');
-      if (v.layout !== undefined && !LAYOUT_KINDS.includes(v.layout as never)) throw new UsageError(`--layout must be one of ${LAYOUT_KINDS.join(', ')}`);
       const config = {
         source: path.resolve(positionals[0]),
         out: typeof v.out === 'string' ? path.resolve(v.out) : undefined,
-        val: fraction('val', v.val), trainDev: fraction('train-dev', v['train-dev']), seed: number('seed', v.seed, true),
-        maxPerClass: number('max-per-class', v['max-per-class'], true), maxValPerClass: number('max-val-per-class', v['max-val-per-class'], true),
-        maxTest: number('max-test', v['max-test'], true), placement: placementOf(v), root: typeof v.root === 'string' ? v.root.replace(/\\/g, '/').replace(/^\.\/|\/+$/g, '') : undefined, layout: v.layout,
-        samples: number('samples', v.samples, true), dryRun: v['dry-run'], undo: v.undo,
+        val: v.val, trainDev: v['train-dev'], seed: v.seed, maxPerClass: v['max-per-class'],
+        maxValPerClass: v['max-val-per-class'], maxTest: v['max-test'], placement: placementOf(v),
+        root: typeof v.root === 'string' ? v.root.replace(/\\/g, '/').replace(/^\.\/|\/+$/g, '') : undefined,
+        layout: v.layout, samples: v.samples, dryRun: v['dry-run'], undo: v.undo,
       };
-      const terminal = await runCliJob('prepare', Object.fromEntries(Object.entries(config).filter(([, x]) => x !== undefined)));
-      if (terminal.type === 'done') {
-        const r = terminal.result as PrepareResult | UndoResult;
-        if (v.json) printJson(r);
-        else if ('undo' in r) {
-          process.stdout.write(`undone: removed ${r.removedFiles} files and ${r.removedDirs} folders from ${r.output}` +
-            (r.keptDirs.length ? `; kept ${r.keptDirs.join(', ')} (they hold files Prepare Dataset did not create)` : '') + '\n');
-        } else process.stdout.write(formatPrepareSummary(r));
-      }
-      return exitCodeOf(terminal);
+      const defined = Object.fromEntries(Object.entries(config).filter(([, x]) => x !== undefined));
+      const r = (await runCliJob('prepare', defined)) as PrepareResult | UndoResult;
+      if (v.json) printJson(r);
+      else if ('undo' in r) {
+        process.stdout.write(`undone: removed ${r.removedFiles} files and ${r.removedDirs} folders from ${r.output}` +
+          (r.keptDirs.length ? `; kept ${r.keptDirs.join(', ')} (they hold files Prepare Dataset did not create)` : '')
+          + '\n');
+      } else process.stdout.write(formatPrepareSummary(r));
+      return 0;
     },
   },
 };

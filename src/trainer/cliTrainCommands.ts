@@ -2,15 +2,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CliCommand } from './cliCommands';
-import { exitCodeOf, printJson, runCliJob, UsageError } from './cliJob';
+import { checkRunFolder } from './cliFlags';
+import { printJson, runCliJob, UsageError } from './cliJob';
 import type { TrainSummary } from './jobs/train';
-
-const num = (name: string, v: unknown) => {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got "${v}"`);
-  return n;
-};
 
 /** What `lr-find --from` left in the run, as a hint: the CLI never changes a rate the user did not pass. */
 function lrFindHint(runDir: string): string {
@@ -28,7 +22,8 @@ export const trainCommands: Record<string, CliCommand> = {
   train: {
     summary: 'train a feature extractor, or fine-tune a saved run',
     help: 'usage: transfer-lab train <prepared-dir> --backbone <zoo-id|path|url> [--cut LAYER] [--mode feature-extractor|fine-tune]\n' +
-      '         [--from RUN_DIR] [--unfreeze-from LAYER|BLOCK] [--epochs 50] [--patience 10|5] [--batch 32] [--size 224]\n' +
+      '       transfer-lab train --from RUN_DIR [--unfreeze-from LAYER|BLOCK]   (fine-tune; default: the top block)\n' +
+      '         [--epochs 50] [--patience 10|5] [--batch 32] [--size 224]\n' +
       '         [--resize cover|fill|contain] [--augment K] [--lr X] [--seed 42] [--max-per-class N] [--head recipe|linear] [--dropout R]\n' +
       '         [--monitor val_loss|val_acc] [--class-weights none|balanced]\n' +
       '         [--runs DIR] [--cache DIR] [--engine auto|wasm|cpu|...] [--workers N] [--json]',
@@ -43,23 +38,35 @@ export const trainCommands: Record<string, CliCommand> = {
       const mode = (v.mode as string | undefined) ?? (v.from ? 'fine-tune' : 'feature-extractor');
       const dataset = positionals[0];
       if (mode === 'feature-extractor' && (!dataset || !v.backbone)) throw new UsageError('a prepared dataset folder and --backbone are required');
-      if (mode === 'fine-tune' && (!v.from || !v['unfreeze-from'])) throw new UsageError('fine-tuning needs --from RUN_DIR and --unfreeze-from LAYER|BLOCK');
+      // Without --unfreeze-from the job unfreezes the backbone's top block, as the VS Code command does.
+      if (mode === 'fine-tune' && !v.from) throw new UsageError('fine-tuning needs --from RUN_DIR');
+      // Checked here, before the engine loads, so a wrong folder is a sentence and not ENOENT from inside the job.
+      if (typeof v.from === 'string') checkRunFolder('--from', v.from);
       const abs = (p: unknown) => (typeof p === 'string' ? path.resolve(p) : undefined);
       const config = {
         mode, dataset: abs(dataset), backbone: v.backbone, cut: v.cut, from: abs(v.from), unfreezeFrom: v['unfreeze-from'],
-        epochs: num('epochs', v.epochs), patience: num('patience', v.patience), batch: num('batch', v.batch), size: num('size', v.size),
-        resize: v.resize, augment: num('augment', v.augment), lr: num('lr', v.lr), seed: num('seed', v.seed),
-        maxPerClass: num('max-per-class', v['max-per-class']), head: v.head, dropout: num('dropout', v.dropout), monitor: v.monitor, classWeights: v['class-weights'], runsDir: abs(v.runs), cacheDir: abs(v.cache), engine: v.engine,
-        workers: num('workers', v.workers),
+        epochs: v.epochs, patience: v.patience, batch: v.batch, size: v.size, resize: v.resize, augment: v.augment,
+        lr: v.lr, seed: v.seed, maxPerClass: v['max-per-class'], head: v.head, dropout: v.dropout, monitor: v.monitor,
+        classWeights: v['class-weights'], runsDir: abs(v.runs), cacheDir: abs(v.cache), engine: v.engine,
+        workers: v.workers,
       };
       if (mode === 'fine-tune' && v.lr === undefined) process.stderr.write(lrFindHint(path.resolve(v.from as string)));
-      const terminal = await runCliJob('train', Object.fromEntries(Object.entries(config).filter(([, x]) => x !== undefined)));
-      if (terminal.type === 'done') {
-        const s = terminal.result as TrainSummary;
-        if (v.json) printJson({ id: s.runId, dir: s.dir, status: s.status, engine: s.engine, best: s.best, seconds: s.seconds, classes: s.classes, counts: s.counts, cache: s.cache });
-        else process.stdout.write(`run ${s.runId} completed: best val_acc ${s.best.valAcc.toFixed(4)} at epoch ${s.best.epoch}\n  ${s.dir}\n`);
+      const defined = Object.fromEntries(Object.entries(config).filter(([, x]) => x !== undefined));
+      const s = (await runCliJob('train', defined)) as TrainSummary;
+      if (v.json) {
+        printJson({
+          id: s.runId, dir: s.dir, status: s.status, engine: s.engine, best: s.best, seconds: s.seconds,
+          classes: s.classes, counts: s.counts, cache: s.cache, skipped: s.skipped, warnings: s.warnings,
+          ...(s.unfreezeFrom ? { unfreezeFrom: s.unfreezeFrom } : {}),
+        });
+      } else {
+        const best = `best val_acc ${s.best.valAcc.toFixed(4)} at epoch ${s.best.epoch}`;
+        const cache = `cache: ${s.cache.fromCache} read, ${s.cache.computed} computed` +
+          (s.cache.corrupt ? ` (${s.cache.corrupt} damaged entries recomputed)` : '');
+        process.stdout.write(`run ${s.runId} completed: ${best}\n  ${s.dir}\n  ${cache}\n` +
+          s.warnings.map((w) => `warning: ${w}\n`).join(''));
       }
-      return exitCodeOf(terminal);
+      return 0;
     },
   },
 };

@@ -7,7 +7,7 @@ import type { Tf } from './engine';
 import { decodeHalf, encodeHalf } from '../core/float16';
 import type { BatchForward } from './batchForward';
 import type { EmbeddingCache } from './embeddingCache';
-import { throwIfCancelled, type JobContext } from './jobContext';
+import { log, throwIfCancelled, type JobContext } from './jobContext';
 import type { LabelledImage } from './trainingData';
 
 /** Decoded, resized (and for variant > 0, augmented) RGB bytes; undefined for an image that cannot be decoded. */
@@ -26,8 +26,11 @@ export interface FeatureMatrix {
    */
   halves: Uint16Array[];
   dim: number;
+  /** Vectors computed by the forward pass: the misses, damaged entries included. */
   computed: number;
   fromCache: number;
+  /** Cache entries found damaged (wrong size or checksum), recomputed and rewritten; part of `computed`. */
+  corrupt: number;
   /** Items that could not be decoded: their rows stay zero and they are dropped by the caller. */
   failed: Set<number>;
   seconds: number;
@@ -41,14 +44,23 @@ export async function cachedFeatures(
   const halves = Array.from({ length: variants }, () => new Uint16Array(items.length * dim));
   const misses: { i: number; v: number }[] = [];
   let fromCache = 0;
+  let corrupt = 0;
   for (let v = 0; v < variants; v++) {
     for (let i = 0; i < items.length; i++) {
-      const hit = await cache.getHalves(items[i].sha256, v);
-      if (hit) {
+      const hit = await cache.lookupHalves(items[i].sha256, v);
+      if (typeof hit !== 'string') {
         halves[v].set(hit, i * dim);
         fromCache++;
-      } else misses.push({ i, v });
+      } else {
+        if (hit === 'corrupt') corrupt++;
+        misses.push({ i, v });
+      }
     }
+  }
+  if (corrupt) {
+    const what = corrupt === 1 ? 'entry under ' + cache.root + ' was' : `entries under ${cache.root} were`;
+    log(ctx, `${corrupt} embedding cache ${what} damaged (size or checksum wrong) and recomputed ` +
+      `(${req.phase}); the damaged files were rewritten. If this recurs, check the disk that holds the cache.`, 'warn');
   }
   const failed = new Set<number>();
   const total = misses.length;
@@ -56,7 +68,13 @@ export async function cachedFeatures(
   const decode = (batch: { i: number; v: number }[]) => Promise.all(batch.map((m) => load(items[m.i], m.v)));
   const store = async (ok: { i: number; v: number }[], data: Float32Array) => {
     for (let k = 0; k < ok.length; k++) {
-      const row = encodeHalf(data.subarray(k * dim, (k + 1) * dim));
+      const values = data.subarray(k * dim, (k + 1) * dim);
+      // A non-finite feature would poison every later run that reads it from the cache: never store one.
+      if (!values.every(Number.isFinite)) {
+        throw new Error(`The backbone gave non-finite features (NaN or ∞) for ${items[ok[k].i].file}; nothing was ` +
+          'cached for it. The backbone\'s weights may be damaged: load it again, or pick another backbone.');
+      }
+      const row = encodeHalf(values);
       halves[ok[k].v].set(row, ok[k].i * dim);
       await cache.putHalves(items[ok[k].i].sha256, ok[k].v, row);
     }
@@ -91,7 +109,7 @@ export async function cachedFeatures(
   if (error !== undefined) throw error;
   throwIfCancelled(ctx);
   if (total === 0) ctx.emit({ type: 'progress', phase: req.phase, done: 0, total: 0, etaSeconds: 0 });
-  return { halves, dim, computed: total, fromCache, failed, seconds: (performance.now() - t0) / 1000 };
+  return { halves, dim, computed: total, fromCache, corrupt, failed, seconds: (performance.now() - t0) / 1000 };
 }
 
 /**

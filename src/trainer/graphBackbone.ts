@@ -38,6 +38,7 @@ export interface GraphBackboneInit {
   artifacts: tfType.io.ModelArtifacts;
   cut?: string;
   inputSize: number;
+  fixedInputSize?: number;
   preprocessing: Preprocessing;
   reload?: BackboneReload;
 }
@@ -49,6 +50,7 @@ export class GraphBackbone implements Backbone {
   readonly id: string;
   readonly cut: string;
   readonly inputSize: number;
+  readonly fixedInputSize?: number;
   readonly preprocessing: Preprocessing;
   readonly featureDim: number;
   readonly layers: tfType.layers.Layer[] = [];
@@ -58,6 +60,7 @@ export class GraphBackbone implements Backbone {
   constructor(private readonly tf: Tf, private readonly init: GraphBackboneInit) {
     this.id = init.id;
     this.inputSize = init.inputSize;
+    this.fixedInputSize = init.fixedInputSize;
     this.preprocessing = init.preprocessing;
     this.reload = init.reload;
     const nodes = graphNodes(init.artifacts);

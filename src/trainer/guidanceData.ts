@@ -9,7 +9,7 @@ import { startEngine, type EngineInfo, type Tf } from './engine';
 import { cachedFeatures, readRows, type FeatureMatrix } from './featureStage';
 import { BadInputError, type JobContext } from './jobContext';
 import { capPerClass, readTrainingData, type LabelledImage, type TrainingData } from './trainingData';
-import { imageLoader, usableRows } from './trainStages';
+import { decodedRows, imageLoader, usableRows } from './trainStages';
 
 /** One split as a row-major matrix of the images that decoded, with their labels. */
 export interface Matrix { x: Float32Array; labels: Int32Array; n: number; dim: number }
@@ -58,7 +58,7 @@ export function toMatrix(items: LabelledImage[], f: FeatureMatrix): Matrix {
 export async function embedDataset(o: EmbedOptions, ctx: JobContext, trainOnly = false): Promise<EmbeddedDataset> {
   const { tf, info } = await startEngine(o.engine, ctx);
   // The cap thins training only: dev and train-dev stay whole, so every point is judged on the same images.
-  const data = await readTrainingData(o.dataset, undefined, o.seed);
+  const data = await readTrainingData(o.dataset, undefined, o.seed, ctx, trainOnly ? ['train'] : undefined);
   if (o.maxPerClass) data.train = capPerClass(data.train, data.classes.length, o.maxPerClass, deriveSeed(o.seed, 'cap-train'));
   const backbone = await loadGuidanceBackbone(o.backbone, o.cut, o.modelCacheDir, ctx);
   try {
@@ -68,18 +68,21 @@ export async function embedDataset(o: EmbedOptions, ctx: JobContext, trainOnly =
     const load = imageLoader(o, size, ctx);
     const t0 = performance.now();
     const counts = { computed: 0, fromCache: 0 };
-    const embed = async (items: LabelledImage[], phase: string) => {
+    const embed = async (items: LabelledImage[], split: string) => {
       if (!items.length) return undefined;
-      const f = await cachedFeatures({ items, variants: 1, phase, batchSize: o.batch }, forward, cache, load, ctx);
+      const req = { items, variants: 1, phase: `embedding ${split}`, batchSize: o.batch };
+      const f = await cachedFeatures(req, forward, cache, load, ctx);
       counts.computed += f.computed;
       counts.fromCache += f.fromCache;
+      // Undecodable images are named in the log; a class left with none fails here rather than skewing the curve.
+      decodedRows(data.classes, split, items, f, load.failures, data.skipped);
       return toMatrix(items, f);
     };
     let train, val, trainDev;
     try {
-      train = (await embed(data.train, 'embedding train'))!;
-      val = trainOnly ? undefined : await embed(data.val, 'embedding val');
-      trainDev = trainOnly ? undefined : await embed(data.trainDev, 'embedding train-dev');
+      train = (await embed(data.train, 'train'))!;
+      val = trainOnly ? undefined : await embed(data.val, 'val');
+      trainDev = trainOnly ? undefined : await embed(data.trainDev, 'train-dev');
     } finally {
       await forward.dispose();
     }

@@ -7,7 +7,7 @@ import { freshDropoutMasks } from './dropoutMasks';
 import type { Tf } from './engine';
 import type { Matrix } from './guidanceData';
 import { buildHead, labelTensor, lossFor } from './headModel';
-import { CancelledError } from './jobContext';
+import { BadInputError, CancelledError } from './jobContext';
 
 /** Rows per fit() call: enough to amortise its overhead, small enough to bound memory (8192 × 1280 floats = 40 MB). */
 const CHUNK_ROWS = 8192;
@@ -51,10 +51,22 @@ export async function fitEpochs(
       }
       const x = rowsOf(tf, m, order);
       const y = labelTensor(tf, order.map((r) => m.labels[r]), classes);
+      let loss: number;
       try {
-        await model.fit(x, y, { epochs: 1, batchSize: o.batch, shuffle: false, verbose: 0, callbacks: { onBatchBegin: async () => masks.step() } });
+        const h = await model.fit(x, y, {
+          epochs: 1, batchSize: o.batch, shuffle: false, verbose: 0,
+          callbacks: { onBatchBegin: async () => masks.step() },
+        });
+        loss = Number(h.history.loss?.at(-1));
       } finally {
         tf.dispose([x, y]);
+      }
+      // A diverged head would still give an error rate (every prediction one class): a curve point that lies.
+      if (!Number.isFinite(loss)) {
+        const lr = (model.optimizer as unknown as { learningRate?: number }).learningRate;
+        const at = lr !== undefined ? ` (lr ${lr})` : '';
+        throw new BadInputError(`loss became ${loss} while fitting a head on ${rows.length} images${at}: ` +
+          'lower the learning rate', undefined, 'Try a rate 10–100× lower.');
       }
     }
   } finally {

@@ -9,6 +9,7 @@
 //   contain scale to fit, letterbox with BLACK bars (what tf.image.resize_with_pad gives, so a model trained
 //           in Python on padded images sees the same bars).
 import type * as tfType from '@tensorflow/tfjs';
+import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { Preprocessing } from '../core/zooCatalog';
 
@@ -29,11 +30,28 @@ export class ImageDecodeError extends Error {
   }
 }
 
-function reasonOf(e: unknown): string {
+/** A JPEG without its FF D9 or a PNG without its IEND chunk near the end: the file was cut short. */
+export function missingEndMarker(buf: Buffer, format: string | undefined): boolean {
+  const marker = format === 'jpeg' ? Buffer.from([0xff, 0xd9]) : format === 'png' ? Buffer.from('IEND') : undefined;
+  return marker !== undefined && buf.subarray(Math.max(0, buf.length - 64)).lastIndexOf(marker) < 0;
+}
+
+const SIGNATURES: [string, number[]][] = [['jpeg', [0xff, 0xd8, 0xff]], ['png', [0x89, 0x50, 0x4e, 0x47]]];
+
+export async function decodeFailureReason(e: unknown, file: string | Buffer): Promise<string> {
   const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
   if (/unsupported image format/i.test(msg)) return 'not an image format sharp can read';
   if (/premature end|truncated|unexpected end/i.test(msg)) return 'truncated file';
   if (/ENOENT|no such file|input file is missing/i.test(msg)) return 'file not found';
+  // libvips keeps its error text per thread, and with several decodes in flight sharp sometimes gets none back
+  // ("Unknown error"): look at the bytes ourselves before giving up on a useful reason.
+  try {
+    const buf = typeof file === 'string' ? await readFile(file) : file;
+    const format = SIGNATURES.find(([, sig]) => sig.every((b, i) => buf[i] === b))?.[0];
+    if (missingEndMarker(buf, format)) return 'truncated file';
+  } catch {
+    // Unreadable now: keep sharp's message.
+  }
   return msg;
 }
 
@@ -56,7 +74,7 @@ export async function decodeImage(file: string | Buffer, o: DecodeOptions): Prom
     }
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   } catch (e) {
-    throw new ImageDecodeError(name, reasonOf(e));
+    throw new ImageDecodeError(name, await decodeFailureReason(e, file));
   }
 }
 
@@ -139,7 +157,7 @@ export async function* decodeBatches(files: readonly string[], o: BatchStreamOpt
           decodeImage(files[i], o)
             .then((rgb) => (o.transform ? o.transform(rgb, files[i], i) : rgb))
             .then((rgb) => resolve({ ok: true, rgb }), (e: unknown) => resolve({
-              ok: false, error: e instanceof ImageDecodeError ? e : new ImageDecodeError(files[i], reasonOf(e)),
+              ok: false, error: e instanceof ImageDecodeError ? e : new ImageDecodeError(files[i], e instanceof Error ? e.message : String(e)),
             }))
             .finally(() => {
               running--;

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import sharp from 'sharp';
+import { missingEndMarker } from './imagePipeline';
 import type { ImageScan, ScanProblemCode } from '../core/healthChecks';
 
 // Formats people save datasets in that the bundled libvips cannot decode; named so the message can say what they are.
@@ -26,11 +27,6 @@ const TRUNCATION = /premature end|truncat|unexpected end|read error|end of (file
  * JPEG or PNG that fails to decode and lacks its end marker (JPEG's FF D9, PNG's IEND chunk) is called truncated
  * whatever the message.
  */
-function missingEndMarker(buf: Buffer, format: string | undefined): boolean {
-  const marker = format === 'jpeg' ? Buffer.from([0xff, 0xd9]) : format === 'png' ? Buffer.from('IEND') : undefined;
-  return marker !== undefined && buf.subarray(Math.max(0, buf.length - 64)).lastIndexOf(marker) < 0;
-}
-
 const problem = (bytes: number, code: ScanProblemCode, detail: string, sha256?: string, format?: string): ImageScan =>
   ({ bytes, ...(sha256 ? { sha256 } : {}), ...(format ? { format } : {}), problem: { code, detail } });
 
@@ -44,11 +40,18 @@ function readError(e: NodeJS.ErrnoException): string {
   }
 }
 
-function textPreview(buf: Buffer): string | null {
-  const head = buf.subarray(0, 64);
-  if (!head.every((c) => c === 9 || c === 10 || c === 13 || (c >= 32 && c < 127))) return null;
-  const text = head.toString('latin1').replace(/\s+/g, ' ').trim();
-  return `it starts with the text "${text.length > 40 ? text.slice(0, 40) + '…' : text}"`;
+/**
+ * What a file that is not an image holds, in words, never quoting it: a link named x.jpg may point at /etc/passwd or
+ * a key file, and the message ends up in logs, JSON and screenshots.
+ */
+function contentKind(buf: Buffer): string {
+  const head = buf.subarray(0, 512);
+  const texty = head.every((c) => c === 9 || c === 10 || c === 13 || c >= 32);
+  if (!texty) return 'its content is in an unknown format';
+  const start = head.toString('latin1').trimStart().slice(0, 15).toLowerCase();
+  const html = start.startsWith('<!doctype html') || start.startsWith('<html');
+  if (html) return 'it holds an HTML page, often a failed download';
+  return 'it holds text';
 }
 
 const bitsOf: Record<string, number> = { uchar: 8, char: 8, ushort: 16, short: 16, uint: 32, int: 32, float: 32, complex: 64, double: 64, dpcomplex: 128 };
@@ -70,7 +73,7 @@ export async function scanImage(file: string): Promise<ImageScan> {
   } catch (e) {
     const message = (e as Error).message;
     if (signature) return problem(buf.length, TRUNCATION.test(message) || buf.length < 1024 ? 'truncated' : 'undecodable', message, sha256, signature.name);
-    return problem(buf.length, 'not-an-image', textPreview(buf) ?? 'no known image format', sha256);
+    return problem(buf.length, 'not-an-image', contentKind(buf), sha256);
   }
   if (meta.format && VECTOR_FORMATS.has(meta.format)) {
     return problem(buf.length, 'unsupported-format', `a ${meta.format.toUpperCase()} vector drawing, not a photo`, sha256);
@@ -143,6 +146,37 @@ export function differenceHash(grid: ArrayLike<number>): string {
 
 export interface ScanCacheEntry { size: number; mtimeMs: number; ino: number; scan: ImageScan }
 export type ScanCache = Map<string, ScanCacheEntry>;
+
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const optional = (v: unknown, ok: (v: unknown) => boolean) => v === undefined || ok(v);
+
+/**
+ * A scan cache entry as the cache may hold it, or undefined. The cache is a file anyone can edit or damage, and what
+ * it says goes into dataset.json unchecked (a sha256 that is not one makes a manifest that does not read back), so
+ * an entry is kept only if it is what scanOne writes: a good scan (no problem) whose byte count is the file's size,
+ * a 64-hex sha256, a size in pixels, and fields of the right kinds. Only the known fields are kept.
+ */
+export function validScanCacheEntry(v: unknown): ScanCacheEntry | undefined {
+  const e = v as Partial<ScanCacheEntry> | null;
+  const scan = e?.scan as Partial<ImageScan> | undefined;
+  if (typeof e !== 'object' || e === null || typeof scan !== 'object' || scan === null) return undefined;
+  const pixels = (n: unknown) => Number.isSafeInteger(n) && (n as number) > 0 && (n as number) <= 1 << 20;
+  const ok = isCount(e.size) && isCount(e.ino) && Number.isFinite(e.mtimeMs) && (e.mtimeMs as number) >= 0 &&
+    scan.problem === undefined && scan.bytes === e.size && typeof scan.sha256 === 'string' &&
+    /^[0-9a-f]{64}$/.test(scan.sha256) && pixels(scan.width) && pixels(scan.height) &&
+    optional(scan.dhash, (d) => typeof d === 'string' && /^[0-9a-f]{16}$/.test(d)) &&
+    optional(scan.format, (f) => typeof f === 'string') && optional(scan.space, (f) => typeof f === 'string') &&
+    optional(scan.pages, isCount) && optional(scan.channels, isCount) && optional(scan.bitsPerSample, isCount) &&
+    optional(scan.orientation, (o) => Number.isInteger(o) && (o as number) >= 1 && (o as number) <= 8) &&
+    optional(scan.hasAlpha, (a) => typeof a === 'boolean');
+  if (!ok) return undefined;
+  const { bytes, sha256, format, width, height, pages, orientation, channels, space, hasAlpha, bitsPerSample, dhash } =
+    scan as ImageScan;
+  const kept = Object.fromEntries(Object.entries({
+    bytes, sha256, format, width, height, pages, orientation, channels, space, hasAlpha, bitsPerSample, dhash,
+  }).filter(([, x]) => x !== undefined)) as unknown as ImageScan;
+  return { size: e.size as number, mtimeMs: e.mtimeMs as number, ino: e.ino as number, scan: kept };
+}
 
 export interface ScanOptions {
   /** Files decoded at once. Four keeps two cores busy while one file waits on the disk. */

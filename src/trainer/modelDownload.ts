@@ -5,6 +5,9 @@
 // next attempt asks for the rest with an HTTP Range request (servers that ignore Range get a fresh start).
 // Two processes fetching the same model at once would share `.part` files; the trainer runs one job at a time,
 // so there is no lock.
+// A cached copy is not trusted for being there: DOWNLOAD_RECORD, written after model.json, holds the sha256 of
+// model.json and of each shard, and every reuse checks them. A copy that changed (a bad disk, a stray edit) is
+// removed and downloaded again; offline, the error names the folder.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import * as http from 'node:http';
@@ -48,6 +51,18 @@ export class DownloadError extends Error {
   }
 }
 
+/** Beside a downloaded model, written last: the sha256 of model.json and of each shard, checked on every reuse. */
+export const DOWNLOAD_RECORD = '.transfer-lab-download.json';
+
+interface DownloadRecord {
+  v: 1;
+  url: string;
+  /** Of model.json followed by every shard in manifest order: what FetchModelOptions.sha256 names. */
+  sha256: string;
+  /** Each file's own sha256, by its path in the folder ('model.json', 'group1-shard1of1.bin'). */
+  files: Record<string, string>;
+}
+
 export function defaultModelCacheDir(): string {
   const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   return path.join(base, 'transfer-lab', 'models');
@@ -74,9 +89,105 @@ export async function fetchModel(source: string, options: FetchModelOptions = {}
   }
   const dir = path.join(options.cacheDir ?? defaultModelCacheDir(), options.id ?? cacheIdForUrl(source));
   const finalJson = path.join(dir, 'model.json');
-  if (await exists(finalJson)) return finalJson;
+  let damaged: string | undefined;
+  if (await exists(finalJson)) {
+    damaged = await checkCachedCopy(dir, source, options.sha256);
+    if (damaged === undefined) return finalJson;
+    await removeCachedCopy(dir);
+  }
   await fsp.mkdir(dir, { recursive: true });
-  return new Downloader(source, dir, options).run();
+  try {
+    return await new Downloader(source, dir, options).run();
+  } catch (e) {
+    if (damaged === undefined || !(e instanceof DownloadError)) throw e;
+    throw new DownloadError(e.kind, `The copy of ${source} in the model cache (${dir}) was damaged (${damaged}), so ` +
+      `it was removed; downloading it again failed: ${e.message}`, source);
+  }
+}
+
+/** sha256 of model.json and of each shard, and of all of them in order, read from `dir`. */
+async function hashModelFiles(
+  dir: string, jsonBytes: Buffer, shards: string[],
+): Promise<Omit<DownloadRecord, 'v' | 'url'>> {
+  const all = createHash('sha256').update(jsonBytes);
+  const files: Record<string, string> = { 'model.json': createHash('sha256').update(jsonBytes).digest('hex') };
+  for (const rel of shards) {
+    const one = createHash('sha256');
+    for await (const chunk of createReadStream(path.resolve(dir, rel))) {
+      all.update(chunk as Buffer);
+      one.update(chunk as Buffer);
+    }
+    files[rel] = one.digest('hex');
+  }
+  return { sha256: all.digest('hex'), files };
+}
+
+function parseRecord(text: string): DownloadRecord | undefined {
+  try {
+    const r = JSON.parse(text) as Partial<DownloadRecord>;
+    const hex = (v: unknown) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
+    if (r?.v !== 1 || !hex(r.sha256) || typeof r.files !== 'object' || r.files === null) return undefined;
+    return Object.values(r.files).every(hex) ? (r as DownloadRecord) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why the cached copy in `dir` cannot be reused, or undefined when it can: every file must still have the sha256
+ * recorded when it was downloaded (and the whole the caller expects, if it names one). A copy with no record yet
+ * (downloaded by an older version, or killed between model.json and the record) is hashed and recorded now; the
+ * loader's own checks (shard sizes, weights that are numbers) still apply to it.
+ */
+async function checkCachedCopy(dir: string, url: string, expected?: string): Promise<string | undefined> {
+  let jsonBytes: Buffer;
+  let shards: string[];
+  try {
+    jsonBytes = await fsp.readFile(path.join(dir, 'model.json'));
+    shards = shardPaths(JSON.parse(jsonBytes.toString('utf8')) as tfType.io.ModelJSON);
+  } catch {
+    return 'its model.json is not valid JSON';
+  }
+  if (shards.some((rel) => !path.resolve(dir, rel).startsWith(dir + path.sep))) {
+    return 'model.json lists a file outside it';
+  }
+  let now: Omit<DownloadRecord, 'v' | 'url'>;
+  try {
+    now = await hashModelFiles(dir, jsonBytes, shards);
+  } catch {
+    return 'a weight file is missing or unreadable';
+  }
+  const recordFile = path.join(dir, DOWNLOAD_RECORD);
+  const text = await fsp.readFile(recordFile, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw e;
+  });
+  if (expected && now.sha256 !== expected.toLowerCase()) return `its files do not have the expected sha256 ${expected}`;
+  if (text === undefined) {
+    await writeFileAtomic(recordFile, JSON.stringify({ v: 1, url, ...now } satisfies DownloadRecord) + '\n');
+    return undefined;
+  }
+  const record = parseRecord(text);
+  if (!record) return `its ${DOWNLOAD_RECORD} is damaged`;
+  const names = new Set([...Object.keys(record.files), ...Object.keys(now.files)]);
+  const changed = [...names].filter((rel) => record.files[rel] !== now.files[rel]).sort();
+  if (!changed.length) return undefined;
+  return `${changed.join(', ')} changed since ${changed.length === 1 ? 'it was' : 'they were'} downloaded`;
+}
+
+/** Removes a damaged cached copy: its record first (it no longer vouches for anything), model.json, then the shards. */
+async function removeCachedCopy(dir: string): Promise<void> {
+  const record = parseRecord(await fsp.readFile(path.join(dir, DOWNLOAD_RECORD), 'utf8').catch(() => ''));
+  const listed = await fsp.readFile(path.join(dir, 'model.json'), 'utf8')
+    .then((t) => shardPaths(JSON.parse(t) as tfType.io.ModelJSON), () => [] as string[]);
+  const shards = [...new Set([...listed, ...Object.keys(record?.files ?? {})])]
+    .filter((rel) => rel !== 'model.json' && path.resolve(dir, rel).startsWith(dir + path.sep));
+  await fsp.rm(path.join(dir, DOWNLOAD_RECORD), { force: true });
+  await fsp.rm(path.join(dir, 'model.json'), { force: true });
+  for (const rel of shards) {
+    await fsp.rm(path.resolve(dir, rel), { force: true });
+    await fsp.rm(`${path.resolve(dir, rel)}.part`, { force: true });
+  }
 }
 
 const BYTES_PER: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8, uint8: 1, uint16: 2, float16: 2 };
@@ -135,9 +246,13 @@ class Downloader {
       this.emit(rel, true);
     }
 
-    if (this.o.sha256) await this.verify(jsonBytes, shards);
+    const hashes = await hashModelFiles(this.dir, jsonBytes, shards);
+    if (this.o.sha256) await this.verify(hashes.sha256, shards);
     const finalJson = path.join(this.dir, 'model.json');
     await writeFileAtomic(finalJson, jsonBytes);
+    // Last: what every later reuse checks the files against.
+    const record: DownloadRecord = { v: 1, url: this.url, ...hashes };
+    await writeFileAtomic(path.join(this.dir, DOWNLOAD_RECORD), JSON.stringify(record) + '\n');
     this.total = Math.max(this.total, this.done);
     this.emit('model.json', true);
     return finalJson;
@@ -149,12 +264,7 @@ class Downloader {
     this.o.onProgress({ file, bytesDone: this.done, bytesTotal: Math.max(this.total, this.done) });
   }
 
-  private async verify(jsonBytes: Buffer, shards: string[]): Promise<void> {
-    const hash = createHash('sha256').update(jsonBytes);
-    for (const rel of shards) {
-      for await (const chunk of createReadStream(path.resolve(this.dir, rel))) hash.update(chunk as Buffer);
-    }
-    const actual = hash.digest('hex');
+  private async verify(actual: string, shards: string[]): Promise<void> {
     if (actual !== this.o.sha256!.toLowerCase()) {
       // The files are wrong, not half-done: remove them so the next attempt starts clean.
       await Promise.all(shards.map((rel) => fsp.rm(path.resolve(this.dir, rel), { force: true })));

@@ -1,5 +1,7 @@
-// Runs one job and turns its outcome into exactly one terminal event: done, or error.
+// Runs one job and turns its outcome into exactly one terminal event: done, or error. An error that still carries a
+// file-system errno here (a writer that did not wrap its own) is made a sentence by fsErrors, never shown raw.
 import type { JobName, TrainerEvent } from '../core/protocol';
+import { asProductError } from './fsErrors';
 import { CancelledError, type JobContext } from './jobContext';
 import { findJob } from './jobs';
 
@@ -13,7 +15,7 @@ export async function runJob(name: JobName, config: Record<string, unknown>, ctx
     return { type: 'done', job: name, result, ...runIdOf(result) };
   } catch (e) {
     if (e instanceof CancelledError || ctx.signal.aborted) return { type: 'error', code: 'cancelled', message: 'Cancelled.' };
-    const err = e as JobFailure;
+    const err = (await asProductError(e)) as JobFailure;
     return {
       type: 'error',
       code: err.code ?? 'job-failed',

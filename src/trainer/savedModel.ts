@@ -9,9 +9,9 @@ import type { EngineName } from '../core/engineChoice';
 import { inThreadForward, openBatchForward, type BatchForward } from './batchForward';
 import type { Tf } from './engine';
 import { decodeBatches, type ImageDecodeError, type ResizeMode } from './imagePipeline';
-import { BadInputError, throwIfCancelled, type JobContext } from './jobContext';
-import { fileSystemLoader, modelJsonPath, readModelJson } from './modelFiles';
-import { readRun } from './runWriter';
+import { BadInputError, log, throwIfCancelled, type JobContext } from './jobContext';
+import { modelJsonPath, readModelArtifacts } from './modelFiles';
+import { readCompletedRun } from './runWriter';
 
 export { BadInputError };
 
@@ -23,24 +23,39 @@ export interface SavedModel {
   jsonPath?: string;
 }
 
-export async function loadSavedModel(tf: Tf, runDir: string): Promise<SavedModel> {
-  let run: RunRecord;
-  try {
-    run = await readRun(runDir);
-  } catch (e) {
-    throw new BadInputError(`No readable run at ${runDir}: ${(e as Error).message}`, path.join(runDir, 'run.json'),
-      'Pass a run folder, e.g. .transfer-lab/runs/<id>; `transfer-lab runs` lists them.');
-  }
-  if (run.status !== 'completed') throw new BadInputError(`Run ${run.id} is ${run.status}; only a completed run has a saved model.`, path.join(runDir, 'run.json'));
+/**
+ * Loads a completed run's model/. Its files are checked against the checksums run.json recorded (see modelFiles);
+ * a run saved before those were recorded still loads, with a warning on `ctx` that it could not be verified.
+ */
+export async function loadSavedModel(tf: Tf, runDir: string, ctx?: JobContext): Promise<SavedModel> {
+  const run = await readCompletedRun(runDir, 'only a completed run has a saved model');
   const jsonPath = modelJsonPath(path.join(runDir, 'model'));
-  const meta = (await readModelJson(jsonPath)).userDefinedMetadata as Partial<SavedModelMeta> | undefined;
+  if (!run.files && ctx) warnUnverified(ctx, runDir);
+  // Read and checked once, before anything in it is believed, the metadata included.
+  const artifacts = await readModelArtifacts(jsonPath);
+  const meta = artifacts.userDefinedMetadata as Partial<SavedModelMeta> | undefined;
   // Runs on graph backbones save only the head in model/ (no metadata): there is no image → probabilities model to run.
   if (!meta || !Array.isArray(meta.classes) || typeof meta.inputSize !== 'number' || typeof meta.preprocessing !== 'string') {
     throw new BadInputError(`${jsonPath} is not a full image classifier (no classes, input size and preprocessing in its metadata).`, jsonPath,
       'Runs on graph-model backbones save only the head; train on a layers backbone to evaluate or predict.');
   }
-  const model = await tf.loadLayersModel(fileSystemLoader(jsonPath));
+  const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
   return { dir: runDir, run, meta: { ...meta, resize: meta.resize ?? 'cover' } as SavedModelMeta, model, jsonPath };
+}
+
+/**
+ * Reads and checks one model folder of a completed run (head/, say) before a job builds on it, so a damaged file
+ * stops the job before any work, naming the file; warns when the run has no checksums to check against.
+ */
+export async function checkRunFolder(runDir: string, run: RunRecord, folder: string, ctx: JobContext): Promise<void> {
+  await readModelArtifacts(path.join(runDir, folder));
+  if (!run.files) warnUnverified(ctx, runDir);
+}
+
+/** For a run saved by a version that did not record checksums: it loads, but nothing proves its files intact. */
+export function warnUnverified(ctx: JobContext, runDir: string): void {
+  log(ctx, `${runDir} was saved without checksums (by an older version), so its model files could not be verified; ` +
+    'if its results look wrong, train it again.', 'warn');
 }
 
 export interface PredictedBatch {
@@ -86,7 +101,11 @@ export async function* predictFiles(
       throwIfCancelled(ctx);
       const done = Math.min(batch.start + batchSize, files.length);
       const predicted = (batch.images.length ? forward.run(batch.images) : Promise.resolve(new Float32Array(0)))
-        .then((out) => ({ files: batch.files, probabilities: rowsOf(out, batch.images.length, classes.length), skipped: batch.skipped, done }));
+        .then((out) => {
+          checkFinite(out, batch.files, saved.jsonPath);
+          const probabilities = rowsOf(out, batch.images.length, classes.length);
+          return { files: batch.files, probabilities, skipped: batch.skipped, done };
+        });
       predicted.catch(() => undefined); // awaited below, in order; this only keeps a later failure from counting as unhandled
       pending.push(predicted);
       while (pending.length > forward.threads) yield await pending.shift()!;
@@ -96,6 +115,17 @@ export async function* predictFiles(
     await forward.dispose();
   }
   throwIfCancelled(ctx);
+}
+
+/** NaN is never a prediction: a model that gives one is damaged or diverged, and the job fails naming it. */
+function checkFinite(out: Float32Array, files: string[], jsonPath: string | undefined): void {
+  const bad = out.findIndex((v) => !Number.isFinite(v));
+  if (bad < 0) return;
+  const file = files[Math.floor(bad / (out.length / files.length))];
+  const model = jsonPath ? `The model at ${jsonPath}` : 'The model';
+  throw new BadInputError(`${model} gave a value that is not a number for ${file}; its weights are damaged or its ` +
+    'training diverged, so no prediction was written.', jsonPath,
+    'Train the run again (with a lower learning rate if its loss diverged).');
 }
 
 /** Output rows as probabilities per class: a binary model's single sigmoid p becomes [1 − p, p]. */

@@ -4,7 +4,7 @@ import type * as tfType from '@tensorflow/tfjs';
 import { freshDropoutMasks } from './dropoutMasks';
 import { deriveSeed, mulberry32, shuffled } from '../core/seededRandom';
 import type { Tf } from './engine';
-import { CancelledError } from './jobContext';
+import { BadInputError, CancelledError } from './jobContext';
 
 export interface EpochMetrics { epoch: number; loss: number; acc: number; valLoss: number; valAcc: number; lr: number; seconds: number }
 
@@ -63,6 +63,8 @@ export async function fitWithEarlyStopping(
   let sinceBest = 0;
   const random = mulberry32(deriveSeed(o.seed, 'shuffle'));
   const classWeight = o.classWeights ? Object.fromEntries(o.classWeights.map((w, i) => [i, w])) : undefined;
+  // With no validation rows every val metric would be 0/0; readTrainingData and decodedRows make this unreachable.
+  if (('batch' in val ? val.n : val.x.shape[0]) === 0) throw new Error('no validation images to measure the model on');
   const masks = freshDropoutMasks(model);
   try {
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
@@ -97,6 +99,8 @@ export async function fitWithEarlyStopping(
       const m: EpochMetrics = {
         epoch, loss: fitLogs.loss ?? NaN, acc: accuracyKey(fitLogs), valLoss, valAcc, lr: o.lr, seconds: (performance.now() - t0) / 1000,
       };
+      // NaN is an error, never a result: it must stop the run before run.json records it or a checkpoint is saved.
+      throwIfDiverged(m);
       history.push(m);
       const isBest = improved(o.monitor, m, best);
       if (isBest) {
@@ -117,6 +121,20 @@ export async function fitWithEarlyStopping(
     masks.restore();
     tf.dispose(bestWeights ?? []);
   }
+}
+
+const METRIC_NAMES: [keyof EpochMetrics, string][] = [
+  ['loss', 'loss'], ['valLoss', 'val_loss'], ['acc', 'acc'], ['valAcc', 'val_acc'],
+];
+
+/** A metric that is NaN or infinite means the weights diverged; the usual cause is a learning rate too high. */
+export function throwIfDiverged(m: EpochMetrics): void {
+  const bad = METRIC_NAMES.find(([key]) => !Number.isFinite(m[key]));
+  if (!bad) return;
+  const [key, name] = bad;
+  const lr = Math.abs(m.lr) >= 1e4 || Math.abs(m.lr) < 1e-3 ? m.lr.toExponential() : String(m.lr);
+  throw new BadInputError(`${name} became ${m[key]} at epoch ${m.epoch} (lr ${lr}): lower the learning rate`, undefined,
+    'Try a rate 10–100× lower, or run lr-find to choose one.');
 }
 
 /**

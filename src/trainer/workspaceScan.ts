@@ -5,7 +5,9 @@ import { scanForDatasets, type DatasetCandidate, type WorkspaceScanOptions } fro
 import { createDirReader, type DirReader } from '../core/dirTree';
 
 export function nodeDirReader(): DirReader {
-  return createDirReader({ readdir: (dir, options) => fsp.readdir(dir, options), stat: (p) => fsp.stat(p) }, path.join);
+  return createDirReader({
+    readdir: (dir, options) => fsp.readdir(dir, options), stat: (p) => fsp.stat(p), lstat: (p) => fsp.lstat(p),
+  }, path.join);
 }
 
 /** Datasets under `root`, largest first, found within a time budget (2 s by default). */

@@ -20,6 +20,7 @@ function manifest(files: ManifestFile[]): DatasetManifest {
     files, excluded: [], findings: [], counts: countsOf(files, classes), createdDirs: ['.', 'train', 'train/cat'],
   };
 }
+const withFiles = (m: DatasetManifest, files: ManifestFile[]) => ({ ...m, files, counts: countsOf(files, m.classes) });
 const good = [file('test/1.jpg', null, 'test', 'a'), file('train/cat/cat.1.jpg', 'cat', 'train', 'b'), file('val/dog/dog.1.jpg', 'dog', 'val', 'c')];
 
 describe('parseManifest', () => {
@@ -34,6 +35,21 @@ describe('parseManifest', () => {
     { name: 'an unknown class', edit: (m) => ({ ...m, files: [{ ...m.files[1], class: 'cow' }] }), error: /one of classes/ },
     { name: 'an unlabeled training image', edit: (m) => ({ ...m, files: [{ ...m.files[1], class: null }] }), error: /only test images may be unlabeled/ },
     { name: 'one content in two splits', edit: (m) => ({ ...m, files: [m.files[1], { ...m.files[2], sha256: m.files[1].sha256 }] }), error: /not already in split train/ },
+    {
+      name: 'one content in val and train-dev',
+      edit: (m) => withFiles(m, [
+        m.files[2], { ...m.files[1], path: 'train-dev/dog/d.jpg', class: 'dog', split: 'train-dev', sha256: m.files[2].sha256 },
+      ]),
+      error: /not already in split val/,
+    },
+    {
+      name: 'a test image that copies a training image (kept, and reported as a finding)',
+      edit: (m) => withFiles(m, [m.files[1], { ...m.files[0], sha256: m.files[1].sha256 }]),
+    },
+    {
+      name: 'copies within test (each id kept)',
+      edit: (m) => withFiles(m, [m.files[0], { ...m.files[0], path: 'test/2.jpg' }, { ...m.files[0], path: 'test/3.jpg' }]),
+    },
     { name: 'counts that disagree', edit: (m) => ({ ...m, counts: { train: { cat: 5 } } }), error: /counts matching files/ },
     { name: 'a bad hash', edit: (m) => ({ ...m, files: [{ ...m.files[0], sha256: 'abc' }] }), error: /sha256/ },
   ];

@@ -7,9 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { patternJpeg } from '../fixtures/syntheticImages';
+import { CLI, ROOT } from '../fixtures/cliRun';
 
-const ROOT = path.resolve(__dirname, '../..');
-const CLI = path.join(ROOT, 'dist/cli.js');
 const V1 = path.join(process.env.TL_SHARED || path.resolve(ROOT, '../shared'), 'models/mobilenet_v1_0.25_224_layers');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-guidance-cli-'));
 const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -39,7 +38,7 @@ describe('guidance CLI: bad input', () => {
     ['--sizes beyond the training set names the dataset', () => ['learning-curve', prepared, '--backbone', V1, '--sizes', '5000,4', '--cache', path.join(work, 'c')], /sizes: 5000 gives 5000 images; it must be from 2 .* \(the training split of .*dataset\.json has \d+ images\)/],
     ['an unknown backbone folder is named', () => ['advise', prepared, '--backbone', path.join(work, 'no-such-model')], /unknown backbone ".*no-such-model"/],
     ['an early cut the backbone lacks is named', () => ['advise', prepared, '--backbone', V1, '--early-cut', 'conv_pw_99', '--cache', path.join(work, 'c')], /has no layer "conv_pw_99"/],
-    ['lr-find --from a folder that is not a run names run.json', () => ['lr-find', '--from', work], /Cannot read the run at .*run\.json/],
+    ['lr-find --from a folder that is not a run names run.json', () => ['lr-find', '--from', work], /is not a run folder: it has no run\.json/],
     ['lr-find needs a dataset and backbone, or --from', () => ['lr-find'], /or --from RUN_DIR/],
   ];
   for (const [name, args, message] of cases) {

@@ -7,7 +7,9 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
-import { decodeBatches, decodeImage, ImageDecodeError, toBatchTensor } from '../../src/trainer/imagePipeline';
+import {
+  decodeBatches, decodeFailureReason, decodeImage, ImageDecodeError, toBatchTensor,
+} from '../../src/trainer/imagePipeline';
 
 const CATS = path.resolve(__dirname, '../../../shared/data/dogs-vs-cats/train');
 let dir = '';
@@ -144,5 +146,15 @@ describe('image pipeline', () => {
     assert.match(skipped[1], /missing\.jpg: file not found/);
     assert.equal(maxInFlight, 2, 'decodes overlap, up to the concurrency');
     assert.ok(maxAhead <= 2 * 3, `at most (prefetch + 1) × batch decoded ahead, saw ${maxAhead}`);
+  });
+
+  it('names a truncated JPEG or PNG even when sharp loses its error text ("Unknown error")', async () => {
+    // Seen in CI with several decodes in flight: libvips' per-thread error buffer came back empty.
+    const lost = new Error('Unknown error');
+    const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#808080' } }).jpeg().toBuffer();
+    const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#808080' } }).png().toBuffer();
+    assert.equal(await decodeFailureReason(lost, jpeg.subarray(0, jpeg.length - 40)), 'truncated file');
+    assert.equal(await decodeFailureReason(lost, png.subarray(0, png.length - 20)), 'truncated file');
+    assert.equal(await decodeFailureReason(lost, jpeg), 'Unknown error', 'a whole file keeps the message it had');
   });
 });

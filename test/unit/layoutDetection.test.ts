@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { findDatasetCandidates } from '../../src/core/datasetCandidates';
-import { walkTree, type DirEntryInfo, type DirReader, type DirTree } from '../../src/core/dirTree';
+import {
+  createDirReader, walkTree, type DirEntryInfo, type DirReader, type DirTree, type FsLike,
+} from '../../src/core/dirTree';
 import { isIgnoredName, labelFromFileName, splitRoleOf } from '../../src/core/imageNames';
 import { detectLayout } from '../../src/core/layoutDetection';
 
@@ -151,5 +153,67 @@ describe('walkTree', () => {
     let t = 0;
     const w = await walkTree(reader(fsMap), '/r', { maxDepth: 5, timeBudgetMs: 10, now: () => (t += 8) });
     assert.equal(w.truncated, true);
+  });
+
+  // cat/deep/1/2/3/4/5/6/7/8/nested.jpg, listed 8 deep: its images were dropped without a word.
+  const deepMap: Record<string, DirEntryInfo[]> = {
+    '/r': [{ name: 'cat', kind: 'dir' }, { name: 'dog', kind: 'dir' }],
+  };
+  const chain = ['cat', 'deep', '1', '2', '3', '4', '5', '6', '7', '8'];
+  for (let i = 0; i < chain.length; i++) {
+    const last = i === chain.length - 1;
+    deepMap[`/r/${chain.slice(0, i + 1).join('/')}`] = [
+      ...(i === 0 ? [{ name: 'a.jpg', kind: 'file' as const }] : []),
+      last ? { name: 'nested.jpg', kind: 'file' } : { name: chain[i + 1], kind: 'dir' },
+    ];
+  }
+  deepMap['/r/dog'] = [{ name: 'b.jpg', kind: 'file' }];
+
+  it('names each folder it did not list, and a class\'s sub-folder listed only in part is "not used"', async () => {
+    const w = await walkTree(reader(deepMap), '/r', { maxDepth: 8 });
+    assert.equal(w.truncated, true);
+    assert.deepEqual(w.issues.map((i) => [i.code, i.rel]), [['too-deep', 'cat/deep/1/2/3/4/5/6/7']]);
+    assert.match(w.issues[0].message, /more than 8 folders deep/);
+    const d = detectLayout(w.tree);
+    assert.equal(d.status, 'found');
+    const notes = d.status === 'found' ? d.layout.notes : [];
+    const nested = notes.find((n) => n.code === 'nested-folder-ignored');
+    assert.deepEqual(nested?.files, ['cat/deep']);
+    // Listed deep enough, the same tree reports no limit and still names the sub-folder.
+    const full = await walkTree(reader(deepMap), '/r', { maxDepth: 12 });
+    assert.deepEqual(full.issues, []);
+  });
+
+  it('reports a name that is not valid UTF-8: an image as a bad-name file, anything else as an issue', async () => {
+    const w = await walkTree(reader({
+      '/r': [{ name: 'cat', kind: 'dir' }],
+      '/r/cat': [{ name: 'caf\ufffd.jpg', kind: 'bad-name' }, { name: 'dir\ufffd', kind: 'bad-name' }],
+    }), '/r', { maxDepth: 5 });
+    assert.deepEqual(w.tree.dirs[0].files.map((f) => [f.rel, f.kind]), [['cat/caf\ufffd.jpg', 'bad-name']]);
+    assert.deepEqual(w.issues.map((i) => [i.code, i.rel]), [['undecodable-name', 'cat/dir\ufffd']]);
+    assert.match(w.issues[0].message, /not valid UTF-8/);
+  });
+});
+
+describe('createDirReader', () => {
+  // What node's fs gives for a Latin-1 "café.jpg": a dirent that says "file", under a name that opens nothing.
+  const dirent = (name: string, file = true) =>
+    ({ name, isFile: () => file, isDirectory: () => !file, isSymbolicLink: () => false });
+  const fsOf = (exists: Set<string>): FsLike => ({
+    readdir: async () => [dirent('caf\ufffd.jpg'), dirent('real\ufffd.jpg'), dirent('ok.jpg')],
+    stat: async (p) => {
+      if (!exists.has(p)) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+      return { dev: 1, ino: 1, isFile: () => true, isDirectory: () => false };
+    },
+    lstat: async (p) => {
+      if (!exists.has(p)) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+      return {};
+    },
+  });
+
+  it('tells a name Node could not decode (it does not resolve) from one that holds a real U+FFFD', async () => {
+    const r = createDirReader(fsOf(new Set(['/d/real\ufffd.jpg', '/d/ok.jpg'])), (d, n) => `${d}/${n}`);
+    assert.deepEqual((await r.list('/d')).map((e) => [e.name, e.kind]),
+      [['caf\ufffd.jpg', 'bad-name'], ['real\ufffd.jpg', 'file'], ['ok.jpg', 'file']]);
   });
 });

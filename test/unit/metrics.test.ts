@@ -150,10 +150,16 @@ describe('classification metrics', () => {
     assert.deepEqual(normalizeRows([[1, 3], [0, 0]]), [[0.25, 0.75], [0, 0]]);
   });
 
-  it('says when a class has no examples (recall 0/0)', () => {
+  it('says when a class has no examples (recall 0/0), marks it, and leaves it out of the macro average', () => {
     const r = perClassMetrics([[2, 0], [0, 0]], ['a', 'b']);
-    assert.deepEqual(r.notes, ['b is never predicted: its precision is 0/0, reported as 0', 'b has no examples: its recall is 0/0, reported as 0']);
+    assert.deepEqual(r.notes, [
+      'b is never predicted: its precision is 0/0, reported as 0',
+      'b has no examples: its recall is 0/0, reported as 0, and it is left out of the macro average',
+    ]);
     assert.equal(r.weighted.precision, 1, 'weighted by support, the empty class weighs nothing');
+    assert.equal(r.perClass[1].noSupport, true);
+    assert.equal(r.perClass[0].noSupport, undefined);
+    assert.deepEqual(r.macro, { precision: 1, recall: 1, f1: 1 }, 'the macro average covers the classes with examples');
   });
 
   it('rejects labels outside the classes', () => {

@@ -9,7 +9,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { DownloadError, fetchModel, manifestBytes, type DownloadProgress } from '../../src/trainer/modelDownload';
+import {
+  DOWNLOAD_RECORD, DownloadError, fetchModel, manifestBytes, type DownloadProgress,
+} from '../../src/trainer/modelDownload';
 
 const MODELS = path.resolve(__dirname, '../../../shared/models');
 const V1 = 'mobilenet_v1_0.25_224_layers';
@@ -142,6 +144,51 @@ describe('model download', () => {
     await assert.rejects(fsp.access(path.join(tmp, 'x', 'model.json')));
     await assert.rejects(fsp.access(path.join(tmp, 'x', 'group1-shard1of1')));
     await fetchModel(url, { cacheDir: tmp, id: 'x', sha256: good });
+  });
+
+  it('records each file\'s sha256 last; a cached copy that changed since is removed and downloaded again', async () => {
+    const url = `${base}/${SQUEEZE}/model.json`;
+    const json = await fetchModel(url, { cacheDir: tmp, id: 'sq' });
+    const dir = path.dirname(json);
+    const record = JSON.parse(await fsp.readFile(path.join(dir, DOWNLOAD_RECORD), 'utf8')) as
+      { sha256: string; files: Record<string, string> };
+    assert.equal(record.sha256, await sha256OfModel(path.join(MODELS, SQUEEZE)));
+    assert.deepEqual(Object.keys(record.files).sort(), ['group1-shard1of1', 'model.json']);
+    const shard = path.join(dir, 'group1-shard1of1');
+    const bytes = await fsp.readFile(shard);
+    bytes[100] ^= 0xff; // same size: only the checksum tells
+    await fsp.writeFile(shard, bytes);
+    requests.length = 0;
+    assert.equal(await fetchModel(url, { cacheDir: tmp, id: 'sq' }), json);
+    assert.deepEqual(requests.map((r) => r.url), [`/${SQUEEZE}/model.json`, `/${SQUEEZE}/group1-shard1of1`]);
+    await assertSameFiles(dir, path.join(MODELS, SQUEEZE));
+    requests.length = 0;
+    await fetchModel(url, { cacheDir: tmp, id: 'sq' });
+    assert.equal(requests.length, 0, 'the downloaded-again copy is reused');
+  });
+
+  it('a damaged cached copy offline: fails naming the folder, and leaves nothing that looks complete', async () => {
+    const json = await fetchModel(`${base}/${SQUEEZE}/model.json`, { cacheDir: tmp, id: 'sq' });
+    const dir = path.dirname(json);
+    await fsp.appendFile(path.join(dir, 'group1-shard1of1'), 'x');
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    await assert.rejects(fetchModel(`http://127.0.0.1:${port}/${SQUEEZE}/model.json`, { cacheDir: tmp, id: 'sq' }),
+      (e: unknown) => e instanceof DownloadError && e.kind === 'offline' && e.message.includes(dir) &&
+        /group1-shard1of1 changed since it was downloaded/.test(e.message) && /offline\?/.test(e.message));
+    await assert.rejects(fsp.access(json), 'the damaged copy is not left to be used');
+  });
+
+  it('adopts a cached copy downloaded before records: no download, the record written now', async () => {
+    const url = `${base}/${SQUEEZE}/model.json`;
+    const json = await fetchModel(url, { cacheDir: tmp, id: 'sq' });
+    await fsp.rm(path.join(path.dirname(json), DOWNLOAD_RECORD));
+    requests.length = 0;
+    await fetchModel(url, { cacheDir: tmp, id: 'sq' });
+    assert.equal(requests.length, 0);
+    await fsp.access(path.join(path.dirname(json), DOWNLOAD_RECORD));
   });
 
   it('names the URL on a 404', async () => {

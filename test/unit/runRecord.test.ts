@@ -11,6 +11,13 @@ const run: RunRecord = {
 describe('run records', () => {
   it('round-trips through JSON', () => assert.deepEqual(parseRunRecord(JSON.parse(JSON.stringify(run))), run));
 
+  it('keeps the pid start time and the file checksums, and rejects a checksum that is not a sha256', () => {
+    const full = { ...run, pidStart: 987654, files: { 'model/weights.bin': 'a'.repeat(64) } };
+    assert.deepEqual(parseRunRecord(JSON.parse(JSON.stringify(full))), full);
+    assert.throws(() => parseRunRecord({ ...full, files: { 'model/weights.bin': 'abc' } }),
+      /run\.json\.files\.model\/weights\.bin/);
+  });
+
   it('rejects an unknown status with the field named', () => {
     assert.throws(() => parseRunRecord({ ...run, status: 'done' }), /run\.json\.status/);
   });

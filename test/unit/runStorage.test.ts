@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { decodeHalf, encodeHalf } from '../../src/core/float16';
-import { cacheFolderName, EmbeddingCache } from '../../src/trainer/embeddingCache';
+import { cacheFolderName, CHECKSUM_BYTES, EmbeddingCache } from '../../src/trainer/embeddingCache';
 import { buildHead } from '../../src/trainer/headModel';
 import { fileSystemLoader, fileSystemSaver } from '../../src/trainer/modelFiles';
 import { listRunDirs, RunWriter } from '../../src/trainer/runWriter';
@@ -53,6 +53,28 @@ describe('run folders', () => {
     assert.equal(listed[0].status, 'failed');
   });
 
+  it('records the sha256 of the model folders at completion and refuses a changed file when loading', async () => {
+    const runs = tmp();
+    const w = await RunWriter.create(runs, init);
+    const model = buildHead(tf, { inputDim: 4, classes: 2, seed: 1 });
+    for (const dir of [w.modelDir, path.join(w.dir, 'head')]) await model.save(fileSystemSaver(dir));
+    // Before completion there is nothing to check against: the run's own val check loads model/ then.
+    await tf.loadLayersModel(fileSystemLoader(w.modelDir));
+    await w.complete();
+    const files = w.snapshot.files!;
+    assert.deepEqual(Object.keys(files).sort(),
+      ['head/model.json', 'head/weights.bin', 'model/model.json', 'model/weights.bin']);
+    await tf.loadLayersModel(fileSystemLoader(path.join(w.dir, 'head')));
+    const weights = path.join(w.dir, 'head', 'weights.bin');
+    const bytes = fs.readFileSync(weights);
+    bytes[0] ^= 1; // one bit: still finite floats of the right size, so only the checksum can tell
+    fs.writeFileSync(weights, bytes);
+    await assert.rejects(tf.loadLayersModel(fileSystemLoader(path.join(w.dir, 'head'))),
+      (e: Error & { code?: string; file?: string }) => e.code === 'bad-input' && e.file === weights &&
+        e.message.includes('does not match the checksum recorded when the run was saved'));
+    await tf.loadLayersModel(fileSystemLoader(w.modelDir)); // the other folder is untouched
+  });
+
   it('saves and reloads a model with identical predictions', async () => {
     const dir = path.join(tmp(), 'model');
     const model = buildHead(tf, { inputDim: 8, classes: 3, seed: 2 });
@@ -91,6 +113,48 @@ describe('embedding cache', () => {
       assert.deepEqual(Array.from((await cache.get(sha, 0))!), Array.from(decodeHalf(bits)), dtype);
       await assert.rejects(cache.putHalves(sha, 1, bits.subarray(0, 3)));
     }
+  });
+
+  it('treats an entry of the right size with other bytes, or without its checksum, as damaged', async () => {
+    const sha = 'ef'.repeat(32);
+    for (const dtype of ['float16', 'float32'] as const) {
+      const root = tmp();
+      const cache = new EmbeddingCache(root, 4, dtype);
+      await cache.put(sha, 0, Float32Array.of(1, 2, 3, 4));
+      const [file] = fs.readdirSync(root, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+      const good = fs.readFileSync(file);
+      const flipped = Buffer.from(good);
+      flipped[0] ^= 1;
+      const unchecked = good.subarray(0, good.length - CHECKSUM_BYTES);
+      for (const bad of [flipped, unchecked, Buffer.concat([good, Buffer.of(0)])]) {
+        fs.writeFileSync(file, bad);
+        assert.equal(await cache.lookupHalves(sha, 0), 'corrupt', dtype);
+        assert.equal(await cache.get(sha, 0), undefined, dtype);
+      }
+      assert.equal(await cache.lookupHalves(sha, 1), 'absent');
+      assert.equal(cache.corrupt, 6, dtype);
+      fs.writeFileSync(file, good);
+      assert.deepEqual(Array.from((await cache.get(sha, 0))!), [1, 2, 3, 4], dtype);
+    }
+  });
+
+  it('replaces a folder found where an entry belongs, and names a file that blocks a cache folder', async () => {
+    const sha = '12'.repeat(32);
+    const root = tmp();
+    const cache = new EmbeddingCache(root, 4);
+    const entry = path.join(root, '12', `${sha}.v0.f16`);
+    fs.mkdirSync(path.join(entry, 'inside'), { recursive: true });
+    assert.equal(await cache.lookupHalves(sha, 0), 'corrupt');
+    await cache.put(sha, 0, Float32Array.of(1, 2, 3, 4));
+    assert.deepEqual(Array.from((await cache.get(sha, 0))!), [1, 2, 3, 4]);
+
+    const blocked = path.join(tmp(), 'blocked');
+    fs.writeFileSync(blocked, 'not a folder');
+    await assert.rejects(new EmbeddingCache(path.join(blocked, 'model@cut'), 4).put(sha, 0, Float32Array.of(1, 2, 3, 4)),
+      (e: Error & { code?: string; file?: string }) => e.code === 'bad-input' && e.file === blocked &&
+        e.message.includes(`${blocked} is a file where the cache needs a folder`));
+    assert.equal(fs.readFileSync(blocked, 'utf8'), 'not a folder');
   });
 
   it('keys the folder by everything that changes the vectors', () => {

@@ -1,8 +1,10 @@
 // The split plan: stratified, seeded, independent of listing order, duplicates once, conflicts out, no content in two splits.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planSplit, valCount, type ScannedItem, type SplitSettings } from '../../src/core/splitPlan';
-import { countsOf } from '../../src/core/datasetManifest';
+import {
+  classFolderOf, planSplit, safeSegment, valCount, type ScannedItem, type SplitSettings,
+} from '../../src/core/splitPlan';
+import { countsOf, isSafeRelative, parseManifest } from '../../src/core/datasetManifest';
 import { findNearDuplicates, hammingDistance } from '../../src/core/nearDuplicates';
 import { classNotes, imageNotes, problemFinding } from '../../src/core/healthChecks';
 import { mulberry32 } from '../../src/core/seededRandom';
@@ -54,7 +56,7 @@ describe('planSplit', () => {
     assert.deepEqual(valOf([...cls('cat', 30), ...cls('dog', 30)]), valOf([...cls('cat', 30), ...cls('dog', 31)]));
   });
 
-  it('keeps an exact duplicate once, excludes label conflicts naming both files, and never puts one hash in two splits', () => {
+  it('keeps an exact duplicate once, excludes label conflicts naming both files, one hash in one labelled split', () => {
     const dup = sha('same-sunflower');
     const clash = sha('rose-tulip');
     const items = [
@@ -65,14 +67,68 @@ describe('planSplit', () => {
     ];
     const plan = planSplit(items, base);
     assert.deepEqual(plan.conflicts.map((c) => c.files.map((f) => f.file)), [['rose/15922772266.jpg', 'tulip/15922772266.jpg']]);
-    assert.deepEqual(plan.duplicates.map((d) => [d.kept, d.dropped]), [['rose/a.jpg', ['rose/b.jpg']], ['train/rose.3.jpg', ['test/1.jpg']]]);
+    assert.deepEqual(plan.duplicates.map((d) => [d.kept, d.dropped]), [['rose/a.jpg', ['rose/b.jpg']]]);
     const excluded = plan.excluded.map((e) => [e.rel, e.code]);
-    assert.deepEqual(excluded, [['rose/15922772266.jpg', 'label-conflict'], ['rose/b.jpg', 'duplicate'], ['test/1.jpg', 'duplicate'], ['tulip/15922772266.jpg', 'label-conflict']]);
+    assert.deepEqual(excluded, [
+      ['rose/15922772266.jpg', 'label-conflict'], ['rose/b.jpg', 'duplicate'], ['tulip/15922772266.jpg', 'label-conflict'],
+    ]);
     assert.match(plan.excluded[0].reason, /same image as tulip\/15922772266\.jpg \(tulip\)/);
     const splitsOfHash = new Map<string, Set<string>>();
-    for (const f of plan.files) splitsOfHash.set(f.sha256, (splitsOfHash.get(f.sha256) ?? new Set()).add(f.split));
+    for (const f of plan.files.filter((x) => x.split !== 'test')) {
+      splitsOfHash.set(f.sha256, (splitsOfHash.get(f.sha256) ?? new Set()).add(f.split));
+    }
     assert.ok([...splitsOfHash.values()].every((s) => s.size === 1));
-    assert.equal(new Set(plan.files.map((f) => f.sha256)).size, plan.files.length);
+    const labelled = plan.files.filter((f) => f.split !== 'test');
+    assert.equal(new Set(labelled.map((f) => f.sha256)).size, labelled.length);
+  });
+
+  it('never excludes a test image: copies of a training image or of each other are findings', () => {
+    const twin = sha('twin');
+    const items = [
+      ...cls('a', 5), ...cls('b', 5),
+      item('test/1.jpg', null, { split: 'test', sha256: sha('train/a.3.jpg') }),
+      item('test/2.jpg', null, { split: 'test', sha256: twin }),
+      item('test/3.jpg', null, { split: 'test', sha256: twin }),
+    ];
+    const plan = planSplit(items, base);
+    const tests = plan.files.filter((f) => f.split === 'test').map((f) => f.path);
+    assert.deepEqual(tests, ['test/1.jpg', 'test/2.jpg', 'test/3.jpg']);
+    assert.deepEqual(plan.excluded, []);
+    assert.deepEqual(plan.duplicates, []);
+    const leak = plan.findings.find((f) => f.code === 'test-leak');
+    assert.deepEqual(leak?.files, ['test/1.jpg', 'train/a.3.jpg']);
+    assert.deepEqual(plan.findings.find((f) => f.code === 'test-duplicate')?.files, ['test/2.jpg', 'test/3.jpg']);
+  });
+
+  it('a label conflict leaves out the labelled copies but keeps the test copy', () => {
+    const clash = sha('clash');
+    const items = [
+      ...cls('a', 5), ...cls('b', 5),
+      item('train/a.x.jpg', 'a', { sha256: clash }), item('train/b.x.jpg', 'b', { sha256: clash }),
+      item('test/9.jpg', null, { split: 'test', sha256: clash }),
+    ];
+    const plan = planSplit(items, base);
+    assert.deepEqual(plan.excluded.map((e) => e.rel), ['train/a.x.jpg', 'train/b.x.jpg']);
+    assert.ok(plan.files.some((f) => f.path === 'test/9.jpg'));
+    assert.match(plan.findings.find((f) => f.code === 'label-conflict')!.message, /test\/9\.jpg stays in test/);
+    assert.equal(plan.findings.find((f) => f.code === 'test-leak'), undefined);
+  });
+
+  it('test copies whose names clash on a case-insensitive disk each get a file of their own', () => {
+    const same = sha('same');
+    const names = ['x.jpg', 'X.jpg', 'x.JPG', 'X.JPG'];
+    const copies = names.map((n) => item(`test/${n}`, null, { split: 'test', sha256: same }));
+    const items = [...cls('a', 3), ...cls('b', 3), ...copies];
+    const paths = planSplit(items, base).files.filter((f) => f.split === 'test').map((f) => f.path.toLowerCase());
+    assert.equal(new Set(paths).size, 4, paths.join());
+  });
+
+  it('warns about a class without validation images, unless validation is off', () => {
+    const f = planSplit([...cls('a', 1), ...cls('b', 5)], base).findings.find((x) => x.code === 'no-val-images');
+    assert.equal(f?.severity, 'warning');
+    assert.match(f!.message, /^Class "a" \(1 image\) has no validation images/);
+    const off = planSplit([...cls('a', 1), ...cls('b', 5)], { ...base, val: 0 });
+    assert.equal(off.findings.find((x) => x.code === 'no-val-images'), undefined);
   });
 
   it('renames a name clash in the output with a content-hash suffix', () => {
@@ -82,6 +138,39 @@ describe('planSplit', () => {
     assert.equal(paths.length, 2);
     assert.ok(paths.some((p) => /^train\/a\/X~[0-9a-f]{8}\.jpg$/.test(p)), paths.join());
     assert.ok(plan.findings.some((f) => f.code === 'renamed'));
+  });
+
+  // A backslash is legal in a Linux name, but dataset.json refuses it (a folder separator on Windows), so a manifest
+  // with one locked the user out of the folder: prepare again, train and undo all refused it.
+  it('gives a name or class with a backslash a safe output name, and the manifest reads back', () => {
+    const odd = item('a/windows\\path.jpg', 'a');
+    const real = item('a/windows_path.jpg', 'a');
+    const slashClass = cls('b\\c', 3);
+    const plan = planSplit([odd, real, ...cls('a', 3), ...slashClass], { ...base, val: 0 });
+    const pathOf = (i: ScannedItem) => plan.files.find((f) => f.rel === i.rel)!.path;
+    assert.equal(pathOf(odd), `train/a/windows_path~${odd.sha256.slice(0, 8)}.jpg`);
+    assert.equal(pathOf(real), 'train/a/windows_path.jpg', 'the file that really has that name keeps it');
+    assert.match(pathOf(slashClass[0]), /^train\/b_c~[0-9a-f]{8}\//);
+    assert.ok(plan.files.every((f) => isSafeRelative(f.path)), plan.files.map((f) => f.path).join());
+    const renamed = plan.findings.filter((f) => f.code === 'renamed');
+    assert.ok(renamed.some((f) =>
+      f.files.includes(odd.rel) && f.message.includes(odd.rel) && /backslash/.test(f.message)));
+    assert.ok(renamed.some((f) => f.message.includes('Class "b\\c"') && f.files.length === 3));
+    const classes = ['a', 'b\\c'];
+    const files = plan.files.map(({ rel: _rel, ...f }) => f);
+    const manifest = {
+      version: 1, layout: 'class-folders', source: '/src', output: '/out', classes,
+      settings: { ...base, val: 0, placement: 'link' }, files, excluded: [], findings: plan.findings,
+      counts: countsOf(files, classes), createdDirs: [],
+    };
+    const parsed = parseManifest(JSON.parse(JSON.stringify(manifest)));
+    assert.ok(parsed.ok, parsed.ok ? '' : parsed.error);
+  });
+
+  it('safeSegment replaces only the backslash; classFolderOf keeps a safe class name as it is', () => {
+    assert.equal(safeSegment('a\\b\\c "?:<>|*.jpg'), 'a_b_c "?:<>|*.jpg');
+    assert.equal(classFolderOf('golden retriever'), 'golden retriever');
+    assert.notEqual(classFolderOf('a\\b'), classFolderOf('a_b'));
   });
 });
 

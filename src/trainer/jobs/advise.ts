@@ -27,7 +27,7 @@ export async function adviseJob(config: Record<string, unknown>, ctx: JobContext
   const c = parseOrBadInput(() => parseAdviseConfig(config, { cacheDir: path.resolve('.transfer-lab/cache') }));
   const t0 = performance.now();
   const { tf, info } = await startEngine(c.engine, ctx);
-  const data = await readTrainingData(c.dataset!, undefined, c.seed);
+  const data = await readTrainingData(c.dataset!, undefined, c.seed, ctx, ['train', 'val']);
   const k = data.classes.length;
   const imagesPerClass = Math.min(...data.classes.map((_, i) => data.train.filter((x) => x.label === i).length));
   const sampleTrain = capPerClass(data.train, k, c.sample, deriveSeed(c.seed, 'advise-train'));

@@ -23,7 +23,10 @@ export interface EvaluateSummary {
   perClass: ClassMetrics[]; macro: AverageMetrics; weighted: AverageMetrics; notes: string[];
   mostConfused?: ConfusedPair[];
   topLosses: TopLoss[];
+  /** Val images left out: missing or changed since prepare (checked first), or undecodable. */
   skipped: { file: string; reason: string }[];
+  /** What the user should know about these numbers (a class with no validation images). */
+  warnings: string[];
   /** The run's own best val_acc, for comparison with what the saved model gives now. */
   runValAcc?: number;
   seconds: number;
@@ -37,6 +40,16 @@ function count(config: Record<string, unknown>, key: string, fallback: number, m
   return v;
 }
 
+/** NaN is never a metric: a model that outputs it is broken, and the file it did so on is named. */
+function requireFinite(probabilities: Float32Array[], files: string[], runDir: string): void {
+  const i = probabilities.findIndex((p) => p.some((v) => !Number.isFinite(v)));
+  if (i < 0) return;
+  const given = Array.from(probabilities[i]).join(', ');
+  throw new BadInputError(`The saved model in ${runDir} gives ${given} for ${files[i]}: a probability that is not a ` +
+    'number, so no metric can be computed.', path.join(runDir, 'model'),
+  'Its weights are damaged or the run diverged: train again.');
+}
+
 export async function evaluateJob(config: Record<string, unknown>, ctx: JobContext): Promise<EvaluateSummary> {
   if (typeof config.runDir !== 'string') throw new BadInputError('evaluate needs runDir: the folder of a completed run');
   const runDir = path.resolve(config.runDir);
@@ -44,12 +57,13 @@ export async function evaluateJob(config: Record<string, unknown>, ctx: JobConte
   const batchSize = count(config, 'batch', 32, 1);
   const t0 = performance.now();
   const { tf, info } = await startEngine(config.engine, ctx);
-  const saved = await loadSavedModel(tf, runDir);
+  const saved = await loadSavedModel(tf, runDir, ctx);
   try {
     const rc = saved.run.config;
     // The same seeded cap the run trained with, so this is the val set its val_acc was measured on.
+    // Only val is read, so only val is checked against dataset.json.
     const data = await readTrainingData(saved.run.dataset, typeof rc.maxPerClass === 'number' ? rc.maxPerClass : undefined,
-      typeof rc.seed === 'number' ? rc.seed : undefined);
+      typeof rc.seed === 'number' ? rc.seed : undefined, ctx, ['val']);
     const classes = saved.meta.classes;
     if (data.classes.join('\u0000') !== classes.join('\u0000')) {
       throw new BadInputError(`The dataset at ${saved.run.dataset} now has classes [${data.classes.join(', ')}], but the model predicts [${classes.join(', ')}].`,
@@ -58,7 +72,7 @@ export async function evaluateJob(config: Record<string, unknown>, ctx: JobConte
     const labelOf = new Map(data.val.map((i) => [i.file, i.label]));
     const files = data.val.map((i) => i.file);
     const truth: number[] = [], probabilities: Float32Array[] = [], predictedFiles: string[] = [];
-    const skipped: { file: string; reason: string }[] = [];
+    const skipped: { file: string; reason: string }[] = [...data.skipped];
     for await (const b of predictFiles(tf, saved, files, batchSize, ctx, workersSetting(config))) {
       b.files.forEach((f, i) => {
         predictedFiles.push(f);
@@ -72,6 +86,7 @@ export async function evaluateJob(config: Record<string, unknown>, ctx: JobConte
       ctx.emit({ type: 'progress', phase: 'evaluate val', done: b.done, total: files.length });
     }
     if (!truth.length) throw new BadInputError(`None of the ${files.length} val images could be decoded.`, saved.run.dataset);
+    requireFinite(probabilities, predictedFiles, runDir);
 
     const report = classificationReport(truth, probabilities, classes, { eps: LOG_LOSS_EPS });
     const predictions = predictedFiles.map((file, i) => {
@@ -88,7 +103,7 @@ export async function evaluateJob(config: Record<string, unknown>, ctx: JobConte
         loss: -Math.log(Math.max(probabilities[i][truth[i]], LOG_LOSS_EPS)),
       }));
     const summary: EvaluateSummary = {
-      runId: saved.run.id, runDir, split: 'val', classes, ...report, topLosses, skipped,
+      runId: saved.run.id, runDir, split: 'val', classes, ...report, topLosses, skipped, warnings: data.warnings,
       ...(saved.run.best ? { runValAcc: saved.run.best.valAcc } : {}),
       seconds: (performance.now() - t0) / 1000,
     };

@@ -19,7 +19,7 @@ import { labelTensor, lossFor } from '../headModel';
 import { BadInputError, type JobContext } from '../jobContext';
 import { fileSystemLoader } from '../modelFiles';
 import { sweepLearningRate, type SweepResult } from '../lrSweep';
-import { readRun } from '../runWriter';
+import { readCompletedRun } from '../runWriter';
 import { readTrainingData } from '../trainingData';
 import { imageLoader } from '../trainStages';
 import { backboneForward, workersSetting } from '../batchForward';
@@ -34,6 +34,13 @@ export interface LrFindResult extends LrSuggestion {
 export async function lrFindJob(config: Record<string, unknown>, ctx: JobContext): Promise<LrFindResult> {
   const c = parseOrBadInput(() => parseLrFindConfig(config, { cacheDir: path.resolve('.transfer-lab/cache') }));
   const r = c.from ? await sweepFineTune(c, ctx) : await sweepHead(c, ctx);
+  // The sweep stops at the first non-finite smoothed loss, except at its very first step; NaN is never a result.
+  const bad = r.sweep.raw.findIndex((l, i) => !Number.isFinite(l) || !Number.isFinite(r.sweep.losses[i]));
+  if (bad >= 0) {
+    const at = r.sweep.lrs[bad];
+    throw new BadInputError(`The loss was ${r.sweep.raw[bad]} at lr ${at}, step ${bad + 1} of the sweep.`, undefined,
+      `Start the sweep lower, e.g. --start ${(at / 1000).toPrecision(1)}.`);
+  }
   let s: LrSuggestion;
   try {
     s = suggestLr(r.sweep.lrs, r.sweep.losses);
@@ -73,14 +80,10 @@ function batchOf(tf: Tf, m: Matrix, rows: number[], shape: number[], classes: nu
 }
 
 async function sourceRun(dir: string): Promise<RunRecord> {
-  let run: RunRecord;
-  try {
-    run = await readRun(dir);
-  } catch (e) {
-    throw new BadInputError(`Cannot read the run at ${dir}: ${(e as Error).message}`, path.join(dir, 'run.json'), 'Pass --from a run folder under .transfer-lab/runs.');
-  }
-  if (run.status !== 'completed' || run.mode !== 'feature-extractor') {
-    throw new BadInputError(`The run at ${dir} is a ${run.status} ${run.mode} run; the fine-tuning sweep starts from a completed feature-extractor run.`, path.join(dir, 'run.json'));
+  const run = await readCompletedRun(dir, 'the fine-tuning sweep starts from a completed feature-extractor run');
+  if (run.mode !== 'feature-extractor') {
+    throw new BadInputError(`The run at ${dir} is a ${run.mode} run; the fine-tuning sweep starts from a ` +
+      'completed feature-extractor run.', path.join(dir, 'run.json'));
   }
   return run;
 }
@@ -89,7 +92,8 @@ async function sweepFineTune(c: LrFindConfig, ctx: JobContext): Promise<Swept> {
   const run = await sourceRun(c.from!);
   const sc = run.config as Partial<TrainConfig>;
   const { tf, info } = await startEngine(c.engine, ctx);
-  const data = await readTrainingData(c.dataset ?? run.dataset, c.maxPerClass ?? sc.maxPerClass, c.seed);
+  const data = await readTrainingData(c.dataset ?? run.dataset, c.maxPerClass ?? sc.maxPerClass, c.seed, ctx,
+    ['train']);
   const backbone = await loadGuidanceBackbone(sc.backbone ?? run.backbone, sc.cut, c.modelCacheDir, ctx);
   let head: tfType.LayersModel | undefined;
   try {

@@ -5,18 +5,21 @@ import * as path from 'node:path';
 import {
   countsOf, MANIFEST_FILE, manifestJson, type DatasetManifest, type ExcludedFile,
 } from '../../core/datasetManifest';
-import { detectLayoutIn } from '../../core/datasetCandidates';
+import { detectLayoutIn, LIST_DEPTH } from '../../core/datasetCandidates';
 import type { TreeFile, TreeIssue } from '../../core/dirTree';
-import { classNotes, imageNotes, problemFinding, type Finding, type ImageScan } from '../../core/healthChecks';
+import {
+  classNotes, imageNotes, listFiles, problemFinding, type Finding, type ImageScan,
+} from '../../core/healthChecks';
+import { UNDECODABLE_NAME, UNDECODABLE_NAME_HINT } from '../../core/imageNames';
 import type { DetectedLayout } from '../../core/layoutDetection';
 import { findNearDuplicates } from '../../core/nearDuplicates';
 import { SCAN_CACHE_FILE } from '../../core/prepareJournal';
 import { pickSamples, type PrepareResult, type UndoResult } from '../../core/preparePreview';
 import { defaultOutputFor, manifestSettingsOf, parsePrepareConfig, type PrepareConfig } from '../../core/prepareSettings';
 import { planSplit, type ScannedItem } from '../../core/splitPlan';
-import { scanImages, type ScanCache, type ScanCacheEntry } from '../imageScan';
+import { scanImages, validScanCacheEntry, type ScanCache } from '../imageScan';
 import { log, throwIfCancelled, type JobContext } from '../jobContext';
-import { applyManifest, PrepareError, undoPrepare } from '../placeFiles';
+import { applyManifest, assertManifestReadable, PrepareError, undoPrepare } from '../placeFiles';
 import { thumbnailDirOf, thumbnailsOf } from '../thumbnails';
 import { nodeDirReader } from '../workspaceScan';
 
@@ -47,6 +50,8 @@ export async function prepareJob(config: Record<string, unknown>, ctx: JobContex
   const scanSeconds = (Date.now() - started) / 1000;
 
   const { draft, result } = assemble(c, source, output, layout, scans, walk.issues);
+  // Before anything is placed: a manifest that would not read back must stop the run here, not after the copies.
+  assertManifestReadable(draft);
   const thumbs = await thumbnailsOf(result.samples.map((s) => path.resolve(source, s.file)), thumbnailDirOf(config));
   ctx.emit({
     type: 'dataset', layout: layout.kind, layoutReason: layout.reason, source, output, classes: draft.classes, counts: draft.counts,
@@ -93,10 +98,11 @@ async function checkFolders(source: string, output: string): Promise<void> {
   if (within(source, output)) throw new PrepareError('bad-input', `The source folder ${source} is inside the output folder ${output}.`, 'Choose an output folder outside the source.');
 }
 
-const KIND_PROBLEMS: Partial<Record<TreeFile['kind'], string>> = {
-  dir: 'it is a folder, not a file',
-  dangling: 'it is a broken symbolic link',
-  other: 'it is not a regular file (a device, pipe or socket)',
+const KIND_PROBLEMS: Partial<Record<TreeFile['kind'], { detail: string; hint?: string }>> = {
+  'dir': { detail: 'it is a folder, not a file' },
+  'dangling': { detail: 'it is a broken symbolic link' },
+  'other': { detail: 'it is not a regular file (a device, pipe or socket)' },
+  'bad-name': { detail: UNDECODABLE_NAME, hint: UNDECODABLE_NAME_HINT },
 };
 
 async function scanLayout(layout: DetectedLayout, ctx: JobContext, cache: ScanCache, fresh: ScanCache): Promise<ImageScan[]> {
@@ -104,16 +110,41 @@ async function scanLayout(layout: DetectedLayout, ctx: JobContext, cache: ScanCa
   const progress = progressReporter(ctx, 'scan');
   progress(0, regular.length);
   const scanned = await scanImages(regular.map(({ item }) => item.file.path), { signal: ctx.signal, onProgress: progress, cache, fresh });
-  const scans: ImageScan[] = layout.items.map((item) => ({ bytes: 0, problem: { code: 'unreadable', detail: KIND_PROBLEMS[item.file.kind] ?? 'unknown' } }));
+  const scans: ImageScan[] = layout.items.map((item) => ({
+    bytes: 0, problem: { code: 'unreadable', ...(KIND_PROBLEMS[item.file.kind] ?? { detail: 'unknown' }) },
+  }));
   regular.forEach(({ i }, k) => (scans[i] = scanned[k]));
   return scans;
 }
 
-function issueFindings(issues: TreeIssue[]): Finding[] {
-  return issues.map((i) => ({
-    code: i.code, severity: i.code === 'symlink-loop' ? 'warning' : 'error', message: i.message, files: [i.rel],
-    hint: i.code === 'symlink-loop' ? 'Nothing to do unless that folder holds images you meant to include.' : 'Check the folder\'s permissions.',
-  }));
+const ISSUE_KINDS: Record<Exclude<TreeIssue['code'], 'too-deep'>, Pick<Finding, 'severity' | 'hint'>> = {
+  'symlink-loop': { severity: 'warning', hint: 'Nothing to do unless that folder holds images you meant to include.' },
+  'unreadable-folder': { severity: 'error', hint: 'Check the folder\'s permissions.' },
+  'undecodable-name': { severity: 'error', hint: UNDECODABLE_NAME_HINT },
+};
+
+/**
+ * The walk's issues as findings. Folders too deep to list are one finding (a deep tree has many), leaving out those
+ * inside a class sub-folder that a layout note already says is not used.
+ */
+function issueFindings(issues: TreeIssue[], notes: readonly Finding[]): Finding[] {
+  const out: Finding[] = [];
+  for (const i of issues) {
+    if (i.code !== 'too-deep') out.push({ code: i.code, ...ISSUE_KINDS[i.code], message: i.message, files: [i.rel] });
+  }
+  const unused = notes.filter((n) => n.code === 'nested-folder-ignored').flatMap((n) => n.files);
+  const deep = issues.filter((i) => i.code === 'too-deep' && !unused.some((u) => i.rel.startsWith(`${u}/`)))
+    .map((i) => i.rel);
+  if (deep.length) {
+    const one = deep.length === 1;
+    out.push({
+      code: 'too-deep', severity: 'warning', files: deep,
+      message: `${one ? '1 folder is' : `${deep.length} folders are`} more than ${LIST_DEPTH} levels deep, so ` +
+        `${one ? 'it was' : 'they were'} not looked into and any images there are not used: ${listFiles(deep)}.`,
+      hint: 'Move the images you want up into their class folder, or prepare a folder closer to them.',
+    });
+  }
+  return out;
 }
 
 type Assembled = { draft: DatasetManifest; result: Omit<PrepareResult, 'changed' | 'seconds'> };
@@ -153,7 +184,7 @@ function assemble(c: PrepareConfig, source: string, output: string, layout: Dete
   const perClass: Record<string, number> = Object.fromEntries(layout.classes.map((cl) => [cl, 0]));
   for (const f of plan.files) if (f.class !== null && f.split !== 'test') perClass[f.class]++;
   const findings = [
-    ...issueFindings(issues), ...layout.notes, ...problems, ...plan.findings, ...nearFindings,
+    ...issueFindings(issues, layout.notes), ...layout.notes, ...problems, ...plan.findings, ...nearFindings,
     ...imageNotes(plan.files.map((f) => ({ rel: f.rel, scan: scanOf.get(f.rel)! }))), ...classNotes(perClass),
   ];
   const files = plan.files.map(({ rel: _rel, ...f }) => f);
@@ -187,11 +218,20 @@ function progressReporter(ctx: JobContext, phase: string): (done: number, total:
   };
 }
 
-async function readScanCache(output: string): Promise<ScanCache> {
+/** The last run's scan cache; an entry that is not what a scan writes is dropped (that file is scanned again). */
+export async function readScanCache(output: string): Promise<ScanCache> {
   try {
-    const raw = JSON.parse(await fs.readFile(path.join(output, SCAN_CACHE_FILE), 'utf8')) as { v?: number; entries?: Record<string, ScanCacheEntry> };
-    if (raw.v !== 1 || typeof raw.entries !== 'object' || raw.entries === null) return new Map();
-    return new Map(Object.entries(raw.entries).filter(([, e]) => typeof e?.size === 'number' && typeof e.scan?.sha256 === 'string'));
+    const text = await fs.readFile(path.join(output, SCAN_CACHE_FILE), 'utf8');
+    const raw = JSON.parse(text) as { v?: number; entries?: unknown } | null;
+    if (raw?.v !== 1 || typeof raw.entries !== 'object' || raw.entries === null || Array.isArray(raw.entries)) {
+      return new Map();
+    }
+    const cache: ScanCache = new Map();
+    for (const [file, e] of Object.entries(raw.entries)) {
+      const entry = validScanCacheEntry(e);
+      if (entry) cache.set(file, entry);
+    }
+    return cache;
   } catch {
     return new Map();
   }

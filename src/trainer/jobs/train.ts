@@ -3,7 +3,6 @@
 // Fine-tune: from a feature-extractor run, unfreeze the top block; the frozen bottom's activations are cached
 // and only the top + head train (SGD 1e-4, momentum 0.9), with frozen BatchNorm kept in inference mode.
 import type * as tfType from '@tensorflow/tfjs';
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { valGrid } from '../../core/predictionGrid';
 import { defaultLearningRate, parseTrainConfig, type TrainConfig } from '../../core/trainConfig';
@@ -18,23 +17,36 @@ import { thumbnailDirOf } from '../thumbnails';
 import { buildHead, lossFor } from '../headModel';
 import { BadInputError, CancelledError, type JobContext } from '../jobContext';
 import { fileSystemLoader, fileSystemSaver } from '../modelFiles';
-import { readRun, RunWriter } from '../runWriter';
+import { checkRunFolder } from '../savedModel';
+import { readCompletedRun, RunWriter } from '../runWriter';
 import { readTrainingData, type TrainingData } from '../trainingData';
-import { fitStage, imageLoader, saveInferenceModel, usableRows } from '../trainStages';
+import {
+  classCounts, decodedRows, defaultUnfreezePoint, fitStage, imageLoader, runWarnings, saveInferenceModel,
+} from '../trainStages';
 
 export interface TrainSummary {
   runId: string; dir: string; status: 'completed'; engine: string; mode: string;
   best: { epoch: number; loss: number; acc: number; valLoss: number; valAcc: number };
-  seconds: Record<string, number>; classes: string[]; counts: { train: number[]; val: number[] };
-  cache: { computed: number; fromCache: number };
+  seconds: Record<string, number>; classes: string[];
+  /** The images each class really trained and validated on: dataset.json's lists less `skipped`. */
+  counts: { train: number[]; val: number[] };
+  /** Listed images left out (missing, changed since prepare, or undecodable), each with its reason. */
+  skipped: { file: string; reason: string }[];
+  /** What the user should know about this result: left-out images, classes with no validation images. */
+  warnings: string[];
+  /** Fine-tune: where the trainable top starts (the backbone's top block unless the config named one). */
+  unfreezeFrom?: string;
+  /** corrupt: damaged cache entries that were recomputed (counted in computed too). */
+  cache: { computed: number; fromCache: number; corrupt: number };
 }
 
 export async function trainJob(config: Record<string, unknown>, ctx: JobContext): Promise<TrainSummary> {
   const c = parseTrainConfig(config, { runsDir: path.resolve('.transfer-lab/runs'), cacheDir: path.resolve('.transfer-lab/cache') });
   const { tf, info } = await startEngine(c.engine, ctx);
   if (c.mode === 'fine-tune') {
-    const source = await readRun(c.from!);
-    if (source.status !== 'completed') throw new Error(`run ${c.from} is ${source.status}; fine-tune starts from a completed feature-extractor run`);
+    const source = await readCompletedRun(c.from!, 'fine-tuning starts from a completed feature-extractor run');
+    // The head fine-tuning starts from is checked now: a damaged file stops the job before any work, naming it.
+    await checkRunFolder(c.from!, source, 'head', ctx);
     const sc = source.config as Partial<TrainConfig>;
     c.dataset ??= source.dataset;
     c.backbone = sc.backbone;
@@ -43,7 +55,8 @@ export async function trainJob(config: Record<string, unknown>, ctx: JobContext)
     c.resize = sc.resize ?? c.resize;
     c.maxPerClass ??= sc.maxPerClass;
   }
-  const data = await readTrainingData(c.dataset!, c.maxPerClass, c.seed);
+  // train-dev is the learning curve's; training reads (and checks) only train and val.
+  const data = await readTrainingData(c.dataset!, c.maxPerClass, c.seed, ctx, ['train', 'val']);
   const backbone = await loadBackbone({
     source: c.backbone!, cut: c.cut, cacheDir: c.modelCacheDir, signal: ctx.signal,
     onProgress: (p) => ctx.emit({ type: 'progress', phase: 'download', done: p.bytesDone, total: p.bytesTotal ?? p.bytesDone }),
@@ -52,6 +65,14 @@ export async function trainJob(config: Record<string, unknown>, ctx: JobContext)
     throw new BadInputError(`${backbone.id} is a graph model: it can extract features but cannot be fine-tuned.`, undefined,
       'Fine-tune a TF.js layers model instead, such as mobilenet_v2_0.35_224 from the zoo.');
   }
+  if (c.size !== undefined && backbone.fixedInputSize !== undefined && c.size !== backbone.fixedInputSize) {
+    backbone.dispose();
+    throw new BadInputError(`${backbone.id} takes ${backbone.fixedInputSize}×${backbone.fixedInputSize} images: its model ` +
+      `file fixes the input size, so --size ${c.size} cannot go through it.`, undefined,
+      `Leave --size out (or pass ${backbone.fixedInputSize}), or pick a backbone whose input size is not fixed.`);
+  }
+  // Chosen before the run is created, so run.json's config records the block that really trained.
+  if (c.mode === 'fine-tune' && !c.unfreezeFrom) c.unfreezeFrom = defaultUnfreezePoint(backbone, ctx);
   const run = await RunWriter.create(c.runsDir, {
     mode: c.mode, backbone: backbone.id, dataset: path.resolve(c.dataset!), classes: data.classes, engine: info.engine,
     config: { ...c, size: c.size ?? backbone.inputSize, cut: c.cut ?? backbone.cut },
@@ -61,8 +82,10 @@ export async function trainJob(config: Record<string, unknown>, ctx: JobContext)
     await run.complete();
     return summary;
   } catch (e) {
-    if (e instanceof CancelledError || ctx.signal.aborted) await run.cancel();
-    else await run.fail((e as Error).message);
+    // Recording the outcome may fail too (the disk that just filled up holds run.json): the job's own error is the one
+    // to report, and a run left `running` reads as failed once this process is gone.
+    const recorded = e instanceof CancelledError || ctx.signal.aborted ? run.cancel() : run.fail((e as Error).message);
+    await recorded.catch(() => undefined);
     throw e;
   } finally {
     backbone.dispose();
@@ -78,7 +101,7 @@ async function train(
   const split = c.mode === 'fine-tune' ? backbone.splitAt(c.unfreezeFrom!) : undefined;
   const layers = backbone.layerTable();
   ctx.emit({ type: 'layers', layers, runDir: run.dir });
-  await writeJsonAtomic(path.join(run.dir, 'layers.json'), layers);
+  await writeJsonAtomic(path.join(run.dir, 'layers.json'), layers, run.writeContext);
 
   // What gets cached: pooled features, or the activation at the fine-tuning boundary.
   const forward = backboneForward(tf, backbone, { size, engine: info.engine, workers, ctx }, split && {
@@ -97,6 +120,10 @@ async function train(
   }
   seconds.embedding = (performance.now() - t0) / 1000;
   await run.setTiming('embedding', seconds.embedding);
+  // Images that did not decode are named and left out; a class left with none in a split stops the run here.
+  const listed = data.train.length + data.val.length + data.skipped.length;
+  const trainRows = decodedRows(data.classes, 'train', data.train, trainF, load.failures, data.skipped);
+  const valRows = decodedRows(data.classes, 'val', data.val, valF, load.failures, data.skipped);
 
   const classes = data.classes.length;
   const head = c.mode === 'fine-tune'
@@ -113,14 +140,14 @@ async function train(
   const t1 = performance.now();
   const fit = await fitStage(tf, c, {
     model: trainable, classes, lr, stage: c.mode, shape: split ? split.boundaryShape : [backbone.featureDim],
-    train: { items: data.train, rows: usableRows(data.train, trainF), features: trainF },
-    val: { items: data.val, rows: usableRows(data.val, valF), features: valF },
+    train: { items: data.train, rows: trainRows, features: trainF },
+    val: { items: data.val, rows: valRows, features: valF },
   }, run, ctx);
   seconds.training = (performance.now() - t1) / 1000;
   await run.setTiming('training', seconds.training);
 
   const t2 = performance.now();
-  await head.save(fileSystemSaver(path.join(run.dir, 'head')));
+  await head.save(fileSystemSaver(path.join(run.dir, 'head'), run.writeContext));
   const features = (backbone as { model?: tfType.LayersModel }).model;
   if (features) {
     const full = tf.model({ inputs: features.inputs, outputs: head.apply(features.outputs[0]) as tfType.SymbolicTensor, name: 'transfer_lab_classifier' });
@@ -133,16 +160,18 @@ async function train(
     });
   } else {
     // Graph backbones cannot be composed into a layers model; the head and the backbone reference are the model.
-    await fs.mkdir(run.modelDir, { recursive: true });
-    await head.save(fileSystemSaver(run.modelDir));
+    await head.save(fileSystemSaver(run.modelDir, run.writeContext));
   }
   seconds.saving = (performance.now() - t2) / 1000;
   await run.setTiming('saving', seconds.saving);
 
-  const count = (items: typeof data.train) => data.classes.map((_, k) => items.filter((i) => i.label === k).length);
   return {
     runId: run.id, dir: run.dir, status: 'completed', engine: info.engine, mode: c.mode, best: fit.best, seconds, classes: data.classes,
-    counts: { train: count(data.train), val: count(data.val) },
-    cache: { computed: trainF.computed + valF.computed, fromCache: trainF.fromCache + valF.fromCache },
+    counts: { train: classCounts(classes, data.train, trainRows), val: classCounts(classes, data.val, valRows) },
+    skipped: data.skipped, warnings: runWarnings(data, listed, ctx), ...(split ? { unfreezeFrom: c.unfreezeFrom } : {}),
+    cache: {
+      computed: trainF.computed + valF.computed, fromCache: trainF.fromCache + valF.fromCache,
+      corrupt: trainF.corrupt + valF.corrupt,
+    },
   };
 }
