@@ -13,7 +13,10 @@ const trainerExternal = ['@tensorflow/*', 'sharp'];
 const builds = [
   { ...common, platform: 'node', target: 'node20', format: 'cjs', entryPoints: ['src/extension/extension.ts'],
     outfile: 'dist/extension.js', external: ['vscode'] },
-  { ...common, platform: 'node', target: 'node20', format: 'cjs', entryPoints: { trainer: 'src/trainer/main.ts', cli: 'src/trainer/cli.ts', forwardWorker: 'src/trainer/forwardWorker.ts' },
+  { ...common, platform: 'node', target: 'node20', format: 'cjs', entryPoints: {
+      trainer: 'src/trainer/main.ts', cli: 'src/trainer/cli/cli.ts',
+      forwardWorker: 'src/trainer/forward/forwardWorker.ts',
+    },
     outdir: 'dist', external: trainerExternal, banner: { js: '#!/usr/bin/env node' } },
   { ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: ['webview/main.ts'],
     outfile: 'media/dist/dashboard.js' },

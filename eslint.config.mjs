@@ -8,6 +8,25 @@ const computeOnlyInTrainer = [
   { group: ['sharp'], message: 'Only src/trainer may import sharp (see docs/architecture.md).' },
 ];
 const restrict = (paths, patterns) => ['error', { paths, patterns }];
+const trainerNotExtension = {
+  group: ['../extension/*', '../../extension/*', '../../../extension/*'], message: 'src/trainer must not depend on src/extension.',
+};
+// The trainer's folders, lowest first, with what each may import (besides src/core). main.ts and cli/cli.ts are the
+// two entry points on top.
+const TRAINER_FOLDERS = {
+  runtime: [],
+  engine: ['runtime'],
+  images: ['runtime'],
+  runs: ['runtime', 'images'],
+  prepare: ['runtime', 'images'],
+  model: ['runtime', 'engine', 'runs'],
+  forward: ['runtime', 'engine', 'images', 'runs', 'model'],
+  features: ['runtime', 'engine', 'images', 'model', 'forward'],
+  training: ['runtime', 'engine', 'images', 'runs', 'model', 'forward', 'features'],
+  guidance: ['runtime', 'engine', 'images', 'runs', 'model', 'forward', 'features', 'training'],
+  jobs: ['runtime', 'engine', 'images', 'runs', 'prepare', 'model', 'forward', 'features', 'training', 'guidance'],
+  cli: ['runtime', 'runs', 'jobs'],
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'media/dist/**', 'node_modules/**', '.vscode-test/**'] },
@@ -23,22 +42,39 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': restrict([vscodeOnlyInExtension], [
         ...computeOnlyInTrainer,
-        { group: ['node:*', '../extension/*', '../trainer/*', '../../*'], message: 'src/core is pure: it imports only itself.' },
+        { group: ['node:*', '../extension/*', '../trainer/*', '../../*'],
+          message: 'src/core is pure: it imports only itself.' },
       ]),
     },
   },
   {
     files: ['src/extension/**/*.ts'],
     rules: {
-      'no-restricted-imports': restrict([], [...computeOnlyInTrainer, { group: ['../trainer/*', '../../trainer/*'], message: 'src/extension talks to the trainer over the protocol, never by import.' }]),
+      'no-restricted-imports': restrict([], [...computeOnlyInTrainer, {
+        group: ['../trainer/*', '../../trainer/*', '../../../trainer/*'],
+        message: 'src/extension talks to the trainer over the protocol, never by import.',
+      }]),
     },
   },
   {
     files: ['src/trainer/**/*.ts'],
     rules: {
-      'no-restricted-imports': restrict([vscodeOnlyInExtension], [{ group: ['../extension/*', '../../extension/*'], message: 'src/trainer must not depend on src/extension.' }]),
+      'no-restricted-imports': restrict([vscodeOnlyInExtension], [trainerNotExtension]),
     },
   },
+  // Inside the trainer, folders depend one way (docs/architecture.md): each may import only the folders below it.
+  ...Object.entries(TRAINER_FOLDERS).map(([folder, allowed]) => ({
+    files: [`src/trainer/${folder}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': restrict([vscodeOnlyInExtension], [
+        trainerNotExtension,
+        ...Object.keys(TRAINER_FOLDERS).filter((f) => f !== folder && !allowed.includes(f)).map((f) => ({
+          group: [`../${f}`, `../${f}/*`],
+          message: `src/trainer/${folder} may import only ${allowed.join(', ') || 'src/core'} (see docs/architecture.md).`,
+        })),
+      ]),
+    },
+  })),
   {
     files: ['webview/**/*.ts'],
     rules: {

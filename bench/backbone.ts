@@ -8,10 +8,10 @@
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import type * as tfType from '@tensorflow/tfjs';
-import { augmentImage, inverseMap, sampleParams } from '../src/trainer/augment';
-import { loadBackbone } from '../src/trainer/backbone';
-import { loadEngine, type Tf } from '../src/trainer/engine';
-import { registerWasmGradKernels, unregisterWasmGradKernels } from '../src/trainer/wasmGradKernels';
+import { augmentImage, inverseMap, sampleParams } from '../src/trainer/images/augment';
+import { loadBackbone } from '../src/trainer/model/backbone';
+import { loadEngine, type Tf } from '../src/trainer/engine/engine';
+import { registerWasmGradKernels, unregisterWasmGradKernels } from '../src/trainer/engine/wasmGradKernels';
 
 const SHARED = process.env.TL_SHARED ?? path.resolve(__dirname, '../../shared');
 const TM = path.join(SHARED, 'models/mobilenet_v2_0.35_224_teachable');

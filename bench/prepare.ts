@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import type { PrepareResult } from '../src/core/preparePreview';
-import { scanImages } from '../src/trainer/imageScan';
+import { scanImages } from '../src/trainer/prepare/imageScan';
 import { prepareJob } from '../src/trainer/jobs/prepare';
 import { patternJpeg } from '../test/fixtures/syntheticImages';
 

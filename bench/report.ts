@@ -35,7 +35,7 @@ function forward(r: Json): string {
   const rows = Object.entries(r.results as Record<string, Json>).map(([k, v]) => [k, fmt(v.pytorch?.imgPerS), v['pytorch-1thread'] ? `${fmt(v['pytorch-1thread'].imgPerS)} (${times(v['pytorch-1thread'].vsPytorch)})` : '–',
     ...engines.map((e) => (v[e] ? `${fmt(v[e].imgPerS)} (${times(v[e].vsPytorch)})` : '–'))]);
   return `img/s, batch ${r.batch} (cpu: batch ${r.cpu?.batch ?? '–'}, ${r.cpu?.runs ?? '–'} runs), median of ${r.runs} runs after ${r.warmup} warm-up; (×) = vs PyTorch.
-\`wasm\` is one wasm thread; \`wasm-workers\` is what the jobs run: the trainer's forward workers (\`src/trainer/batchForward.ts\`), one single-threaded wasm instance per thread, each taking half the batch;
+\`wasm\` is one wasm thread; \`wasm-workers\` is what the jobs run: the trainer's forward workers (\`src/trainer/forward/batchForward.ts\`), one single-threaded wasm instance per thread, each taking half the batch;
 \`wasm-setThreadsCount\` calls setThreadsCount(2) first (tfjs still runs 1 thread in Node, tfjs#3830);
 \`wasm-threads\` is the bench-only workaround in \`bench/lib/wasmThreads.ts\`; \`wasm-teachable\` is the real Teachable Machine 0.35@224 export.
 ${Object.keys(r.failed ?? {}).length ? `\nFailed: ${JSON.stringify(r.failed)}\n` : ''}

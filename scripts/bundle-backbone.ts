@@ -9,8 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { flattenModel } from '../src/trainer/modelFlatten';
-import { fileSystemSaver, readModelArtifacts } from '../src/trainer/modelFiles';
+import { flattenModel } from '../src/trainer/model/modelFlatten';
+import { fileSystemSaver, readModelArtifacts } from '../src/trainer/model/modelFiles';
 
 async function main(source: string, out: string): Promise<void> {
   const full = await tf.loadLayersModel(tf.io.fromMemory(await readModelArtifacts(source)));

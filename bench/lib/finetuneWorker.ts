@@ -10,11 +10,11 @@
 // Activations and images are random: throughput does not depend on the values.
 import * as wasmBackend from '@tensorflow/tfjs-backend-wasm';
 import type * as tfType from '@tensorflow/tfjs';
-import { loadBackbone, type LayersBackbone } from '../../src/trainer/backbone';
-import { freezeBatchNorm, isBatchNorm } from '../../src/trainer/batchNormFreeze';
-import { loadEngine } from '../../src/trainer/engine';
-import { buildHead, labelTensor, lossFor } from '../../src/trainer/headModel';
-import { fitWithEarlyStopping } from '../../src/trainer/trainLoop';
+import { loadBackbone, type LayersBackbone } from '../../src/trainer/model/backbone';
+import { freezeBatchNorm, isBatchNorm } from '../../src/trainer/model/batchNormFreeze';
+import { loadEngine } from '../../src/trainer/engine/engine';
+import { buildHead, labelTensor, lossFor } from '../../src/trainer/model/headModel';
+import { fitWithEarlyStopping } from '../../src/trainer/training/trainLoop';
 import { serveLines } from './lineWorker';
 import { TEACHABLE } from './paths';
 import { median } from './stats';

@@ -8,14 +8,14 @@
 //   cpu                   the pure-JS backend
 import * as wasmBackend from '@tensorflow/tfjs-backend-wasm';
 import type * as tfType from '@tensorflow/tfjs';
-import { LayersBackbone, loadBackbone, type Backbone } from '../../src/trainer/backbone';
-import { loadEngine, type EngineInfo, type Tf } from '../../src/trainer/engine';
+import { LayersBackbone, loadBackbone, type Backbone } from '../../src/trainer/model/backbone';
+import { loadEngine, type EngineInfo, type Tf } from '../../src/trainer/engine/engine';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { mulberry32 } from '../../src/core/seededRandom';
-import { backboneForward, type BatchForward } from '../../src/trainer/batchForward';
-import { fileSystemSaver } from '../../src/trainer/modelFiles';
+import { backboneForward, type BatchForward } from '../../src/trainer/forward/batchForward';
+import { fileSystemSaver } from '../../src/trainer/model/modelFiles';
 import { serveLines } from './lineWorker';
 import { TEACHABLE } from './paths';
 import { buildMobileNetV2 } from './mobilenetV2';

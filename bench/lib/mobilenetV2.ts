@@ -4,7 +4,7 @@
 // names (block_N_expand/depthwise/project, Conv_1, out_relu), so splitAt('block_16') behaves as on the real model.
 // Stride-2 convs pad 'same' where Keras pads asymmetrically with ZeroPadding2D: the same FLOPs.
 import type * as tfType from '@tensorflow/tfjs';
-import type { Tf } from '../../src/trainer/engine';
+import type { Tf } from '../../src/trainer/engine/engine';
 
 /** torchvision's and Keras' _make_divisible: round to a multiple of 8, never more than 10% down. */
 export function makeDivisible(v: number, divisor = 8): number {

@@ -1,7 +1,7 @@
 // The trainer child process. The extension forks it, sends one `start` (and maybe a `cancel`) over IPC,
 // and receives protocol events. One job per process keeps tensors and native memory from piling up.
 import { parseRequest, withVersion, type TrainerEvent } from '../core/protocol';
-import { runJob } from './runJob';
+import { runJob } from './jobs/runJob';
 
 function send(event: TrainerEvent): Promise<void> {
   return new Promise((resolve) => {

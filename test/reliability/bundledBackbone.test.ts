@@ -9,9 +9,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { findZooEntry } from '../../src/core/zooCatalog';
-import { loadBackbone } from '../../src/trainer/backbone';
-import { bundledModelJson, verifyBundled } from '../../src/trainer/bundledModels';
-import { decodeImage, toBatchTensor } from '../../src/trainer/imagePipeline';
+import { loadBackbone } from '../../src/trainer/model/backbone';
+import { bundledModelJson, verifyBundled } from '../../src/trainer/model/bundledModels';
+import { decodeImage, toBatchTensor } from '../../src/trainer/images/imagePipeline';
 import { CLI, SHARED } from '../fixtures/cliRun';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-bundled-'));

@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { commands } from '../../src/trainer/cliCommands';
-import { CHOICE_FLAGS, FOLDER_FLAGS, NUMBER_FLAGS, parseNumber, rangeOf } from '../../src/trainer/cliFlags';
+import { commands } from '../../src/trainer/cli/commands';
+import { CHOICE_FLAGS, FOLDER_FLAGS, NUMBER_FLAGS, parseNumber, rangeOf } from '../../src/trainer/cli/flags';
 import { patternJpeg } from '../fixtures/syntheticImages';
 import { CLI, SHARED, V1 } from '../fixtures/cliRun';
 
@@ -107,7 +107,7 @@ const TEXT_FLAGS = new Set([
   '--backbone', '--cut', '--from', '--unfreeze-from', '--out', '--positive', '--root', '--sizes', '--early-cut',
 ]);
 
-describe('CLI flag table (src/trainer/cliFlags.ts)', () => {
+describe('CLI flag table (src/trainer/cli/flags.ts)', () => {
   it('classifies every value flag of every command, and lists no flag that no command has', () => {
     const used = new Set<string>();
     for (const [name, command] of Object.entries(commands)) {

@@ -124,7 +124,7 @@ describe('CLI --json: a failing command ends stdout with one error object', () =
   it('an unexpected exception, exit 1: the error object, with the stack on stderr', () => {
     const script = path.join(work, 'throwing-cli.ts');
     fs.writeFileSync(script, [
-      `import { runCli } from ${JSON.stringify(path.join(ROOT, 'src/trainer/cliMain'))};`,
+      `import { runCli } from ${JSON.stringify(path.join(ROOT, 'src/trainer/cli/runCli'))};`,
       'const explode = {',
       '  summary: "throws", help: "usage: explode [--json]", options: { json: { type: "boolean" as const } },',
       '  async run(): Promise<number> { throw new TypeError("boom: something nobody expected"); } };',

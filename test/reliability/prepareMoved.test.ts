@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MANIFEST_FILE, parseManifest, type DatasetManifest } from '../../src/core/datasetManifest';
 import type { PrepareResult, UndoResult } from '../../src/core/preparePreview';
-import { runJob } from '../../src/trainer/runJob';
+import { runJob } from '../../src/trainer/jobs/runJob';
 import { patternJpeg } from '../fixtures/syntheticImages';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-moved-'));

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { PrepareResult } from '../../src/core/preparePreview';
-import { runJob } from '../../src/trainer/runJob';
+import { runJob } from '../../src/trainer/jobs/runJob';
 import { patternJpeg } from '../fixtures/syntheticImages';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-no-val-'));

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { MANIFEST_FILE } from '../../src/core/datasetManifest';
 import { formatPrepareSummary, type PrepareResult } from '../../src/core/preparePreview';
 import type { TrainerEvent } from '../../src/core/protocol';
-import { runJob } from '../../src/trainer/runJob';
+import { runJob } from '../../src/trainer/jobs/runJob';
 import { patternJpeg } from '../fixtures/syntheticImages';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-secrets-'));

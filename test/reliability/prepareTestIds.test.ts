@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MANIFEST_FILE, parseManifest, type DatasetManifest } from '../../src/core/datasetManifest';
 import type { PrepareResult } from '../../src/core/preparePreview';
-import { runJob } from '../../src/trainer/runJob';
+import { runJob } from '../../src/trainer/jobs/runJob';
 import { cliJson } from '../fixtures/cliRun';
 import { patternJpeg } from '../fixtures/syntheticImages';
 

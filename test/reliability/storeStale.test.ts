@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { effectiveStatus, procStatStartTime, type RunRecord } from '../../src/core/runRecord';
 import { probeProcess as extensionProbe } from '../../src/extension/processProbe';
-import { listRunDirs, RunWriter } from '../../src/trainer/runWriter';
+import { listRunDirs, RunWriter } from '../../src/trainer/runs/runWriter';
 import { cliJson, tempDir } from './storeFixture';
 
 /** Field 22 of /proc/<pid>/stat, read here independently of the code under test. */

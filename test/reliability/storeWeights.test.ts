@@ -8,8 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { cacheIdForUrl } from '../../src/trainer/modelDownload';
-import { predictFiles } from '../../src/trainer/savedModel';
+import { cacheIdForUrl } from '../../src/trainer/model/modelDownload';
+import { predictFiles } from '../../src/trainer/forward/savedModel';
 import {
   cli, cliJson, fillWithGarbage, filesUnder, preparedDataset, SHARED, sha256, tempDir, trainSmall, truncate, V1,
 } from './storeFixture';

@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { loadEngine } from '../../src/trainer/engine';
-import type { Matrix } from '../../src/trainer/guidanceData';
-import { fitEpochs, newHead } from '../../src/trainer/headFit';
+import { loadEngine } from '../../src/trainer/engine/engine';
+import type { Matrix } from '../../src/trainer/guidance/guidanceData';
+import { fitEpochs, newHead } from '../../src/trainer/training/headFit';
 import type { TrainSummary } from '../../src/trainer/jobs/train';
 import { classFolders, job, prepare, smallTrain, tempDir } from './trainHelpers';
 

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { JobName, TrainerEvent } from '../../src/core/protocol';
-import { runJob } from '../../src/trainer/runJob';
+import { runJob } from '../../src/trainer/jobs/runJob';
 
 import { ROOT, SHARED, V1 } from '../fixtures/cliRun';
 

@@ -20,6 +20,13 @@ describe('layer rule', () => {
     { file: 'webview/bad.ts', code: "import * as vscode from 'vscode';\nexport const x = vscode;\n", blocked: true },
     { file: 'src/extension/ok.ts', code: "import * as vscode from 'vscode';\nexport const x = vscode;\n", blocked: false },
     { file: 'src/trainer/ok.ts', code: "import * as tf from '@tensorflow/tfjs';\nexport const x = tf;\n", blocked: false },
+    // Trainer folders depend one way: a model may not reach up into the jobs, a job may not reach the CLI.
+    { file: 'src/trainer/model/bad.ts', code: "import { trainJob } from '../jobs/train';\nexport const x = trainJob;\n", blocked: true },
+    { file: 'src/trainer/jobs/bad.ts', code: "import { commands } from '../cli/commands';\nexport const x = commands;\n", blocked: true },
+    { file: 'src/trainer/images/bad.ts', code: "import { loadBackbone } from '../model/backbone';\nexport const x = loadBackbone;\n", blocked: true },
+    { file: 'src/trainer/jobs/ok.ts', code: "import { loadBackbone } from '../model/backbone';\nexport const x = loadBackbone;\n", blocked: false },
+    { file: 'src/extension/commands/bad.ts', code: "import { trainJob } from '../../trainer/jobs/train';\nexport const x = trainJob;\n", blocked: true },
+    { file: 'src/core/jobs/bad.ts', code: "import { trainJob } from '../../trainer/jobs/train';\nexport const x = trainJob;\n", blocked: true },
   ];
   for (const c of table) {
     it(`${c.blocked ? 'blocks' : 'allows'} ${c.code.split('\n')[0]} in ${c.file}`, async () => {

@@ -6,17 +6,17 @@ import { parseAdviseConfig, type AdviseConfig } from '../../core/guidanceConfig'
 import { deriveSeed } from '../../core/seededRandom';
 import { adviseStrategy, type ImagenetEvidence, type ProbeEvidence, type StrategyAdvice } from '../../core/strategyAdvice';
 import { blockAt, blocksOf, lastLayerOf } from '../../core/zooLadder';
-import { writeJsonAtomic } from '../atomicFile';
-import type { Backbone } from '../backbone';
-import { inThreadForward } from '../batchForward';
-import { embeddingCacheFor } from '../embeddingCache';
-import { startEngine, type Tf } from '../engine';
-import { cachedFeatures } from '../featureStage';
-import { loadGuidanceBackbone, parseOrBadInput, toMatrix, type Matrix } from '../guidanceData';
-import type { JobContext } from '../jobContext';
-import { imagenetEvidence, imagenetOutputLayer, linearProbeAccuracy } from '../similarityProbes';
-import { capPerClass, readTrainingData, type LabelledImage } from '../trainingData';
-import { imageLoader } from '../trainStages';
+import { writeJsonAtomic } from '../runtime/atomicFile';
+import type { Backbone } from '../model/backbone';
+import { inThreadForward } from '../forward/batchForward';
+import { embeddingCacheFor } from '../features/embeddingCache';
+import { startEngine, type Tf } from '../engine/engine';
+import { cachedFeatures } from '../features/featureStage';
+import { loadGuidanceBackbone, parseOrBadInput, toMatrix, type Matrix } from '../guidance/guidanceData';
+import type { JobContext } from '../runtime/jobContext';
+import { imagenetEvidence, imagenetOutputLayer, linearProbeAccuracy } from '../guidance/similarityProbes';
+import { capPerClass, readTrainingData, type LabelledImage } from '../features/trainingData';
+import { imageLoader } from '../training/trainStages';
 
 export interface AdviseResult {
   advice: StrategyAdvice; imagesPerClass: number; classes: string[]; imagenet?: ImagenetEvidence; probe?: ProbeEvidence;

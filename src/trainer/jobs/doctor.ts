@@ -2,9 +2,9 @@
 import * as os from 'node:os';
 import sharp from 'sharp';
 import { isEnginePreference } from '../../core/engineChoice';
-import { workerCount, workersSetting } from '../batchForward';
-import { startEngine, type EngineInfo } from '../engine';
-import type { JobContext } from '../jobContext';
+import { workerCount, workersSetting } from '../forward/batchForward';
+import { startEngine, type EngineInfo } from '../engine/engine';
+import type { JobContext } from '../runtime/jobContext';
 
 export interface DoctorResult extends EngineInfo {
   tfjs: string;

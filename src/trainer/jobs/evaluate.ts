@@ -5,14 +5,14 @@ import {
   argmax, classificationReport, type AverageMetrics, type ClassMetrics, type ConfusedPair,
 } from '../../core/metrics';
 import { valGrid } from '../../core/predictionGrid';
-import { writeJsonAtomic } from '../atomicFile';
-import { emitAndSave, withThumbnails } from '../dashboardFiles';
-import { startEngine } from '../engine';
-import { log, type JobContext } from '../jobContext';
-import { workersSetting } from '../batchForward';
-import { BadInputError, loadSavedModel, predictFiles } from '../savedModel';
-import { thumbnailDirOf } from '../thumbnails';
-import { readTrainingData } from '../trainingData';
+import { writeJsonAtomic } from '../runtime/atomicFile';
+import { emitAndSave, withThumbnails } from '../runs/dashboardFiles';
+import { startEngine } from '../engine/engine';
+import { log, type JobContext } from '../runtime/jobContext';
+import { workersSetting } from '../forward/batchForward';
+import { BadInputError, loadSavedModel, predictFiles } from '../forward/savedModel';
+import { thumbnailDirOf } from '../images/thumbnails';
+import { readTrainingData } from '../features/trainingData';
 
 export interface TopLoss { file: string; truth: string; predicted: string; probability: number; loss: number }
 

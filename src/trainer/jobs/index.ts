@@ -1,6 +1,6 @@
 // The jobs the trainer can run, by protocol name. The child process and the CLI both dispatch through here.
 import type { JobName } from '../../core/protocol';
-import type { JobContext } from '../jobContext';
+import type { JobContext } from '../runtime/jobContext';
 import { doctorJob } from './doctor';
 import { trainJob } from './train';
 import { prepareJob } from './prepare';

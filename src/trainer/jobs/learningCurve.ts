@@ -7,11 +7,11 @@ import { curveSizes, epochsFor, errorStat, nestedSubsets, parseSizes } from '../
 import { deriveSeed } from '../../core/seededRandom';
 import { FAMILY_DEFAULTS, findZooEntry } from '../../core/zooCatalog';
 import { blockAt, blocksOf, largerZooBackbone } from '../../core/zooLadder';
-import { writeJsonAtomic } from '../atomicFile';
-import type { Backbone } from '../backbone';
-import { embedDataset, parseOrBadInput, type EmbeddedDataset, type Matrix } from '../guidanceData';
-import { errorRate, fitEpochs, newHead } from '../headFit';
-import { BadInputError, throwIfCancelled, type JobContext } from '../jobContext';
+import { writeJsonAtomic } from '../runtime/atomicFile';
+import type { Backbone } from '../model/backbone';
+import { embedDataset, parseOrBadInput, type EmbeddedDataset, type Matrix } from '../guidance/guidanceData';
+import { errorRate, fitEpochs, newHead } from '../training/headFit';
+import { BadInputError, throwIfCancelled, type JobContext } from '../runtime/jobContext';
 
 export interface LearningCurveResult {
   points: CurvePointStats[];

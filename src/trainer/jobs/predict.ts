@@ -8,13 +8,13 @@ import {
 } from '../../core/imageNames';
 import { clipProbability, decimalsFor, predictionsCsv, sortRows, type PredictionRow } from '../../core/predictionsCsv';
 import { testGrid, type Scored } from '../../core/predictionGrid';
-import { tempNameFor, writeFileAtomic } from '../atomicFile';
-import { emitAndSave, withThumbnails } from '../dashboardFiles';
-import { startEngine } from '../engine';
-import { log, type JobContext } from '../jobContext';
-import { workersSetting } from '../batchForward';
-import { BadInputError, loadSavedModel, predictFiles } from '../savedModel';
-import { thumbnailDirOf } from '../thumbnails';
+import { tempNameFor, writeFileAtomic } from '../runtime/atomicFile';
+import { emitAndSave, withThumbnails } from '../runs/dashboardFiles';
+import { startEngine } from '../engine/engine';
+import { log, type JobContext } from '../runtime/jobContext';
+import { workersSetting } from '../forward/batchForward';
+import { BadInputError, loadSavedModel, predictFiles } from '../forward/savedModel';
+import { thumbnailDirOf } from '../images/thumbnails';
 
 export interface PredictResult {
   rows: number; out: string; classes: string[]; columns: string[];

@@ -17,11 +17,11 @@ import { SCAN_CACHE_FILE } from '../../core/prepareJournal';
 import { pickSamples, type PrepareResult, type UndoResult } from '../../core/preparePreview';
 import { defaultOutputFor, manifestSettingsOf, parsePrepareConfig, type PrepareConfig } from '../../core/prepareSettings';
 import { planSplit, type ScannedItem } from '../../core/splitPlan';
-import { scanImages, validScanCacheEntry, type ScanCache } from '../imageScan';
-import { log, throwIfCancelled, type JobContext } from '../jobContext';
-import { applyManifest, assertManifestReadable, PrepareError, undoPrepare } from '../placeFiles';
-import { thumbnailDirOf, thumbnailsOf } from '../thumbnails';
-import { nodeDirReader } from '../workspaceScan';
+import { scanImages, validScanCacheEntry, type ScanCache } from '../prepare/imageScan';
+import { log, throwIfCancelled, type JobContext } from '../runtime/jobContext';
+import { applyManifest, assertManifestReadable, PrepareError, undoPrepare } from '../prepare/placeFiles';
+import { thumbnailDirOf, thumbnailsOf } from '../images/thumbnails';
+import { nodeDirReader } from '../prepare/workspaceScan';
 
 export async function prepareJob(config: Record<string, unknown>, ctx: JobContext): Promise<PrepareResult | UndoResult> {
   const parsed = parsePrepareConfig(config);

@@ -6,23 +6,23 @@ import type * as tfType from '@tensorflow/tfjs';
 import * as path from 'node:path';
 import { valGrid } from '../../core/predictionGrid';
 import { defaultLearningRate, parseTrainConfig, type TrainConfig } from '../../core/trainConfig';
-import { writeJsonAtomic } from '../atomicFile';
-import { loadBackbone, type Backbone } from '../backbone';
-import { emitAndSave, withThumbnails } from '../dashboardFiles';
-import { embeddingCacheFor } from '../embeddingCache';
-import { startEngine, type EngineInfo, type Tf } from '../engine';
-import { backboneForward, workersSetting } from '../batchForward';
-import { cachedFeatures, type FeatureMatrix } from '../featureStage';
-import { thumbnailDirOf } from '../thumbnails';
-import { buildHead, lossFor } from '../headModel';
-import { BadInputError, CancelledError, type JobContext } from '../jobContext';
-import { fileSystemLoader, fileSystemSaver } from '../modelFiles';
-import { checkRunFolder } from '../savedModel';
-import { readCompletedRun, RunWriter } from '../runWriter';
-import { readTrainingData, type TrainingData } from '../trainingData';
+import { writeJsonAtomic } from '../runtime/atomicFile';
+import { loadBackbone, type Backbone } from '../model/backbone';
+import { emitAndSave, withThumbnails } from '../runs/dashboardFiles';
+import { embeddingCacheFor } from '../features/embeddingCache';
+import { startEngine, type EngineInfo, type Tf } from '../engine/engine';
+import { backboneForward, workersSetting } from '../forward/batchForward';
+import { cachedFeatures, type FeatureMatrix } from '../features/featureStage';
+import { thumbnailDirOf } from '../images/thumbnails';
+import { buildHead, lossFor } from '../model/headModel';
+import { BadInputError, CancelledError, type JobContext } from '../runtime/jobContext';
+import { fileSystemLoader, fileSystemSaver } from '../model/modelFiles';
+import { checkRunFolder } from '../forward/savedModel';
+import { readCompletedRun, RunWriter } from '../runs/runWriter';
+import { readTrainingData, type TrainingData } from '../features/trainingData';
 import {
   classCounts, decodedRows, defaultUnfreezePoint, fitStage, imageLoader, runWarnings, saveInferenceModel,
-} from '../trainStages';
+} from '../training/trainStages';
 
 export interface TrainSummary {
   runId: string; dir: string; status: 'completed'; engine: string; mode: string;

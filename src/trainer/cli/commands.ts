@@ -1,0 +1,54 @@
+// The CLI's commands: each turns its flags into a job config and prints the job's result. runCli.ts has already
+// checked the flags (cliFlags.ts: number flags arrive as numbers) and reports every failure.
+import type { ParseArgsConfig } from 'node:util';
+import type { DoctorResult } from '../jobs/doctor';
+import { printJson, runCliJob } from './cliJob';
+import { demoCommands } from './demoCommand';
+import { runCommands } from './runCommands';
+import { trainCommands } from './trainCommands';
+import { prepareCommands } from './prepareCommands';
+import { evaluateCommands } from './evaluateCommands';
+import { guidanceCommands } from './guidanceCommands';
+
+export interface CliCommand {
+  summary: string;
+  help: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  /** Returns the exit code. A failure throws (UsageError, CliJobFailure, an error with a code); runCli reports it. */
+  run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
+}
+
+const json = { json: { type: 'boolean' as const, default: false } };
+
+function formatDoctor(r: DoctorResult): string {
+  const lines = [
+    `engine:   ${r.engine} (backend "${r.backend}", version ${r.version})${r.slowPath ? '  [slow path: no native engine]' : ''}`,
+    `tfjs:     ${r.tfjs}`,
+    `sharp:    ${r.sharp} (libvips ${r.libvips})`,
+    `node:     ${r.node} on ${r.platform}, ${r.cpus} cpus`,
+    `forward:  ${r.forwardWorkers ? `${r.forwardWorkers} worker threads` : 'the job\'s own thread'}${r.mallocArenaMax ? `; MALLOC_ARENA_MAX=${r.mallocArenaMax}` : ''}`,
+  ];
+  if (r.wasm) lines.push(`wasm:     SIMD ${r.wasm.simd ? 'yes' : 'no'}, threads ${r.wasm.threads ? 'yes' : 'no'} (${r.wasm.threadsCount} in use)`);
+  for (const s of r.skipped) lines.push(`skipped:  ${s.engine}: ${s.reason}`);
+  return lines.join('\n') + '\n';
+}
+
+export const commands: Record<string, CliCommand> = {
+  ...demoCommands,
+  ...runCommands,
+  ...trainCommands,
+  ...prepareCommands,
+  ...evaluateCommands,
+  ...guidanceCommands,
+  doctor: {
+    summary: 'show which tfjs engine loads here, and why faster ones were skipped',
+    help: 'usage: transfer-lab doctor [--engine auto|tfjs-node-gpu|tfjs-node|wasm|cpu] [--json]',
+    options: { ...json, engine: { type: 'string', default: 'auto' } },
+    async run(values) {
+      const result = (await runCliJob('doctor', { engine: values.engine })) as DoctorResult;
+      if (values.json) printJson(result);
+      else process.stdout.write(formatDoctor(result));
+      return 0;
+    },
+  },
+};

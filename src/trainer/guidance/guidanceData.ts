@@ -1,0 +1,94 @@
+// A prepared dataset as cached backbone features, dense and ready for many quick head fits: what the learning
+// curve and the LR finder train on. The cache folders are the train job's, so a later training reuses them.
+import { deriveSeed } from '../../core/seededRandom';
+import { ValidationError } from '../../core/validate';
+import { loadBackbone, type Backbone } from '../model/backbone';
+import { backboneForward, workersSetting } from '../forward/batchForward';
+import { embeddingCacheFor } from '../features/embeddingCache';
+import { startEngine, type EngineInfo, type Tf } from '../engine/engine';
+import { cachedFeatures, readRows, type FeatureMatrix, type Matrix } from '../features/featureStage';
+
+export type { Matrix };
+import { BadInputError, type JobContext } from '../runtime/jobContext';
+import { capPerClass, readTrainingData, type LabelledImage, type TrainingData } from '../features/trainingData';
+import { decodedRows, imageLoader, usableRows } from '../training/trainStages';
+
+
+export interface EmbedOptions {
+  dataset: string; backbone: string; cut?: string; size?: number; resize: 'cover' | 'fill' | 'contain'; seed: number; batch: number;
+  maxPerClass?: number; cacheDir: string; modelCacheDir?: string; engine: string;
+}
+
+export interface EmbeddedDataset {
+  tf: Tf; info: EngineInfo; data: TrainingData; backbone: Backbone; size: number;
+  train: Matrix; val?: Matrix; trainDev?: Matrix;
+  cache: { computed: number; fromCache: number }; seconds: number;
+}
+
+/** Turns a config validation failure into bad input, so the CLI exits 2 and the editor shows the setting. */
+export function parseOrBadInput<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof ValidationError) throw new BadInputError(e.message, undefined, 'Check the command-line flags or the settings.');
+    throw e;
+  }
+}
+
+export async function loadGuidanceBackbone(source: string, cut: string | undefined, modelCacheDir: string | undefined, ctx: JobContext): Promise<Backbone> {
+  try {
+    return await loadBackbone({
+      source, cut, cacheDir: modelCacheDir, signal: ctx.signal,
+      onProgress: (p) => ctx.emit({ type: 'progress', phase: 'download', done: p.bytesDone, total: p.bytesTotal ?? p.bytesDone }),
+    });
+  } catch (e) {
+    const message = (e as Error).message;
+    if (/unknown backbone|has no layer|no TF\.js model/.test(message)) throw new BadInputError(message, source);
+    throw e;
+  }
+}
+
+export function toMatrix(items: LabelledImage[], f: FeatureMatrix): Matrix {
+  const rows = usableRows(items, f);
+  const x = readRows(f, () => 0, rows);
+  return { x, labels: Int32Array.from(rows.map((i) => items[i].label)), n: rows.length, dim: f.dim };
+}
+
+/** Embeds train, and val and train-dev unless `trainOnly`; un-augmented (variant 0) only. */
+export async function embedDataset(o: EmbedOptions, ctx: JobContext, trainOnly = false): Promise<EmbeddedDataset> {
+  const { tf, info } = await startEngine(o.engine, ctx);
+  // The cap thins training only: dev and train-dev stay whole, so every point is judged on the same images.
+  const data = await readTrainingData(o.dataset, undefined, o.seed, ctx, trainOnly ? ['train'] : undefined);
+  if (o.maxPerClass) data.train = capPerClass(data.train, data.classes.length, o.maxPerClass, deriveSeed(o.seed, 'cap-train'));
+  const backbone = await loadGuidanceBackbone(o.backbone, o.cut, o.modelCacheDir, ctx);
+  try {
+    const size = o.size ?? backbone.inputSize;
+    const cache = embeddingCacheFor(o.cacheDir, backbone, backbone.cut, { size, resize: o.resize }, backbone.featureDim);
+    const forward = backboneForward(tf, backbone, { size, engine: info.engine, workers: workersSetting({}), ctx });
+    const load = imageLoader(o, size, ctx);
+    const t0 = performance.now();
+    const counts = { computed: 0, fromCache: 0 };
+    const embed = async (items: LabelledImage[], split: string) => {
+      if (!items.length) return undefined;
+      const req = { items, variants: 1, phase: `embedding ${split}`, batchSize: o.batch };
+      const f = await cachedFeatures(req, forward, cache, load, ctx);
+      counts.computed += f.computed;
+      counts.fromCache += f.fromCache;
+      // Undecodable images are named in the log; a class left with none fails here rather than skewing the curve.
+      decodedRows(data.classes, split, items, f, load.failures, data.skipped);
+      return toMatrix(items, f);
+    };
+    let train, val, trainDev;
+    try {
+      train = (await embed(data.train, 'train'))!;
+      val = trainOnly ? undefined : await embed(data.val, 'val');
+      trainDev = trainOnly ? undefined : await embed(data.trainDev, 'train-dev');
+    } finally {
+      await forward.dispose();
+    }
+    return { tf, info, data, backbone, size, train, val, trainDev, cache: counts, seconds: (performance.now() - t0) / 1000 };
+  } catch (e) {
+    backbone.dispose();
+    throw e;
+  }
+}

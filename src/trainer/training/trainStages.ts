@@ -1,0 +1,168 @@
+// Pieces both training modes share: decoding for the cache, per-epoch variant choice, the head fit with
+// events and checkpoints, and saving the full inference model with the probabilities it gives on val.
+import type * as tfType from '@tensorflow/tfjs';
+import * as path from 'node:path';
+import { deriveSeed, mulberry32 } from '../../core/seededRandom';
+import { balancedClassWeights, type TrainConfig } from '../../core/trainConfig';
+import { topBlock } from '../../core/zooLadder';
+import { augmentImage } from '../images/augment';
+import type { Backbone } from '../model/backbone';
+import type { Tf } from '../engine/engine';
+import type { FeatureMatrix, ImageLoader } from '../features/featureStage';
+import { rowsTensor } from '../features/featureStage';
+import { labelTensor } from '../model/headModel';
+import { decodeImage, ImageDecodeError } from '../images/imagePipeline';
+import { BadInputError, type JobContext } from '../runtime/jobContext';
+import { log } from '../runtime/jobContext';
+import { fileSystemSaver, modelJsonPath } from '../model/modelFiles';
+import { predictFiles, type SavedModelMeta } from '../forward/savedModel';
+import { writeJsonAtomic } from '../runtime/atomicFile';
+import type { RunWriter } from '../runs/runWriter';
+import { fitWithEarlyStopping, type FitResult } from './trainLoop';
+import { requireEveryClass, type LabelledImage, type SkippedFile, type TrainingData } from '../features/trainingData';
+
+/** An image loader that remembers why each image it could not load failed, so the job can name it in its result. */
+export type TrackedLoader = ImageLoader & { failures: Map<string, string> };
+
+export function imageLoader(c: Pick<TrainConfig, 'resize' | 'seed'>, size: number, ctx: JobContext): TrackedLoader {
+  const failures = new Map<string, string>();
+  const load: ImageLoader = async (item, variant) => {
+    try {
+      const rgb = await decodeImage(item.file, { size, resize: c.resize });
+      return variant === 0 ? rgb : augmentImage(rgb, size, { seed: deriveSeed(c.seed, item.sha256), variant });
+    } catch (e) {
+      const reason = `cannot decode: ${e instanceof ImageDecodeError ? e.reason : (e as Error).message}`;
+      if (!failures.has(item.file)) log(ctx, `skipped ${item.file}: ${reason}`, 'warn');
+      failures.set(item.file, reason);
+      return undefined;
+    }
+  };
+  return Object.assign(load, { failures });
+}
+
+/**
+ * The rows of `items` that decoded. Each image that did not goes into `skipped` with its reason; a class left with
+ * no image in this split fails the job, naming the split and the class.
+ */
+export function decodedRows(
+  classes: readonly string[], split: string, items: LabelledImage[], f: FeatureMatrix,
+  failures: ReadonlyMap<string, string>, skipped: SkippedFile[],
+): number[] {
+  const rows = usableRows(items, f);
+  for (const i of [...f.failed].sort((a, b) => a - b)) {
+    skipped.push({ file: items[i].file, reason: failures.get(items[i].file) ?? 'cannot decode' });
+  }
+  requireEveryClass(classes, split, items, rows.map((i) => items[i]), skipped);
+  return rows;
+}
+
+/** Images per class among `rows` of `items`: what the run really trained or validated on. */
+export function classCounts(classes: number, items: readonly LabelledImage[], rows: readonly number[]): number[] {
+  const counts = new Array<number>(classes).fill(0);
+  for (const i of rows) counts[items[i].label]++;
+  return counts;
+}
+
+/**
+ * The result's warnings: the dataset's own (a class without validation images) and, when images were left out,
+ * one line that says how many and names the first few, so a smaller run never passes for the whole dataset.
+ */
+export function runWarnings(data: TrainingData, listed: number, ctx: JobContext): string[] {
+  const out = [...data.warnings];
+  if (data.skipped.length) {
+    const named = data.skipped.slice(0, 3).map((s) => `${s.file} (${s.reason})`).join('; ');
+    const more = data.skipped.length > 3 ? `; and ${data.skipped.length - 3} more` : '';
+    const line = `left out ${data.skipped.length} of the ${listed} images dataset.json lists: ${named}${more}`;
+    log(ctx, line, 'warn');
+    out.push(line);
+  }
+  return out;
+}
+
+/**
+ * Fine-tuning without an unfreeze point starts from the backbone's top block: the same choice `lr-find --from` and
+ * the learning curve's advice make, so a rate the LR finder suggested applies as it was measured.
+ */
+export function defaultUnfreezePoint(backbone: Backbone, ctx: JobContext): string {
+  const block = topBlock(backbone.layerTable());
+  if (!block) {
+    throw new BadInputError(`${backbone.id} has no blocks to choose an unfreeze point from.`, undefined,
+      'Name one: --unfreeze-from LAYER (the layer table lists them).');
+  }
+  log(ctx, `unfreezing from ${block}, the top block of ${backbone.id} ` +
+    '(--unfreeze-from chooses another block or layer)');
+  return block;
+}
+
+/** Rows usable for training: drop images that failed to decode. */
+export function usableRows(items: LabelledImage[], ...matrices: FeatureMatrix[]): number[] {
+  const failed = new Set(matrices.flatMap((m) => [...m.failed]));
+  return items.map((_, i) => i).filter((i) => !failed.has(i));
+}
+
+export interface HeadFitInput {
+  model: tfType.LayersModel;
+  train: { items: LabelledImage[]; rows: number[]; features: FeatureMatrix };
+  val: { items: LabelledImage[]; rows: number[]; features: FeatureMatrix };
+  shape: number[];
+  classes: number;
+  lr: number;
+  stage: string;
+}
+
+export async function fitStage(tf: Tf, c: TrainConfig, input: HeadFitInput, run: RunWriter, ctx: JobContext): Promise<FitResult> {
+  const { train, val, shape, classes } = input;
+  const variants = train.features.halves.length;
+  const trainLabels = train.rows.map((i) => train.items[i].label);
+  const valLabels = val.rows.map((i) => val.items[i].label);
+  const valData = {
+    n: val.rows.length,
+    batch: (positions: number[]) => ({
+      x: rowsTensor(tf, val.features, () => 0, positions.map((p) => val.rows[p]), shape),
+      y: labelTensor(tf, positions.map((p) => valLabels[p]), classes),
+    }),
+  };
+  return fitWithEarlyStopping(tf, input.model, (epoch) => {
+    // Each epoch sees one seeded variant per image: the original or one of the cached augmentations.
+    const random = mulberry32(deriveSeed(c.seed, `variant-${input.stage}-${epoch}`));
+    const choice = train.rows.map(() => Math.floor(random() * variants));
+    // Only one batch of inputs is ever a tensor (validation's too): memory does not grow with the dataset.
+    return {
+      n: train.rows.length,
+      batch: (positions) => ({
+        x: rowsTensor(tf, train.features, (_, k) => choice[positions[k]], positions.map((p) => train.rows[p]), shape),
+        y: labelTensor(tf, positions.map((p) => trainLabels[p]), classes),
+      }),
+    };
+  }, valData, {
+    epochs: c.epochs, patience: c.patience, monitor: c.monitor, batchSize: c.batch, seed: c.seed, lr: input.lr, signal: ctx.signal,
+    classWeights: c.classWeights === 'balanced' ? balancedClassWeights(trainLabels, classes) : undefined,
+    onEpoch: async (m, isBest) => {
+      ctx.emit({ type: 'epoch', stage: input.stage, ...m });
+      await run.addEpoch(m, isBest);
+      if (isBest) await input.model.save(fileSystemSaver(run.checkpointDir, run.writeContext));
+    },
+  });
+}
+
+export interface ValPrediction { file: string; truth: string; probabilities: number[] }
+
+/**
+ * Saves image → probabilities as one layers model, then predicts val with exactly that model, so what the run
+ * reports is what a fresh process will reproduce from the saved files.
+ */
+export async function saveInferenceModel(
+  tf: Tf, full: tfType.LayersModel, run: RunWriter, meta: SavedModelMeta, val: LabelledImage[], batch: number, ctx: JobContext,
+  workers: number | 'auto',
+): Promise<ValPrediction[]> {
+  full.setUserDefinedMetadata({ ...meta });
+  await full.save(fileSystemSaver(run.modelDir, run.writeContext));
+  // The same decode-and-predict path evaluate and predict use on the saved model.
+  const truthOf = new Map(val.map((item) => [item.file, meta.classes[item.label]]));
+  const predictions: ValPrediction[] = [];
+  for await (const b of predictFiles(tf, { model: full, meta, jsonPath: modelJsonPath(run.modelDir) }, val.map((v) => v.file), batch, ctx, workers)) {
+    b.files.forEach((file, k) => predictions.push({ file, truth: truthOf.get(file)!, probabilities: Array.from(b.probabilities[k]) }));
+  }
+  await writeJsonAtomic(path.join(run.dir, 'val-predictions.json'), predictions, run.writeContext);
+  return predictions;
+}
