@@ -69,7 +69,9 @@ export default tseslint.config(
       'no-restricted-imports': restrict([vscodeOnlyInExtension], [
         trainerNotExtension,
         ...Object.keys(TRAINER_FOLDERS).filter((f) => f !== folder && !allowed.includes(f)).map((f) => ({
-          group: [`../${f}`, `../${f}/*`],
+          // `../../${f}` from a subfolder (training/callbacks/); from a folder itself it would name src/${f}, which
+          // does not exist.
+          group: [`../${f}`, `../${f}/*`, `../../${f}`, `../../${f}/*`],
           message: `src/trainer/${folder} may import only ${allowed.join(', ') || 'src/core'} (see docs/architecture.md).`,
         })),
       ]),

@@ -1,7 +1,7 @@
 // Fine-tuning throughput for MobileNetV2 0.35 @224's top block (block_16 + Conv_1) + the recipe head, SGD 1e-4
 // momentum 0.9, frozen BatchNorm, random data (throughput does not depend on the values):
 //   ours          the job's path: activations at the cut are cached, each step runs only top + head (wasm);
-//                 also whole epochs through trainLoop.fitWithEarlyStopping, as the train job runs them;
+//                 also whole epochs through the fit loop (fitLoop.fitModel), as the train job runs them;
 //   oursWasmThreads  the same on 2 wasm threads (the bench-only workaround in lib/wasmThreads.ts);
 //   naive cpu     the whole image → backbone → head model on the cpu backend, same trainable layers: every step
 //                 runs the frozen bottom again (batch 8 and 2 timed steps: ~20 s each);

@@ -1,6 +1,7 @@
 // The feature stage end to end on real photos: Dogs vs Cats JPEGs → sharp decode + resize → preprocessing →
 // MobileNetV2 0.35 @224 (Teachable Machine export) → embedding cache, through the job's own code
-// (featureStage.cachedFeatures with trainStages' imageLoader and batchForward's in-thread pass, an empty cache each time).
+// (featureStage.cachedFeatures with images/imageLoader and batchForward's in-thread pass, an empty cache each time),
+// the pieces a FeatureExtractor wires, taken apart so each can be timed alone.
 // Beside it, in the same run and alternating round by round:
 //   decode      the same loader, batch after batch, nothing else;
 //   compute     the same cachedFeatures with a loader that hands back already-decoded bytes (preprocessing,
@@ -13,14 +14,14 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseTrainConfig } from '../src/core/trainConfig';
+import { parseTrainConfig } from '../src/core/jobs/train';
 import { loadBackbone } from '../src/trainer/model/backbone';
 import { EmbeddingCache } from '../src/trainer/features/embeddingCache';
 import { loadEngine } from '../src/trainer/engine/engine';
-import { cachedFeatures, type ImageLoader } from '../src/trainer/features/featureStage';
+import { cachedFeatures } from '../src/trainer/features/featureStage';
 import { decodeBatches, toBatchTensor } from '../src/trainer/images/imagePipeline';
 import { backboneForward, inThreadForward } from '../src/trainer/forward/batchForward';
-import { imageLoader } from '../src/trainer/training/trainStages';
+import { imageLoader, type ImageLoader } from '../src/trainer/images/imageLoader';
 import type { LabelledImage } from '../src/trainer/features/trainingData';
 import { DOGS_VS_CATS, TEACHABLE } from './lib/paths';
 import { loadAverage, median, ratio, round, seconds } from './lib/stats';

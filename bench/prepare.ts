@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import type { PrepareResult } from '../src/core/preparePreview';
+import { parsePrepareConfig, type PrepareResult } from '../src/core/jobs/prepare';
 import { scanImages } from '../src/trainer/prepare/imageScan';
 import { prepareJob } from '../src/trainer/jobs/prepare';
 import { patternJpeg } from '../test/fixtures/syntheticImages';
@@ -66,8 +66,13 @@ async function benchGenerated() {
   const ctx = { emit: () => undefined, signal: new AbortController().signal };
   try {
     const gen = await timed(() => generate(src, GENERATED));
-    const first = await timed(() => prepareJob({ source: src, out }, ctx) as Promise<PrepareResult>);
-    const again = await timed(() => prepareJob({ source: src, out }, ctx) as Promise<PrepareResult>);
+    const prepare = async (): Promise<PrepareResult> => {
+      const r = await prepareJob(parsePrepareConfig({ source: src, out }), ctx);
+      if ('undo' in r) throw new Error('prepare undid a folder instead of preparing it');
+      return r;
+    };
+    const first = await timed(prepare);
+    const again = await timed(prepare);
     const r = first.value;
     const images = r.images;
     return {

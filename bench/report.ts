@@ -62,7 +62,7 @@ function finetune(r: Json): string {
 
 ${table(['side', 'input', 'batch', 'img/s per step', 'trainable params'], rows)}
 
-Ours through the job's epoch loop (fitWithEarlyStopping, ${r.oursEpoch?.train} train + ${r.oursEpoch?.val} val per epoch): **${fmt(r.oursEpoch?.imgPerSPerEpoch)} img/s per epoch**.
+Ours through the job's epoch loop (fitModel with early stopping, ${r.oursEpoch?.train} train + ${r.oursEpoch?.val} val per epoch): **${fmt(r.oursEpoch?.imgPerSPerEpoch)} img/s per epoch**.
 Feature-extractor head alone (recipe head on ${r.headOnlyEpochSeconds?.train} pooled vectors + ${r.headOnlyEpochSeconds?.val} val, median of ${r.headOnlyEpochSeconds?.epochs} epochs): wasm ${fmt(r.headOnlyEpochSeconds?.wasm, 3)} s, wasm 2 threads ${fmt(r.headOnlyEpochSeconds?.wasmThreads, 3)} s, cpu ${fmt(r.headOnlyEpochSeconds?.cpu, 3)} s per epoch (the cpu backend runs this loop at ${times(r.headOnlyEpochSeconds?.cpuVsWasm)} wasm's speed).
 Ratios: ours / naive tfjs cpu ${times(ra.oursVsNaiveCpu)}, ours / naive wasm ${times(ra.oursVsNaiveWasm)}, ours on 2 wasm threads / ours ${times(ra.oursWasmThreadsVsOurs)}, ours / PyTorch from cached activations ${times(ra.oursVsPytorchCached)} (1 thread: ${times(ra.oursVsPytorchCached1thread)}), ours / PyTorch end to end ${times(ra.oursVsPytorchEndToEnd)}.`;
 }

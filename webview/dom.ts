@@ -28,18 +28,6 @@ export function themeColor(variable: string, fallback: string): string {
   return v || fallback;
 }
 
-/** Makes a non-button element act as one: focusable, and Enter or Space runs the action like a click. */
-export function actionable<T extends HTMLElement>(node: T, action: () => void): T {
-  if (!node.hasAttribute('tabindex')) node.tabIndex = 0;
-  node.addEventListener('click', action);
-  node.addEventListener('keydown', (e: KeyboardEvent) => {
-    if (e.key !== 'Enter' && e.key !== ' ') return;
-    e.preventDefault();
-    action();
-  });
-  return node;
-}
-
 const integer = new Intl.NumberFormat('en-US');
 /** "7,243,777": Keras' summary writes parameter counts with thousands separators. */
 export const fmtInt = (n: number): string => integer.format(n);

@@ -4,7 +4,7 @@
 //   {cmd: 'setup', mode: 'images', batch}   naive: the whole image → backbone → head model, same trainable layers,
 //                                           every step runs the frozen bottom forward again
 //   {cmd: 'step'}                           one trainOnBatch → {seconds}
-//   {cmd: 'epochs', train, val, epochs}     cached mode only: trainLoop.fitWithEarlyStopping as the job runs it
+//   {cmd: 'epochs', train, val, epochs}     cached mode only: the fit loop with early stopping as the job runs it
 //   {cmd: 'headEpochs', train, val, epochs} the feature extractor's stage instead: the recipe head alone on pooled
 //                                           1280-d vectors, to compare engines for that loop
 // Activations and images are random: throughput does not depend on the values.
@@ -14,7 +14,9 @@ import { loadBackbone, type LayersBackbone } from '../../src/trainer/model/backb
 import { freezeBatchNorm, isBatchNorm } from '../../src/trainer/model/batchNormFreeze';
 import { loadEngine } from '../../src/trainer/engine/engine';
 import { buildHead, labelTensor, lossFor } from '../../src/trainer/model/headModel';
-import { fitWithEarlyStopping } from '../../src/trainer/training/trainLoop';
+import { EarlyStopping } from '../../src/trainer/training/callbacks/earlyStopping';
+import { EpochDivergenceGuard } from '../../src/trainer/training/callbacks/divergenceGuard';
+import { fitModel, type Rows } from '../../src/trainer/training/fitLoop';
 import { serveLines } from './lineWorker';
 import { TEACHABLE } from './paths';
 import { median } from './stats';
@@ -68,12 +70,16 @@ async function main() {
     }
     if (m.cmd === 'epochs' || m.cmd === 'headEpochs') {
       const [n, v] = [Number(m.train), Number(m.val)];
-      const val = { x: inputs(v), y: labels(v) };
-      const r = await fitWithEarlyStopping(tf, model!, () => ({ x: inputs(n), y: labels(n) }), val, {
-        epochs: Number(m.epochs), patience: 1000, monitor: 'val_loss', batchSize: 32, seed: 42, lr: LR, signal: new AbortController().signal,
+      // Random rows made a batch at a time, as the job builds its batches from the cache.
+      const rows = (count: number): Rows => ({
+        n: count, batch: (p) => ({ x: inputs(p.length), y: labels(p.length) }),
       });
-      tf.dispose([val.x, val.y]);
-      return { epochSeconds: r.history.map((h) => h.seconds), medianEpochSeconds: median(r.history.map((h) => h.seconds)) };
+      const r = await fitModel(tf, model!, {
+        train: rows(n), validation: rows(v), epochs: Number(m.epochs), batchSize: 32, seed: 42,
+        callbacks: [new EpochDivergenceGuard(), new EarlyStopping(tf, { monitor: 'val_loss', patience: 1000 })],
+      });
+      const seconds = r.epochs.map((h) => h.seconds);
+      return { epochSeconds: seconds, medianEpochSeconds: median(seconds) };
     }
     throw new Error(`unknown command ${String(m.cmd)}`);
   });

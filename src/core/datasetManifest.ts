@@ -1,6 +1,7 @@
 // dataset.json: the contract between Prepare Dataset and the training engine. It lists every file that was placed,
 // where it came from and what it holds, and it is written last, so its presence means the output is complete.
-import { datasetFinding, type DatasetFinding } from './protocol';
+import { datasetFinding } from './messageParts';
+import type { DatasetFinding } from './protocol';
 import { LAYOUT_KINDS, type LayoutKind } from './layoutDetection';
 import type { SplitSettings } from './splitPlan';
 import {

@@ -5,7 +5,10 @@
 // exceeds the target, decide whether more data is likely to help; recommendations are ranked for that situation.
 import type { ErrorStat, Evidence, GuidanceEvent, Recommendation } from './protocol';
 
-export type DiagnosisLabel = 'high-avoidable-bias' | 'high-variance' | 'bias-and-variance' | 'data-mismatch' | 'near-target';
+export const DIAGNOSIS_LABELS = [
+  'high-avoidable-bias', 'high-variance', 'bias-and-variance', 'data-mismatch', 'near-target',
+] as const;
+export type DiagnosisLabel = (typeof DIAGNOSIS_LABELS)[number];
 
 export interface CurvePointStats { size: number; train: ErrorStat; dev: ErrorStat; trainDev?: ErrorStat }
 

@@ -14,11 +14,6 @@ function popcount32(x: number): number {
   return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
 }
 
-export function hammingDistance(a: string, b: string): number {
-  return popcount32((parseInt(a.slice(0, 8), 16) ^ parseInt(b.slice(0, 8), 16)) >>> 0) +
-    popcount32((parseInt(a.slice(8, 16), 16) ^ parseInt(b.slice(8, 16), 16)) >>> 0);
-}
-
 /**
  * Pairs of different files (different content hashes) whose images look nearly the same.
  * `maxComparisons` bounds the work when many images share a hash (e.g. blank frames); `truncated` says it was hit.

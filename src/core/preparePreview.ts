@@ -1,46 +1,9 @@
-// What Prepare Dataset reports: the result shape shared by the CLI and the extension, the sample grid, and the
-// readable preview (counts per class × split, where the output goes, how files are placed).
+// What Prepare Dataset shows of its result: the sample grid, and the readable preview (counts per class × split,
+// where the output goes, how files are placed).
 import type { DatasetFinding, DatasetSample } from './protocol';
-import { SPLITS, UNLABELED, type ExcludedFile, type ManifestFile, type Placement, type SplitCounts } from './datasetManifest';
-import type { LayoutKind } from './layoutDetection';
-import type { NearDuplicatePair } from './nearDuplicates';
-import type { ConflictGroup, DuplicateGroup } from './splitPlan';
+import { SPLITS, UNLABELED, type ManifestFile, type Placement, type SplitCounts } from './datasetManifest';
+import type { PrepareResult } from './jobs/prepare';
 import { deriveSeed, mulberry32, shuffled } from './seededRandom';
-
-export interface PrepareResult {
-  layout: LayoutKind;
-  layoutReason: string;
-  /** The dataset's root relative to source ('' = source itself). */
-  root: string;
-  source: string;
-  output: string;
-  classes: string[];
-  counts: SplitCounts;
-  excluded: ExcludedFile[];
-  duplicates: DuplicateGroup[];
-  conflicts: ConflictGroup[];
-  nearDuplicates: (NearDuplicatePair & { splits: string[] })[];
-  findings: DatasetFinding[];
-  samples: DatasetSample[];
-  placement: Placement;
-  /** How files were actually placed in this run (hard links fall back to copies across disks). */
-  placed: Record<Placement, number>;
-  removed: number;
-  /** False when the output already matched: nothing was written. */
-  changed: boolean;
-  dryRun: boolean;
-  images: number;
-  seconds: { scan: number; place: number };
-}
-
-export interface UndoResult {
-  undo: true;
-  output: string;
-  removedFiles: number;
-  removedDirs: number;
-  /** Folders this tool made that still hold someone else's files, so they were left. */
-  keptDirs: string[];
-}
 
 /** Up to n images per class for the grid, seeded, from train and val. */
 export function pickSamples(files: readonly ManifestFile[], classes: readonly string[], n: number, seed: number): DatasetSample[] {

@@ -1,13 +1,16 @@
 // The one typed message protocol between the extension, the trainer child process and the dashboard webview.
 // Every message is validated where it arrives: a malformed message becomes a typed error, never a crash.
+import { JOBS, type JobName } from './jobs';
+import { datasetFinding, datasetSample, errorStat, evidence, recommendation, perClassRow } from './messageParts';
+import { RUN_FILES } from './runFiles';
 import {
   arrayOf, bool, literal, metric, num, object, optional, recordOf, str, unknownValue, ValidationError, type Check,
 } from './validate';
 
 export const PROTOCOL_VERSION = 1;
 
-export const JOBS = ['doctor', 'prepare', 'train', 'evaluate', 'predict', 'learning-curve', 'advise', 'lr-find'] as const;
-export type JobName = (typeof JOBS)[number];
+/** The job names come from the job contracts (src/core/jobs): adding a job there adds it here. */
+export { JOBS, type JobName };
 
 // ---- requests: extension -> trainer ----
 
@@ -122,22 +125,8 @@ const layerRow = object({
   index: num, name: str, type: str, outputShape: str, params: num, trainable: bool, block: str,
 });
 
-export const datasetFinding = object({
-  code: str, severity: literal('error', 'warning', 'info'), message: str, files: arrayOf(str), hint: optional(str),
-});
-const datasetSample = object({ class: str, file: str, width: num, height: num, thumbnail: optional(str) });
 const gridItem = object({ file: str, thumbnail: optional(str), label: str, probability: metric, truth: optional(str) });
-const isTrue: Check<true> = (v, p) => {
-  if (v !== true) throw new ValidationError(p, 'true', v);
-  return true;
-};
-const perClassRow = object({
-  class: str, precision: metric, recall: metric, f1: metric, support: num, noSupport: optional(isTrue),
-});
 const topLossItem = object({ file: str, thumbnail: optional(str), truth: str, predicted: str, probability: metric, loss: metric });
-const errorStat = object({ mean: metric, std: metric });
-const recommendation = object({ id: str, title: str, why: str, command: optional(str), args: optional(recordOf(unknownValue)) });
-const evidence = object({ name: str, value: metric, note: optional(str) });
 
 const eventChecks: Record<TrainerEvent['type'], Check<unknown>> = {
   log: object({ v: version, type: literal('log'), level: literal('info', 'warn', 'error'), message: str }),
@@ -197,7 +186,7 @@ function parseWith<T>(checks: Record<string, Check<unknown>>, input: unknown, wh
  * A run's layers.json (the backbone's layer table the train job wrote), checked row by row as the `layers` event is:
  * a file edited or damaged on disk must give a sentence naming it, not a TypeError in the picker or the dashboard.
  */
-export function parseLayerTable(input: unknown, what = 'layers.json'): Parsed<LayerRow[]> {
+export function parseLayerTable(input: unknown, what: string = RUN_FILES.layers): Parsed<LayerRow[]> {
   try {
     return { ok: true, value: arrayOf(layerRow)(input, what) };
   } catch (e) {

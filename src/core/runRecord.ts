@@ -1,4 +1,5 @@
 // The run.json format: what a saved run (a "saved model") records, and how to read it defensively.
+import { RUN_FILES } from './runFiles';
 import {
   arrayOf, literal, metric, num, object, optional, recordOf, str, unknownValue, ValidationError, type Check,
 } from './validate';
@@ -66,7 +67,7 @@ const runCheck: Check<RunRecord> = object({
 }) as Check<RunRecord>;
 
 export function parseRunRecord(json: unknown): RunRecord {
-  return runCheck(json, 'run.json');
+  return runCheck(json, RUN_FILES.record);
 }
 
 /** What a reader can learn about a pid: whether a process has it, and when that process started, if known. */

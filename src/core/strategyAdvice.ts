@@ -4,7 +4,8 @@
 import type { Evidence, GuidanceEvent, Recommendation } from './protocol';
 import { blockAt } from './zooLadder';
 
-export type Scenario = 'small-similar' | 'small-different' | 'large-similar' | 'large-different';
+export const SCENARIOS = ['small-similar', 'small-different', 'large-similar', 'large-different'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
 
 /** From this many training images per class, fine-tuning has enough data not to overfit a pretrained network. */
 export const LARGE_PER_CLASS = 1000;

@@ -35,6 +35,33 @@ export const bool: Check<boolean> = (v, p) => {
   return v;
 };
 export const unknownValue: Check<unknown> = (v) => v;
+export const isTrue: Check<true> = (v, p) => {
+  if (v !== true) throw new ValidationError(p, 'true', v);
+  return true;
+};
+
+/** What a check gives: the type of a shape's checked value, e.g. a job's config as sent. */
+export type Checked<C> = C extends Check<infer T> ? T : never;
+
+/** A whole number from lo to hi (hi Infinity: no upper bound). */
+export function wholeIn(lo: number, hi = Infinity): Check<number> {
+  const expected = hi === Infinity ? `a whole number ≥ ${lo}` : `a whole number from ${lo} to ${hi}`;
+  return (v, p) => {
+    const n = num(v, p);
+    if (!Number.isInteger(n) || n < lo || n > hi) throw new ValidationError(p, expected, v);
+    return n;
+  };
+}
+
+/** A number from lo to hi, or up to (not including) hi; `noun` names the kind of value ("a fraction"). */
+export function numberIn(lo: number, hi: number, o: { belowMax?: boolean; noun?: string } = {}): Check<number> {
+  const expected = `${o.noun ?? 'a number'} from ${lo} ${o.belowMax ? 'up to (not including)' : 'to'} ${hi}`;
+  return (v, p) => {
+    const n = num(v, p);
+    if (!(n >= lo && (o.belowMax ? n < hi : n <= hi))) throw new ValidationError(p, expected, v);
+    return n;
+  };
+}
 
 export function literal<T extends string | number>(...values: T[]): Check<T> {
   return (v, p) => {
@@ -45,6 +72,20 @@ export function literal<T extends string | number>(...values: T[]): Check<T> {
 
 export function optional<T>(check: Check<T>): Check<T | undefined> {
   return (v, p) => (v === undefined ? undefined : check(v, p));
+}
+
+export function nullable<T>(check: Check<T>): Check<T | null> {
+  return (v, p) => (v === null ? null : check(v, p));
+}
+
+/** A fixed-length array, such as a [from, to] pair. */
+export function tuple<T extends unknown[]>(...checks: { [K in keyof T]: Check<T[K]> }): Check<T> {
+  return (v, p) => {
+    if (!Array.isArray(v) || v.length !== checks.length) {
+      throw new ValidationError(p, `an array of ${checks.length}`, v);
+    }
+    return checks.map((check, i) => check(v[i], `${p}[${i}]`)) as T;
+  };
 }
 
 export function arrayOf<T>(check: Check<T>): Check<T[]> {
@@ -80,4 +121,16 @@ export function object<S extends Shape>(shape: S): Check<FromShape<S>> {
     }
     return out as FromShape<S>;
   };
+}
+
+/** A shape that lists every field of T, each with a check that gives that field's type. */
+export type ShapeOf<T> = { [K in keyof T]-?: Check<T[K]> };
+
+/**
+ * object() for a type written out as an interface (a job's result): the compiler makes the shape list every field
+ * of T, so none is silently dropped where the value crosses a boundary, and checks each field's type.
+ */
+export function objectOf<T extends object>(shape: ShapeOf<T>): Check<T> {
+  const check: Check<unknown> = object(shape as Shape);
+  return (v, p) => check(v, p) as T;
 }

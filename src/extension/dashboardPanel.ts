@@ -2,7 +2,9 @@
 // so a dashboard opened mid-training, or shown again after being hidden, catches up.
 import * as vscode from 'vscode';
 import { mapThumbnails } from '../core/eventImages';
-import { parseWebviewMessage, type DashboardTab, type HostToWebview, type TrainerEvent, type WebviewToHost } from '../core/protocol';
+import {
+  parseWebviewMessage, type DashboardTab, type HostToWebview, type TrainerEvent, type WebviewToHost,
+} from '../core/protocol';
 import { dashboardHtml } from './dashboardHtml';
 import type { JobRunner } from './jobRunner';
 import { runReplay } from './runReplay';
@@ -11,14 +13,20 @@ import { thumbnailDir } from './workspacePaths';
 
 export const DASHBOARD_VIEW_TYPE = 'transferLab.dashboard';
 
+/**
+ * Sees the messages of whichever dashboard panel is open, as they pass: the integration tests check the webview's
+ * message path and what the dashboard was shown through one. Nothing is kept for an observer that is not there.
+ */
+export interface DashboardObserver {
+  received?(message: WebviewToHost): void;
+  sent?(message: HostToWebview): void;
+}
+
 export class DashboardPanel implements vscode.Disposable {
   private static current: DashboardPanel | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  private static readonly observers = new Set<DashboardObserver>();
   private ready = false;
-  /** Every message the webview sent, for tests that check the webview's message path. */
-  readonly received: WebviewToHost[] = [];
-  /** Every message posted to the webview, for tests that check what the dashboard was shown. */
-  readonly sent: HostToWebview[] = [];
   private pendingTab: DashboardTab | undefined;
 
   static show(context: vscode.ExtensionContext, runner: JobRunner): DashboardPanel {
@@ -39,6 +47,12 @@ export class DashboardPanel implements vscode.Disposable {
     return DashboardPanel.current;
   }
 
+  /** Observes every panel, this one and any opened later, until the returned disposable is disposed. */
+  static observe(observer: DashboardObserver): vscode.Disposable {
+    DashboardPanel.observers.add(observer);
+    return new vscode.Disposable(() => DashboardPanel.observers.delete(observer));
+  }
+
   static register(context: vscode.ExtensionContext, runner: JobRunner): void {
     context.subscriptions.push(
       vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
@@ -55,7 +69,8 @@ export class DashboardPanel implements vscode.Disposable {
 
   /** The extension's media, the workspace (datasets and runs) and the thumbnail cache, wherever it was put. */
   private static resourceRoots(context: vscode.ExtensionContext): vscode.Uri[] {
-    const roots = [vscode.Uri.joinPath(context.extensionUri, 'media'), ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri)];
+    const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri);
+    const roots = [vscode.Uri.joinPath(context.extensionUri, 'media'), ...folders];
     const thumbs = thumbnailDir();
     if (thumbs) roots.push(vscode.Uri.file(thumbs));
     return roots;
@@ -69,7 +84,9 @@ export class DashboardPanel implements vscode.Disposable {
     return dashboard;
   }
 
-  private constructor(readonly panel: vscode.WebviewPanel, context: vscode.ExtensionContext, private readonly runner: JobRunner) {
+  private constructor(
+    readonly panel: vscode.WebviewPanel, context: vscode.ExtensionContext, private readonly runner: JobRunner,
+  ) {
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'icon.svg');
     panel.webview.html = dashboardHtml(panel.webview, context.extensionUri);
     this.disposables.push(
@@ -90,7 +107,7 @@ export class DashboardPanel implements vscode.Disposable {
 
   private post(message: HostToWebview): void {
     if (!this.ready) return;
-    this.sent.push(message);
+    for (const o of DashboardPanel.observers) o.sent?.(message);
     void this.panel.webview.postMessage(message);
   }
 
@@ -123,7 +140,7 @@ export class DashboardPanel implements vscode.Disposable {
       return;
     }
     const message = parsed.value;
-    this.received.push(message);
+    for (const o of DashboardPanel.observers) o.received?.(message);
     switch (message.type) {
       case 'ready':
         this.ready = true;
@@ -136,7 +153,8 @@ export class DashboardPanel implements vscode.Disposable {
         void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(message.path));
         return;
       case 'startFineTune':
-        void vscode.commands.executeCommand('transferLab.fineTune', { runDir: message.runDir, unfreezeFrom: message.unfreezeFrom });
+        void vscode.commands.executeCommand('transferLab.fineTune',
+          { runDir: message.runDir, unfreezeFrom: message.unfreezeFrom });
         return;
       case 'runCommand':
         // The webview is less trusted than the extension: it may only start Transfer Lab's own commands.

@@ -6,25 +6,32 @@ import * as vscode from 'vscode';
 import { detectLayoutIn, scanForDatasets, type DatasetCandidate } from '../core/datasetCandidates';
 import { createDirReader } from '../core/dirTree';
 import type { LayoutKind } from '../core/layoutDetection';
+import { LAB_DIR } from '../core/runFiles';
 
-export const dirReader = () => createDirReader({ readdir: (d, o) => fsp.readdir(d, o), stat: (p) => fsp.stat(p) }, path.join);
+// The same reader as the trainer's nodeDirReader: lstat tells a name that is not valid UTF-8 from a broken link.
+export const dirReader = () => createDirReader({
+  readdir: (d, o) => fsp.readdir(d, o), stat: (p) => fsp.stat(p), lstat: (p) => fsp.lstat(p),
+}, path.join);
 
 /** Dataset-looking folders in every workspace folder, largest first; bounded in time. */
 export async function findWorkspaceDatasets(): Promise<DatasetCandidate[]> {
   const found: DatasetCandidate[] = [];
   for (const folder of vscode.workspace.workspaceFolders ?? []) {
     const { candidates } = await scanForDatasets(dirReader(), folder.uri.fsPath, { timeBudgetMs: 2000 });
-    found.push(...candidates.filter((c) => !c.path.includes(`${path.sep}.transfer-lab`) && !c.path.endsWith('-prepared')));
+    found.push(...candidates.filter((c) => !c.path.includes(`${path.sep}${LAB_DIR}`) && !c.path.endsWith('-prepared')));
   }
   return found.sort((a, b) => b.imageCount - a.imageCount);
 }
 
 export async function pickWorkspaceDataset(): Promise<string | undefined> {
   const candidates = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Window, title: 'Transfer Lab: looking for image folders' }, () => findWorkspaceDatasets());
+    { location: vscode.ProgressLocation.Window, title: 'Transfer Lab: looking for image folders' },
+    () => findWorkspaceDatasets());
   if (candidates.length === 0) {
-    const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Prepare this folder',
-      title: 'No image dataset found in the workspace: choose a folder of images' });
+    const picked = await vscode.window.showOpenDialog({
+      canSelectFolders: true, canSelectFiles: false, openLabel: 'Prepare this folder',
+      title: 'No image dataset found in the workspace: choose a folder of images',
+    });
     return picked?.[0]?.fsPath;
   }
   const pick = await vscode.window.showQuickPick(
@@ -48,7 +55,9 @@ export async function chooseLayout(folder: string): Promise<LayoutChoice | undef
     return undefined;
   }
   const pick = await vscode.window.showQuickPick(
-    detection.candidates.map((c) => ({ label: `${c.kind}${c.root ? ` in ${c.root}/` : ''}`, description: `${c.imageCount} images`, detail: c.reason, c })),
+    detection.candidates.map((c) => ({
+      label: `${c.kind}${c.root ? ` in ${c.root}/` : ''}`, description: `${c.imageCount} images`, detail: c.reason, c,
+    })),
     { title: 'Transfer Lab: this folder could be read in more than one way', placeHolder: detection.message },
   );
   return pick ? { root: pick.c.root, kind: pick.c.kind } : undefined;

@@ -5,7 +5,7 @@ import { registerEvaluateCommands } from './commands/evaluateCommands';
 import { registerGuidanceCommands } from './commands/guidanceCommands';
 import { registerPrepareCommands } from './commands/prepareCommands';
 import { registerTrainingCommands } from './commands/trainingCommands';
-import { DashboardPanel } from './dashboardPanel';
+import { DashboardPanel, type DashboardObserver } from './dashboardPanel';
 import { JobRunner } from './jobRunner';
 import { registerLog } from './log';
 import { registerRunCommands } from './commands/runCommands';
@@ -16,6 +16,8 @@ export interface TransferLabApi {
   runner: JobRunner;
   savedModels: SavedModelsView;
   dashboard(): DashboardPanel | undefined;
+  /** Sees the dashboard's messages until disposed (tests; the extension itself keeps no copy of them). */
+  observeDashboard(observer: DashboardObserver): vscode.Disposable;
 }
 
 export function activate(context: vscode.ExtensionContext): TransferLabApi {
@@ -27,14 +29,17 @@ export function activate(context: vscode.ExtensionContext): TransferLabApi {
   context.subscriptions.push(runner);
   const savedModels = SavedModelsView.register(context);
   DashboardPanel.register(context, runner);
-  context.subscriptions.push(vscode.commands.registerCommand('transferLab.showDashboard', () => DashboardPanel.show(context, runner)));
+  context.subscriptions.push(
+    vscode.commands.registerCommand('transferLab.showDashboard', () => DashboardPanel.show(context, runner)));
   registerEngineCommands(context, runner);
   registerPrepareCommands(context, runner);
   registerTrainingCommands(context, runner, savedModels);
   registerEvaluateCommands(context, runner, savedModels);
   registerGuidanceCommands(context, runner);
   registerRunCommands(context, runner, savedModels);
-  return { runner, savedModels, dashboard: () => DashboardPanel.instance };
+  return {
+    runner, savedModels, dashboard: () => DashboardPanel.instance, observeDashboard: (o) => DashboardPanel.observe(o),
+  };
 }
 
 export function deactivate(): void {}

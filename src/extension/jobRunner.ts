@@ -2,15 +2,17 @@
 // the dashboard's event buffer, and a clear error (with "Show Log") when the trainer fails or crashes.
 import * as vscode from 'vscode';
 import { EventBuffer } from '../core/eventBuffer';
-import type { JobName, TrainerEvent } from '../core/protocol';
+import type { JobConfigInput, JobName, JobResult } from '../core/jobs';
+import type { TrainerEvent } from '../core/protocol';
 import { logChannel, showErrorWithLog } from './log';
 import { JobStatusBar } from './statusBar';
 import { TrainerJob, type JobOutcome } from './trainerClient';
 
-export interface JobRequest {
-  job: JobName;
+export interface JobRequest<J extends JobName> {
+  job: J;
   title: string;
-  config: Record<string, unknown>;
+  /** Checked by the job's contract in the trainer; a setting out of range comes back as an error naming it. */
+  config: JobConfigInput<J>;
   /** Quiet jobs (such as doctor) show no progress notification. */
   quiet?: boolean;
 }
@@ -35,14 +37,16 @@ export class JobRunner implements vscode.Disposable {
     return this.active;
   }
 
-  async run(request: JobRequest): Promise<JobOutcome> {
+  /** The job's outcome; when done, its result typed and checked by the job's contract as it arrived. */
+  async run<J extends JobName>(request: JobRequest<J>): Promise<JobOutcome<JobResult<J>>> {
     if (this.active) {
       void vscode.window.showWarningMessage(`Transfer Lab is already running "${this.active.job}". Cancel it first.`);
       return { status: 'failed', error: { type: 'error', code: 'busy', message: 'another job is running' } };
     }
     const log = logChannel();
     log.info(`starting ${request.job}: ${JSON.stringify(request.config)}`);
-    const job = new TrainerJob(this.trainerPath, request.job, { ...this.defaults(), ...request.config }, this.env());
+    const config = Object.assign({}, this.defaults(), request.config);
+    const job = new TrainerJob(this.trainerPath, request.job, config, this.env());
     this.active = job;
     this.begin(request.title);
     this.statusBar.start(request.title);
@@ -100,7 +104,7 @@ export class JobRunner implements vscode.Disposable {
     this.publish(event);
   }
 
-  private withProgress(title: string, job: TrainerJob): Thenable<JobOutcome> {
+  private withProgress<J extends JobName>(title: string, job: TrainerJob<J>): Thenable<JobOutcome<JobResult<J>>> {
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Transfer Lab: ${title}`, cancellable: true },
       (progress, token) => {
@@ -119,7 +123,7 @@ export class JobRunner implements vscode.Disposable {
     );
   }
 
-  private report(request: JobRequest, outcome: JobOutcome): void {
+  private report(request: JobRequest<JobName>, outcome: JobOutcome): void {
     const log = logChannel();
     switch (outcome.status) {
       case 'done':

@@ -55,6 +55,16 @@ export async function pickBackbone(defaultId: string): Promise<{ source: string;
   return { source: folder[0].fsPath, cut: cut || undefined };
 }
 
+/** What a run command is given: the Saved Models tree passes its node; tests and other commands pass { runDir }. */
+export interface RunArg { runDir?: string; run?: { dir: string } }
+
+/** The run a command was given, else the one the user picks among those `filter` lets through. */
+export async function runDirOf(
+  arg: RunArg | undefined, title: string, filter: (r: SavedRun) => boolean = () => true,
+): Promise<string | undefined> {
+  return arg?.runDir ?? arg?.run?.dir ?? (await pickRun(filter, title))?.dir;
+}
+
 export async function pickRun(filter: (r: SavedRun) => boolean, title: string): Promise<SavedRun | undefined> {
   const runs = (await listRuns()).filter(filter);
   if (runs.length === 0) {

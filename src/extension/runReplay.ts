@@ -2,6 +2,7 @@
 // (run.json's epochs, layers.json, and the grids and evaluation the jobs kept under dashboard/).
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { RUN_FILES } from '../core/runFiles';
 import { effectiveStatus, parseRunRecord } from '../core/runRecord';
 import { parseLayerTable, parseTrainerMessage, withVersion, type LayerRow, type TrainerEvent } from '../core/protocol';
 import { probeProcess } from './processProbe';
@@ -24,7 +25,7 @@ export interface RunReplay { title: string; events: TrainerEvent[]; problems: st
  * picker, which both used to cast it unchecked.
  */
 export async function readLayerTable(runDir: string): Promise<{ layers?: LayerRow[]; problem?: string }> {
-  const file = path.join(runDir, 'layers.json');
+  const file = path.join(runDir, RUN_FILES.layers);
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
@@ -45,14 +46,14 @@ export async function readLayerTable(runDir: string): Promise<{ layers?: LayerRo
 
 export async function runReplay(runDir: string): Promise<RunReplay> {
   const problems: string[] = [];
-  const run = parseRunRecord(await readJson(path.join(runDir, 'run.json')));
+  const run = parseRunRecord(await readJson(path.join(runDir, RUN_FILES.record)));
   const events: TrainerEvent[] = [{ type: 'engine', engine: run.engine, version: '', slowPath: false, note: 'saved run' }];
   for (const e of run.history) events.push({ type: 'epoch', stage: run.mode, ...e });
   const { layers, problem } = await readLayerTable(runDir);
   if (layers) events.push({ type: 'layers', layers, runDir });
   if (problem) problems.push(problem);
   for (const name of SAVED_EVENTS) {
-    const file = path.join(runDir, 'dashboard', `${name}.json`);
+    const file = path.join(runDir, RUN_FILES.dashboard, `${name}.json`);
     const raw = await readJson(file);
     if (raw === undefined) continue;
     const event = parseTrainerMessage(withVersion(raw as object));

@@ -1,44 +1,27 @@
 // Reads saved runs from <workspace>/.transfer-lab/runs/<id>/run.json. Unreadable runs are skipped and logged,
 // so one broken file never hides the others.
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { effectiveStatus, parseRunRecord, type RunRecord, type RunStatus } from '../core/runRecord';
+import { LAB_DIR, RUN_FILES, RUNS_DIR } from '../core/runFiles';
+import type { ListedRun } from '../core/runListing';
 import { logChannel } from './log';
-import { probeProcess } from './processProbe';
+import { listRunsIn } from './runsFolder';
 
-export interface SavedRun { dir: string; record: RunRecord; status: RunStatus }
+export type SavedRun = ListedRun;
 
-export const RUNS_GLOB = '**/.transfer-lab/runs/*/run.json';
+export const RUNS_GLOB = `**/${LAB_DIR}/${RUNS_DIR}/*/${RUN_FILES.record}`;
 
 export function runsDirFor(folder: vscode.Uri): string {
-  return path.join(folder.fsPath, '.transfer-lab', 'runs');
+  return path.join(folder.fsPath, LAB_DIR, RUNS_DIR);
 }
 
-/** Liveness only. Status checks pass probeProcess, which also compares the start time a run recorded. */
-export function isAlive(pid: number): boolean {
-  return probeProcess(pid).alive;
-}
-
+/** Every workspace folder's runs, newest first. */
 export async function listRuns(): Promise<SavedRun[]> {
   const runs: SavedRun[] = [];
   for (const folder of vscode.workspace.workspaceFolders ?? []) {
-    const root = runsDirFor(folder.uri);
-    let ids: string[];
-    try {
-      ids = await fs.readdir(root);
-    } catch {
-      continue;
-    }
-    for (const id of ids) {
-      const dir = path.join(root, id);
-      try {
-        const record = parseRunRecord(JSON.parse(await fs.readFile(path.join(dir, 'run.json'), 'utf8')));
-        runs.push({ dir, record, status: effectiveStatus(record, probeProcess) });
-      } catch (e) {
-        logChannel().warn(`skipped run ${dir}: ${(e as Error).message}`);
-      }
-    }
+    const listed = await listRunsIn(runsDirFor(folder.uri));
+    for (const u of listed.unreadable) logChannel().warn(`skipped run ${u.dir}: ${u.reason}`);
+    runs.push(...listed.runs);
   }
   return runs.sort((a, b) => b.record.createdAt.localeCompare(a.record.createdAt));
 }

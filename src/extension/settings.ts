@@ -1,5 +1,6 @@
 // Reads the `transferLab.*` settings the jobs use as defaults.
 import * as vscode from 'vscode';
+import type { EnginePreference } from '../core/engineChoice';
 
 export interface TrainerSettings {
   backbone: string;
@@ -10,7 +11,8 @@ export interface TrainerSettings {
   validationSplit: number;
   seed: number;
   cacheLocation: string;
-  engine: string;
+  /** package.json lists the choices; the trainer's contract refuses any other. */
+  engine: EnginePreference;
 }
 
 export function trainerConfig(): TrainerSettings {
@@ -24,6 +26,6 @@ export function trainerConfig(): TrainerSettings {
     validationSplit: c.get('validationSplit', 0.2),
     seed: c.get('seed', 42),
     cacheLocation: c.get('cacheLocation', ''),
-    engine: c.get('engine', 'auto'),
+    engine: c.get<EnginePreference>('engine', 'auto'),
   };
 }

@@ -2,12 +2,14 @@
 // Deliberately free of the vscode API so it can be tested in plain Node.
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { parseJobResult, type JobName, type JobResult } from '../core/jobs';
 import {
-  parseTrainerMessage, withVersion, type ErrorEvent, type JobName, type TrainerEvent, type UnversionedRequest,
+  parseTrainerMessage, withVersion, type ErrorEvent, type TrainerEvent, type UnversionedRequest,
 } from '../core/protocol';
 
-export type JobOutcome =
-  | { status: 'done'; result: unknown; runId?: string }
+/** How a job ended; `done` carries the result its contract checked (a result that fails the check is `failed`). */
+export type JobOutcome<R = unknown> =
+  | { status: 'done'; result: R; runId?: string }
   | { status: 'failed'; error: ErrorEvent }
   | { status: 'cancelled' }
   | { status: 'crashed'; exitCode: number | null; signal: NodeJS.Signals | null; stderrTail: string };
@@ -23,13 +25,13 @@ const TRAINER_ENV = { MALLOC_ARENA_MAX: '2' };
 /** How long a cancelled trainer gets to stop at its next batch before it is killed. */
 const CANCEL_GRACE_MS = 10_000;
 
-export class TrainerJob extends EventEmitter<{ event: [TrainerEvent]; stderr: [string] }> {
-  readonly outcome: Promise<JobOutcome>;
+export class TrainerJob<J extends JobName = JobName> extends EventEmitter<{ event: [TrainerEvent]; stderr: [string] }> {
+  readonly outcome: Promise<JobOutcome<JobResult<J>>>;
   private readonly child: ChildProcess;
   private cancelRequested = false;
   private stderrTail = '';
 
-  constructor(trainerPath: string, readonly job: JobName, config: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) {
+  constructor(trainerPath: string, readonly job: J, config: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) {
     super();
     this.child = fork(trainerPath, [], {
       // ELECTRON_RUN_AS_NODE makes desktop VS Code's Electron binary behave as plain Node for the child.
@@ -63,7 +65,25 @@ export class TrainerJob extends EventEmitter<{ event: [TrainerEvent]; stderr: [s
     if (this.child.connected) this.child.send(withVersion(request));
   }
 
-  private watch(): Promise<JobOutcome> {
+  /**
+   * The done event's result, checked by the job's contract. One that does not read back (a trainer from another
+   * version, a bug) fails the job with the field that is wrong, instead of a TypeError in the command that shows it.
+   */
+  private checked(raw: unknown, runId: string | undefined): JobOutcome<JobResult<J>> {
+    try {
+      return { status: 'done', result: parseJobResult(this.job, raw), ...(runId ? { runId } : {}) };
+    } catch (e) {
+      return {
+        status: 'failed',
+        error: {
+          type: 'error', code: 'bad-result', message: `the trainer's result could not be read: ${(e as Error).message}`,
+          hint: 'The trainer and the extension may be from different versions: reinstall the extension.',
+        },
+      };
+    }
+  }
+
+  private watch(): Promise<JobOutcome<JobResult<J>>> {
     return new Promise((resolve) => {
       let terminal: TrainerEvent | undefined;
       this.child.on('message', (raw) => {
@@ -75,7 +95,7 @@ export class TrainerJob extends EventEmitter<{ event: [TrainerEvent]; stderr: [s
         this.emit('event', event);
       });
       const finish = (exitCode: number | null, signal: NodeJS.Signals | null) => {
-        if (terminal?.type === 'done') resolve({ status: 'done', result: terminal.result, runId: terminal.runId });
+        if (terminal?.type === 'done') resolve(this.checked(terminal.result, terminal.runId));
         else if (this.cancelRequested) resolve({ status: 'cancelled' });
         else if (terminal?.type === 'error') resolve({ status: 'failed', error: terminal });
         else resolve({ status: 'crashed', exitCode, signal, stderrTail: this.stderrTail });

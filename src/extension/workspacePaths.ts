@@ -1,6 +1,7 @@
 // Where runs and caches live for the current workspace, and where downloaded backbones go.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { CACHE_DIR, LAB_DIR, RUNS_DIR, THUMBNAILS_DIR } from '../core/runFiles';
 import { trainerConfig } from './settings';
 
 export function workspaceRoot(): string | undefined {
@@ -10,16 +11,16 @@ export function workspaceRoot(): string | undefined {
 export function labDir(): string {
   const root = workspaceRoot();
   if (!root) throw new Error('Open a folder first: Transfer Lab keeps its runs in the workspace.');
-  return path.join(root, '.transfer-lab');
+  return path.join(root, LAB_DIR);
 }
 
 export function runsDir(): string {
-  return path.join(labDir(), 'runs');
+  return path.join(labDir(), RUNS_DIR);
 }
 
 export function embeddingCacheDir(): string {
   const custom = trainerConfig().cacheLocation;
-  return custom ? path.join(custom, 'embeddings') : path.join(labDir(), 'cache');
+  return custom ? path.join(custom, 'embeddings') : path.join(labDir(), CACHE_DIR);
 }
 
 export function modelCacheDir(context: vscode.ExtensionContext): string {
@@ -30,7 +31,7 @@ export function modelCacheDir(context: vscode.ExtensionContext): string {
 /** Thumbnails for the dashboard, made by the trainer; undefined with no folder open. */
 export function thumbnailDir(): string | undefined {
   const custom = trainerConfig().cacheLocation;
-  if (custom) return path.join(custom, 'thumbnails');
+  if (custom) return path.join(custom, THUMBNAILS_DIR);
   const root = workspaceRoot();
-  return root ? path.join(root, '.transfer-lab', 'cache', 'thumbnails') : undefined;
+  return root ? path.join(root, LAB_DIR, CACHE_DIR, THUMBNAILS_DIR) : undefined;
 }

@@ -14,9 +14,9 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MANIFEST_FILE, parseManifest, type DatasetManifest } from '../../src/core/datasetManifest';
 import { isIgnoredName, stemOf } from '../../src/core/imageNames';
-import type { PrepareResult } from '../../src/core/preparePreview';
-import type { PredictResult } from '../../src/trainer/jobs/predict';
-import type { TrainSummary } from '../../src/trainer/jobs/train';
+import type { PrepareResult } from '../../src/core/jobs/prepare';
+import type { PredictResult } from '../../src/core/jobs/predict';
+import type { TrainResult } from '../../src/core/jobs/train';
 import {
   BACKBONE, DATASET_KINDS, FILE_GROUPS, FILE_KINDS, giveTo, JOB_KINDS, jobUser, parseCsv, predictOutcomes, put,
   restoreModes, runIsolated, SECRETS, snapshotTree, type BadInputKind, type IsolatedRun, type Outcome,
@@ -395,7 +395,7 @@ describe(`bad inputs (${KINDS} kinds)`, () => {
   describe('train on the prepared contents group (the decodable-but-odd images among its files)', () => {
     const g = GROUPS[0];
     let run: IsolatedRun;
-    let summary: TrainSummary;
+    let summary: TrainResult;
 
     before(() => {
       const { manifest } = prepared(g);
@@ -404,7 +404,7 @@ describe(`bad inputs (${KINDS} kinds)`, () => {
         dataset: g.prepared, backbone: BACKBONE, runsDir: path.join(work, 'runs'), cacheDir: path.join(work, 'cache'),
         epochs: 2, augment: 0, batch: 16, workers: 1, seed: 42,
       }, work, user, 180_000);
-      const { result, error } = outcomeOf<TrainSummary>(run, 'train');
+      const { result, error } = outcomeOf<TrainResult>(run, 'train');
       if (!result) assert.fail(error);
       summary = result;
     });

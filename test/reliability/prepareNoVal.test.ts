@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { PrepareResult } from '../../src/core/preparePreview';
+import type { PrepareResult } from '../../src/core/jobs/prepare';
 import { runJob } from '../../src/trainer/jobs/runJob';
 import { patternJpeg } from '../fixtures/syntheticImages';
 

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MANIFEST_FILE, parseManifest, type DatasetManifest } from '../../src/core/datasetManifest';
-import type { PrepareResult } from '../../src/core/preparePreview';
+import type { PrepareResult } from '../../src/core/jobs/prepare';
 import { runJob } from '../../src/trainer/jobs/runJob';
 import { patternJpeg } from '../fixtures/syntheticImages';
 

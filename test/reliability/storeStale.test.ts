@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { effectiveStatus, procStatStartTime, type RunRecord } from '../../src/core/runRecord';
-import { probeProcess as extensionProbe } from '../../src/extension/processProbe';
+import { listRunsIn as extensionListing } from '../../src/extension/runsFolder';
 import { listRunDirs, RunWriter } from '../../src/trainer/runs/runWriter';
 import { cliJson, tempDir } from './storeFixture';
 
@@ -87,10 +87,8 @@ describe('a recorded pid is matched with its start time', () => {
       const cli = cliJson(['runs', '--runs', runs, '--json']).json as { id: string; status: string }[];
       assert.deepEqual(Object.fromEntries(cli.map((r) => [r.id, r.status])), listed);
 
-      const ext = Object.fromEntries(['reused-pid', 'live', 'older-version'].map((id) => {
-        const r = JSON.parse(fs.readFileSync(path.join(runs, id, 'run.json'), 'utf8')) as RunRecord;
-        return [id, effectiveStatus(r, extensionProbe)];
-      }));
+      // What the Saved Models tree lists for the same folder (runStore.ts lists each workspace folder so).
+      const ext = Object.fromEntries((await extensionListing(runs)).runs.map((r) => [r.record.id, r.status]));
       assert.deepEqual(ext, listed);
     });
 });

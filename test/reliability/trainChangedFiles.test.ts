@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
-import type { TrainSummary } from '../../src/trainer/jobs/train';
+import type { TrainResult } from '../../src/core/jobs/train';
 import { classFolders, job, prepare, smallTrain, tempDir } from './trainHelpers';
 
 const work = tempDir('train-changed');
@@ -20,7 +20,7 @@ describe('train checks every listed file against dataset.json', () => {
   before(async () => {
     await prepare(classFolders(path.join(work, 'source'), { cat: 12, dog: 12 }), prepared);
     // The first run fills the cache with every image, so a later run could serve deleted ones from it.
-    const first = await job<TrainSummary>('train', smallTrain(prepared, work));
+    const first = await job<TrainResult>('train', smallTrain(prepared, work));
     assert.equal(first.error, undefined, first.error?.message);
     assert.deepEqual(first.result.counts, { train: [9, 9], val: [3, 3] });
   });
@@ -34,7 +34,7 @@ describe('train checks every listed file against dataset.json', () => {
     bytes[bytes.length >> 1] ^= 0xff;
     fs.writeFileSync(edited, bytes);
 
-    const r = await job<TrainSummary>('train', smallTrain(prepared, work));
+    const r = await job<TrainResult>('train', smallTrain(prepared, work));
     assert.equal(r.error, undefined, r.error?.message);
     assert.equal(r.result.status, 'completed');
     // Neither came from the cache: 17 training and 5 validation images were read, nothing else.
@@ -54,7 +54,7 @@ describe('train checks every listed file against dataset.json', () => {
   it('a class whose validation images are all gone fails, naming the split and the class', async () => {
     const runs = path.join(work, 'runs-empty');
     for (const f of fs.readdirSync(path.join(prepared, 'val', 'cat'))) fs.rmSync(path.join(prepared, 'val', 'cat', f));
-    const r = await job<TrainSummary>('train', smallTrain(prepared, work, { runsDir: runs }));
+    const r = await job<TrainResult>('train', smallTrain(prepared, work, { runsDir: runs }));
     assert.ok(r.error, 'train succeeded with no validation cats');
     assert.equal(r.error.code, 'bad-input');
     assert.match(r.error.message, /No val images of class "cat"/);

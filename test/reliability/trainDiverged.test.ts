@@ -8,7 +8,7 @@ import { before, describe, it } from 'node:test';
 import { loadEngine } from '../../src/trainer/engine/engine';
 import type { Matrix } from '../../src/trainer/guidance/guidanceData';
 import { fitEpochs, newHead } from '../../src/trainer/training/headFit';
-import type { TrainSummary } from '../../src/trainer/jobs/train';
+import type { TrainResult } from '../../src/core/jobs/train';
 import { classFolders, job, prepare, smallTrain, tempDir } from './trainHelpers';
 
 const work = tempDir('train-diverged');
@@ -22,7 +22,7 @@ describe('a diverged run fails with its cause', () => {
 
   it('train, lr 1e30: "loss became NaN at epoch 1 (lr 1e+30)", the run is failed, run.json holds no NaN', async () => {
     const runs = path.join(work, 'runs');
-    const r = await job<TrainSummary>('train', smallTrain(prepared, work, { engine: 'cpu', lr: 1e30, epochs: 3 }));
+    const r = await job<TrainResult>('train', smallTrain(prepared, work, { engine: 'cpu', lr: 1e30, epochs: 3 }));
     assert.ok(r.error, `train completed: ${JSON.stringify((r.terminal as { result?: unknown }).result)}`);
     assert.equal(r.error.code, 'bad-input');
     assert.equal(r.error.message, 'loss became NaN at epoch 1 (lr 1e+30): lower the learning rate');

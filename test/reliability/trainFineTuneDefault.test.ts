@@ -4,26 +4,27 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { parseTrainConfig } from '../../src/core/trainConfig';
-import type { TrainSummary } from '../../src/trainer/jobs/train';
+import { parseTrainConfig } from '../../src/core/jobs/train';
+import type { TrainResult } from '../../src/core/jobs/train';
 import { classFolders, job, prepare, smallTrain, tempDir } from './trainHelpers';
 
 const work = tempDir('train-finetune');
 
 describe('fine-tune without --unfreeze-from', () => {
   const prepared = path.join(work, 'prepared');
-  let source: TrainSummary;
+  let source: TrainResult;
 
   before(async () => {
     await prepare(classFolders(path.join(work, 'source'), { cat: 8, dog: 8 }), prepared);
-    const r = await job<TrainSummary>('train', smallTrain(prepared, work, { epochs: 1 }));
+    const r = await job<TrainResult>('train', smallTrain(prepared, work, { epochs: 1 }));
     assert.equal(r.error, undefined, r.error?.message);
     source = r.result;
   });
 
   it('the config needs only the source run', () => {
     const c = parseTrainConfig({ mode: 'fine-tune', from: '/runs/x' }, { runsDir: '/runs', cacheDir: '/cache' });
-    assert.equal(c.unfreezeFrom, undefined);
+    assert.equal(c.mode, 'fine-tune');
+    assert.equal(c.mode === 'fine-tune' && c.unfreezeFrom, undefined);
     const dirs = { runsDir: '/runs', cacheDir: '/cache' };
     assert.throws(() => parseTrainConfig({ mode: 'fine-tune' }, dirs), /source run \(from\)/);
   });
@@ -33,7 +34,7 @@ describe('fine-tune without --unfreeze-from', () => {
     const config = smallTrain(prepared, work, { epochs: 1, mode: 'fine-tune', from: source.dir });
     delete config.dataset;
     delete config.backbone;
-    const r = await job<TrainSummary>('train', config);
+    const r = await job<TrainResult>('train', config);
     assert.equal(r.error, undefined, r.error?.message);
     assert.equal(r.result.status, 'completed');
     assert.equal(r.result.unfreezeFrom, 'block_13');

@@ -5,15 +5,15 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { classificationReport } from '../../src/core/metrics';
-import type { EvaluateSummary } from '../../src/trainer/jobs/evaluate';
-import type { TrainSummary } from '../../src/trainer/jobs/train';
+import type { EvaluateResult } from '../../src/core/jobs/evaluate';
+import type { TrainResult } from '../../src/core/jobs/train';
 import { classFolders, job, prepare, smallTrain, tempDir } from './trainHelpers';
 
 const work = tempDir('train-noval');
 
 describe('a class with no validation images', () => {
   const prepared = path.join(work, 'prepared');
-  let trained: TrainSummary;
+  let trained: TrainResult;
 
   before(async () => {
     const fox = { from: 'dog', start: 500, n: 1 };
@@ -22,7 +22,7 @@ describe('a class with no validation images', () => {
   });
 
   it('train warns, naming the class', async () => {
-    const r = await job<TrainSummary>('train', smallTrain(prepared, work));
+    const r = await job<TrainResult>('train', smallTrain(prepared, work));
     assert.equal(r.error, undefined, r.error?.message);
     trained = r.result;
     assert.deepEqual(trained.classes, ['cat', 'dog', 'fox']);
@@ -33,7 +33,7 @@ describe('a class with no validation images', () => {
   });
 
   it('evaluate marks it as having no support and averages over the classes that have validation images', async () => {
-    const r = await job<EvaluateSummary>('evaluate', { runDir: trained.dir, workers: 1 });
+    const r = await job<EvaluateResult>('evaluate', { runDir: trained.dir, workers: 1 });
     assert.equal(r.error, undefined, r.error?.message);
     const e = r.result;
     assert.equal(e.count, 6);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
-import type { TrainSummary } from '../../src/trainer/jobs/train';
+import type { TrainResult } from '../../src/core/jobs/train';
 import { classFolders, job, prepare, smallTrain, tempDir, V1 } from './trainHelpers';
 
 const work = tempDir('train-folder');
@@ -31,7 +31,7 @@ describe('train reads the prepared folder it is given', () => {
     fs.renameSync(original, moved);
     try {
       // A fresh cache: every image has to be read from disk, so reading the wrong folder cannot hide.
-      const r = await job<TrainSummary>('train', smallTrain(copy, work, { cacheDir: path.join(work, 'cache-copy') }));
+      const r = await job<TrainResult>('train', smallTrain(copy, work, { cacheDir: path.join(work, 'cache-copy') }));
       assert.equal(r.error, undefined, r.error?.message);
       assert.equal(r.result.status, 'completed');
       assert.deepEqual(r.result.counts, { train: [9, 9], val: [3, 3] });
@@ -65,7 +65,7 @@ describe('train reads the prepared folder it is given', () => {
         for (const f of fs.readdirSync(dir)) fs.writeFileSync(path.join(dir, f), cat);
       }
     }
-    const r = await job<TrainSummary>('train', smallTrain(moved, work, { cacheDir: path.join(work, 'cache-moved') }));
+    const r = await job<TrainResult>('train', smallTrain(moved, work, { cacheDir: path.join(work, 'cache-moved') }));
     assert.equal(r.error, undefined, r.error?.message);
     assert.equal(r.result.status, 'completed');
     assert.deepEqual(r.result.counts, { train: [9, 9], val: [3, 3] });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
-import type { TrainSummary } from '../../src/trainer/jobs/train';
+import type { TrainResult } from '../../src/core/jobs/train';
 import { classFolders, job, prepare, replaceListed, smallTrain, tempDir } from './trainHelpers';
 
 const work = tempDir('train-undecodable');
@@ -27,7 +27,7 @@ describe('train names the images it could not decode', () => {
   it('an undecodable training image is named, left out and counted', async () => {
     const bad = sorted(path.join(prepared, 'train', 'dog'))[0];
     replaceListed(prepared, bad, garbage(bad));
-    const r = await job<TrainSummary>('train', smallTrain(prepared, work, { cacheDir: path.join(work, 'cache-1') }));
+    const r = await job<TrainResult>('train', smallTrain(prepared, work, { cacheDir: path.join(work, 'cache-1') }));
     assert.equal(r.error, undefined, r.error?.message);
     assert.equal(r.result.status, 'completed');
     assert.deepEqual(r.result.counts, { train: [9, 8], val: [3, 3] }, 'counts are what trained, not what was listed');
@@ -44,7 +44,7 @@ describe('train names the images it could not decode', () => {
     const cats = sorted(path.join(prepared, 'val', 'cat'));
     for (const f of cats) replaceListed(prepared, f, garbage(f));
     const config = smallTrain(prepared, work, { runsDir: runs, cacheDir: path.join(work, 'cache-2') });
-    const r = await job<TrainSummary>('train', config);
+    const r = await job<TrainResult>('train', config);
     assert.ok(r.error, 'train completed with no decodable validation cat');
     assert.equal(r.error.code, 'bad-input');
     assert.match(r.error.message, /No val images of class "cat" are usable: all 3 .*cannot decode/);

@@ -4,14 +4,12 @@ import type { JobRunner } from '../jobRunner';
 import { logChannel } from '../log';
 import { trainerConfig } from '../settings';
 
-interface DoctorSummary { engine: string; version: string; slowPath: boolean; skipped: { engine: string; reason: string }[] }
-
 export function registerEngineCommands(context: vscode.ExtensionContext, runner: JobRunner): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('transferLab.doctor', async () => {
       const outcome = await runner.run({ job: 'doctor', title: 'Check engine', config: { engine: trainerConfig().engine }, quiet: true });
       if (outcome.status !== 'done') return undefined;
-      const r = outcome.result as DoctorSummary;
+      const r = outcome.result;
       for (const s of r.skipped) logChannel().info(`engine ${s.engine} skipped: ${s.reason}`);
       const slow = r.slowPath ? ' No native TensorFlow here, so training uses cached activations on the CPU.' : '';
       void vscode.window

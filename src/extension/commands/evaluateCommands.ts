@@ -4,25 +4,18 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DashboardPanel } from '../dashboardPanel';
 import type { JobRunner } from '../jobRunner';
-import { pickRun } from '../pickers';
+import { RUN_FILES } from '../../core/runFiles';
+import { parseRunRecord } from '../../core/runRecord';
+import { runDirOf, type RunArg } from '../pickers';
 import type { SavedRun } from '../runStore';
 import type { SavedModelsView } from '../savedModelsView';
 
-interface RunArg { runDir?: string; images?: string; run?: { dir: string } }
-
-interface EvaluationResult { accuracy: number; logLoss: number; auc?: number; count: number }
-interface PredictResult { rows: number; out: string; positive?: string; skipped: { file: string; reason: string }[] }
-
 const completed = (r: SavedRun) => r.status === 'completed';
-
-async function runDirOf(arg: RunArg | undefined, title: string): Promise<string | undefined> {
-  return arg?.runDir ?? arg?.run?.dir ?? (await pickRun(completed, title))?.dir;
-}
 
 /** The prepared dataset's test/ folder, the default for Predict. */
 async function defaultTestFolder(runDir: string): Promise<string | undefined> {
   try {
-    const run = JSON.parse(await fs.readFile(path.join(runDir, 'run.json'), 'utf8')) as { dataset: string };
+    const run = parseRunRecord(JSON.parse(await fs.readFile(path.join(runDir, RUN_FILES.record), 'utf8')));
     const test = path.join(run.dataset, 'test');
     await fs.access(test);
     return test;
@@ -34,24 +27,25 @@ async function defaultTestFolder(runDir: string): Promise<string | undefined> {
 export function registerEvaluateCommands(context: vscode.ExtensionContext, runner: JobRunner, tree: SavedModelsView): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('transferLab.evaluate', async (arg?: RunArg) => {
-      const runDir = await runDirOf(arg, 'Transfer Lab: evaluate which run?');
+      const runDir = await runDirOf(arg, 'Transfer Lab: evaluate which run?', completed);
       if (!runDir) return undefined;
       const outcome = await runner.run({ job: 'evaluate', title: 'Evaluate', config: { runDir } });
       tree.refresh();
       if (outcome.status !== 'done') return undefined;
-      const r = outcome.result as EvaluationResult;
+      const r = outcome.result;
       const auc = r.auc === undefined ? '' : `, AUC ${r.auc.toFixed(3)}`;
       void vscode.window
         .showInformationMessage(`Transfer Lab: accuracy ${r.accuracy.toFixed(3)}, log loss ${r.logLoss.toFixed(4)}${auc} on ${r.count} validation images.`,
           'Show in Dashboard', 'Open Report')
         .then((c) => {
           if (c === 'Show in Dashboard') DashboardPanel.showTab(context, runner, 'evaluation');
-          if (c === 'Open Report') void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(path.join(runDir, 'evaluation.json')));
+          const report = vscode.Uri.file(path.join(runDir, RUN_FILES.evaluation));
+          if (c === 'Open Report') void vscode.commands.executeCommand('vscode.open', report);
         });
       return outcome.result;
     }),
-    vscode.commands.registerCommand('transferLab.predictTestFolder', async (arg?: RunArg) => {
-      const runDir = await runDirOf(arg, 'Transfer Lab: predict with which run?');
+    vscode.commands.registerCommand('transferLab.predictTestFolder', async (arg?: RunArg & { images?: string }) => {
+      const runDir = await runDirOf(arg, 'Transfer Lab: predict with which run?', completed);
       if (!runDir) return undefined;
       let images = arg?.images ?? (await defaultTestFolder(runDir));
       if (!images) {
@@ -62,7 +56,7 @@ export function registerEvaluateCommands(context: vscode.ExtensionContext, runne
       const outcome = await runner.run({ job: 'predict', title: 'Predict test folder', config: { runDir, images } });
       tree.refresh();
       if (outcome.status !== 'done') return undefined;
-      const r = outcome.result as PredictResult;
+      const r = outcome.result;
       const skipped = r.skipped.length ? ` ${r.skipped.length} files skipped (see the log).` : '';
       const positive = r.positive ? ` label = P(${r.positive}).` : '';
       void vscode.window

@@ -3,12 +3,14 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { DEFAULT_DESIRED_ERROR, parseErrorRate } from '../../core/guidanceConfig';
+import { DEFAULT_DESIRED_ERROR, parseErrorRate } from '../../core/jobs/learningCurve';
 import type { GuidanceEvent } from '../../core/protocol';
+import { RUN_FILES } from '../../core/runFiles';
 import type { JobRunner } from '../jobRunner';
+import { baseConfig } from '../jobSettings';
 import { pickBackbone, pickPreparedDataset, pickRun } from '../pickers';
 import { trainerConfig } from '../settings';
-import { embeddingCacheDir, labDir, modelCacheDir } from '../workspacePaths';
+import { labDir } from '../workspacePaths';
 
 /** Arguments the dashboard's buttons and tests pass to skip the pickers. */
 export interface LearningCurveArgs { dataset?: string; backbone?: string; cut?: string; head?: string; desiredError?: number; sizes?: string; repeats?: number; maxPerClass?: number }
@@ -16,11 +18,6 @@ export interface AdviseArgs { dataset?: string; backbone?: string; cut?: string 
 export interface LrFindArgs { dataset?: string; backbone?: string; cut?: string; head?: string; runDir?: string; unfreezeFrom?: string }
 
 type Advice = Omit<GuidanceEvent, 'type'>;
-
-function baseConfig(context: vscode.ExtensionContext) {
-  const s = trainerConfig();
-  return { batch: s.batchSize, size: s.imageSize, seed: s.seed, engine: s.engine, cacheDir: embeddingCacheDir(), modelCacheDir: modelCacheDir(context) };
-}
 
 /** The desired error from the setting; on first use, asked for (with a default offered) and stored in the workspace. */
 export async function desiredError(): Promise<number | undefined> {
@@ -43,7 +40,7 @@ export async function desiredError(): Promise<number | undefined> {
 export async function offerFoundLearningRate(runDir: string): Promise<number | null | undefined> {
   let found: { suggestion?: unknown; unfreezeFrom?: unknown; createdAt?: unknown };
   try {
-    found = JSON.parse(await fs.readFile(path.join(runDir, 'lr-find.json'), 'utf8'));
+    found = JSON.parse(await fs.readFile(path.join(runDir, RUN_FILES.lrFind), 'utf8'));
   } catch {
     return undefined;
   }
@@ -84,7 +81,7 @@ export function registerGuidanceCommands(context: vscode.ExtensionContext, runne
       void vscode.commands.executeCommand('transferLab.showDashboard');
       const outcome = await runner.run({ job: 'learning-curve', title: 'Learning curve', config });
       if (outcome.status !== 'done') return undefined;
-      const result = outcome.result as { diagnosis: Advice };
+      const result = outcome.result;
       void reportAdvice('learning curve', result.diagnosis);
       return result;
     }),
@@ -94,7 +91,7 @@ export function registerGuidanceCommands(context: vscode.ExtensionContext, runne
       void vscode.commands.executeCommand('transferLab.showDashboard');
       const outcome = await runner.run({ job: 'advise', title: 'Advise strategy', config: { ...baseConfig(context), ...picked } });
       if (outcome.status !== 'done') return undefined;
-      const result = outcome.result as { advice: Advice };
+      const result = outcome.result;
       void reportAdvice('strategy', result.advice);
       return result;
     }),
@@ -109,7 +106,7 @@ export function registerGuidanceCommands(context: vscode.ExtensionContext, runne
       void vscode.commands.executeCommand('transferLab.showDashboard');
       const outcome = await runner.run({ job: 'lr-find', title: 'Find learning rate', config: { ...baseConfig(context), ...picked, ...extra } });
       if (outcome.status !== 'done') return undefined;
-      const r = outcome.result as { suggestion: number; unfreezeFrom?: string };
+      const r = outcome.result;
       const next = target.runDir ? 'Fine-tune with it' : 'Train with it';
       const choice = await vscode.window.showInformationMessage(`Transfer Lab: suggested learning rate ${r.suggestion.toPrecision(2)}.`, next, 'Open Dashboard');
       if (choice === 'Open Dashboard') void vscode.commands.executeCommand('transferLab.showDashboard');

@@ -1,6 +1,7 @@
 // "Prepare Dataset": choose the folder, the split settings, preview, then write — never touching the originals.
 import * as vscode from 'vscode';
-import { countsTable, formatPrepareSummary, type PrepareResult } from '../../core/preparePreview';
+import type { PrepareResult, UndoResult } from '../../core/jobs/prepare';
+import { countsTable, formatPrepareSummary } from '../../core/preparePreview';
 import { chooseLayout, pickWorkspaceDataset } from '../datasetPicks';
 import type { JobRunner } from '../jobRunner';
 import { trainerConfig } from '../settings';
@@ -27,6 +28,9 @@ async function askSettings(): Promise<{ val: number; seed: number; maxPerClass?:
   return { val, seed, ...(cap ? { maxPerClass: cap } : {}) };
 }
 
+/** Prepare reports an undo only when asked for one, which these commands never do. */
+const isUndo = (r: PrepareResult | UndoResult): r is UndoResult => 'undo' in r;
+
 async function showReport(result: PrepareResult): Promise<void> {
   const doc = await vscode.workspace.openTextDocument({
     language: 'markdown',
@@ -48,7 +52,8 @@ export function registerPrepareCommands(context: vscode.ExtensionContext, runner
       const config = { source, ...(given?.out ? { out: given.out } : {}), root: layout.root, layout: layout.kind, ...settings };
       const preview = await runner.run({ job: 'prepare', title: 'Preview dataset split', config: { ...config, dryRun: true }, quiet: true });
       if (preview.status !== 'done') return undefined;
-      const plan = preview.result as PrepareResult;
+      const plan = preview.result;
+      if (isUndo(plan)) return undefined;
       if (!given?.yes) {
         const go = await vscode.window.showInformationMessage(
           `Prepare ${plan.images} images into ${plan.output}?`,
@@ -59,7 +64,8 @@ export function registerPrepareCommands(context: vscode.ExtensionContext, runner
       }
       const outcome = await runner.run({ job: 'prepare', title: 'Prepare dataset', config });
       if (outcome.status !== 'done') return undefined;
-      const result = outcome.result as PrepareResult;
+      const result = outcome.result;
+      if (isUndo(result)) return undefined;
       const excluded = result.excluded.length ? `, ${result.excluded.length} excluded` : '';
       void vscode.window
         .showInformationMessage(`Transfer Lab: dataset ready in ${result.output}${excluded}.`, 'Show Report', 'Train Feature Extractor')

@@ -4,16 +4,9 @@ import * as vscode from 'vscode';
 import { DashboardPanel } from '../dashboardPanel';
 import type { JobRunner } from '../jobRunner';
 import { logChannel } from '../log';
-import { pickRun } from '../pickers';
+import { runDirOf, type RunArg } from '../pickers';
 import { runReplay } from '../runReplay';
 import type { SavedModelsView } from '../savedModelsView';
-
-/** The tree passes its node; tests and other commands pass { runDir }. */
-type RunArg = { runDir?: string; run?: { dir: string } } | undefined;
-
-async function runDirOf(arg: RunArg, title: string): Promise<string | undefined> {
-  return arg?.runDir ?? arg?.run?.dir ?? (await pickRun(() => true, title))?.dir;
-}
 
 export function registerRunCommands(context: vscode.ExtensionContext, runner: JobRunner, tree: SavedModelsView): void {
   context.subscriptions.push(

@@ -1,14 +1,13 @@
 // "Train Feature Extractor" and "Fine-tune": gather choices, run the trainer's `train` job, report back.
 import * as vscode from 'vscode';
+import type { JobResult } from '../../core/jobs';
 import type { JobRunner } from '../jobRunner';
+import { trainingConfig } from '../jobSettings';
 import { pickBackbone, pickPreparedDataset, pickRun, pickUnfreezePoint } from '../pickers';
 import type { SavedModelsView } from '../savedModelsView';
 import { trainerConfig } from '../settings';
 import type { JobOutcome } from '../trainerClient';
-import { embeddingCacheDir, modelCacheDir, runsDir } from '../workspacePaths';
 import { offerFoundLearningRate } from './guidanceCommands';
-
-export interface TrainSummary { runId: string; dir: string; best: { valAcc: number; valLoss: number } }
 
 /** Arguments tests and the dashboard pass to skip the QuickPicks. */
 export interface TrainArgs {
@@ -18,18 +17,12 @@ export interface TrainArgs {
 }
 export interface FineTuneArgs { runDir?: string; unfreezeFrom?: string; epochs?: number; lr?: number }
 
-function baseConfig(context: vscode.ExtensionContext) {
-  const s = trainerConfig();
-  return {
-    epochs: s.epochs, patience: s.patience, batch: s.batchSize, size: s.imageSize, seed: s.seed, engine: s.engine,
-    runsDir: runsDir(), cacheDir: embeddingCacheDir(), modelCacheDir: modelCacheDir(context),
-  };
-}
-
-async function afterTraining(outcome: JobOutcome, tree: SavedModelsView, what: string): Promise<TrainSummary | undefined> {
+async function afterTraining(
+  outcome: JobOutcome<JobResult<'train'>>, tree: SavedModelsView, what: string,
+): Promise<JobResult<'train'> | undefined> {
   tree.refresh();
   if (outcome.status !== 'done') return undefined;
-  const summary = outcome.result as TrainSummary;
+  const summary = outcome.result;
   void vscode.window
     .showInformationMessage(`Transfer Lab: ${what} finished, best val_acc ${summary.best.valAcc.toFixed(3)}.`, 'Open Dashboard', 'Fine-tune')
     .then((c) => {
@@ -47,9 +40,12 @@ export function registerTrainingCommands(context: vscode.ExtensionContext, runne
       if (!dataset) return undefined;
       const backbone = args.backbone ? { source: args.backbone, cut: args.cut } : await pickBackbone(trainerConfig().backbone);
       if (!backbone) return undefined;
-      const config = { ...baseConfig(context), mode: 'feature-extractor', dataset, backbone: backbone.source, cut: backbone.cut,
+      // Absent settings stay absent (JSON drops undefined), so the trainer's defaults apply.
+      const config = {
+        ...trainingConfig(context), mode: 'feature-extractor' as const, dataset, backbone: backbone.source, cut: backbone.cut,
         ...(args.epochs ? { epochs: args.epochs } : {}), ...(args.maxPerClass ? { maxPerClass: args.maxPerClass } : {}),
-        ...Object.fromEntries((['head', 'augment', 'dropout', 'lr'] as const).filter((k) => args[k] !== undefined).map((k) => [k, args[k]])) };
+        head: args.head, augment: args.augment, dropout: args.dropout, lr: args.lr,
+      };
       void vscode.commands.executeCommand('transferLab.showDashboard');
       return afterTraining(await runner.run({ job: 'train', title: 'Train feature extractor', config }), tree, 'Feature extractor');
     }),
@@ -63,7 +59,10 @@ export function registerTrainingCommands(context: vscode.ExtensionContext, runne
       if (!unfreezeFrom) return undefined;
       const lr = given.lr ?? (await offerFoundLearningRate(runDir));
       if (lr === null) return undefined;
-      const config = { ...baseConfig(context), mode: 'fine-tune', from: runDir, unfreezeFrom, ...(given.epochs ? { epochs: given.epochs } : {}), ...(lr ? { lr } : {}) };
+      const config = {
+        ...trainingConfig(context), mode: 'fine-tune' as const, from: runDir, unfreezeFrom,
+        ...(given.epochs ? { epochs: given.epochs } : {}), ...(lr ? { lr } : {}),
+      };
       void vscode.commands.executeCommand('transferLab.showDashboard');
       return afterTraining(await runner.run({ job: 'train', title: `Fine-tune from ${unfreezeFrom}`, config }), tree, 'Fine-tuning');
     }),

@@ -1,6 +1,7 @@
 // Runs a job for the terminal: progress on stderr, Ctrl-C cancels at the next batch, and the result for the command
 // to print. A failed job throws CliJobFailure, so the CLI's entry reports every failure the same way (runCli.ts).
-import type { ErrorEvent, JobName } from '../../core/protocol';
+import type { JobName, JobResult } from '../../core/jobs';
+import type { ErrorEvent } from '../../core/protocol';
 import { TerminalReporter } from './progress';
 import { BAD_INPUT_FS_CODES } from '../runtime/fsErrors';
 import { runJob } from '../jobs/runJob';
@@ -17,8 +18,11 @@ export class CliJobFailure extends Error {
   }
 }
 
-/** The job's result; throws CliJobFailure when it fails or is cancelled. */
-export async function runCliJob(job: JobName, config: Record<string, unknown>): Promise<unknown> {
+/**
+ * The job's result, typed by its contract; throws CliJobFailure when it fails or is cancelled. The config is checked
+ * by the contract as in the child process, so a bad value is the same bad-input error in both.
+ */
+export async function runCliJob<J extends JobName>(job: J, config: Record<string, unknown>): Promise<JobResult<J>> {
   const reporter = new TerminalReporter(process.stderr);
   const controller = new AbortController();
   const onSigint = () => {
@@ -29,7 +33,6 @@ export async function runCliJob(job: JobName, config: Record<string, unknown>): 
   try {
     const terminal = await runJob(job, config, { emit: (e) => reporter.handle(e), signal: controller.signal });
     if (terminal.type === 'done') return terminal.result;
-    if (terminal.type !== 'error') throw new Error(`the ${job} job ended with a "${terminal.type}" event`);
     reporter.handle(terminal);
     throw new CliJobFailure(terminal);
   } finally {

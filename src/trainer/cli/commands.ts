@@ -1,7 +1,7 @@
 // The CLI's commands: each turns its flags into a job config and prints the job's result. runCli.ts has already
 // checked the flags (cliFlags.ts: number flags arrive as numbers) and reports every failure.
 import type { ParseArgsConfig } from 'node:util';
-import type { DoctorResult } from '../jobs/doctor';
+import type { DoctorResult } from '../../core/jobs/doctor';
 import { printJson, runCliJob } from './cliJob';
 import { demoCommands } from './demoCommand';
 import { runCommands } from './runCommands';
@@ -45,7 +45,7 @@ export const commands: Record<string, CliCommand> = {
     help: 'usage: transfer-lab doctor [--engine auto|tfjs-node-gpu|tfjs-node|wasm|cpu] [--json]',
     options: { ...json, engine: { type: 'string', default: 'auto' } },
     async run(values) {
-      const result = (await runCliJob('doctor', { engine: values.engine })) as DoctorResult;
+      const result = await runCliJob('doctor', { engine: values.engine });
       if (values.json) printJson(result);
       else process.stdout.write(formatDoctor(result));
       return 0;

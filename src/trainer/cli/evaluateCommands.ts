@@ -2,8 +2,8 @@
 import * as path from 'node:path';
 import type { CliCommand } from './commands';
 import { printJson, runCliJob, UsageError } from './cliJob';
-import type { EvaluateSummary } from '../jobs/evaluate';
-import type { PredictResult } from '../jobs/predict';
+import type { EvaluateResult } from '../../core/jobs/evaluate';
+import { RUN_FILES } from '../../core/runFiles';
 
 const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined));
 const fixed = (x: number | undefined, d = 4) => (x === undefined ? 'n/a' : x.toFixed(d));
@@ -14,7 +14,7 @@ function table(header: string[], rows: string[][]): string[] {
   return [line(header), ...rows.map(line)];
 }
 
-export function formatEvaluation(s: EvaluateSummary): string {
+export function formatEvaluation(s: EvaluateResult): string {
   const lines = [
     `run ${s.runId}: ${s.count} val images${s.skipped.length ? ` (${s.skipped.length} skipped)` : ''}`,
     `accuracy  ${fixed(s.accuracy)}${s.runValAcc !== undefined ? `   (the run's best val_acc: ${fixed(s.runValAcc)})` : ''}`,
@@ -37,21 +37,26 @@ export function formatEvaluation(s: EvaluateSummary): string {
       ...table(['file', 'truth', 'predicted', 'p'], s.topLosses.map((t) => [t.file, t.truth, t.predicted, fixed(t.probability)])));
   }
   for (const k of s.skipped) lines.push(`skipped ${k.file}: ${k.reason}`);
-  lines.push('', `wrote ${path.join(s.runDir, 'evaluation.json')}`);
+  lines.push('', `wrote ${path.join(s.runDir, RUN_FILES.evaluation)}`);
   return lines.join('\n') + '\n';
 }
 
 export const evaluateCommands: Record<string, CliCommand> = {
   evaluate: {
     summary: "measure a saved run's model on its val split: accuracy, log loss, AUC, confusion, per-class, top losses",
-    help: 'usage: transfer-lab evaluate <run-dir> [--top-losses 16] [--batch 32] [--engine auto|wasm|cpu|...] [--json]',
-    options: { json: { type: 'boolean', default: false }, 'top-losses': { type: 'string' }, batch: { type: 'string' }, engine: { type: 'string' } },
+    help: 'usage: transfer-lab evaluate <run-dir> [--top-losses 16] [--batch 32] [--engine auto|wasm|cpu|...] ' +
+      '[--workers N] [--json]',
+    options: {
+      json: { type: 'boolean', default: false }, 'top-losses': { type: 'string' }, batch: { type: 'string' },
+      engine: { type: 'string' }, workers: { type: 'string' },
+    },
     async run(v, positionals) {
       if (!positionals[0]) throw new UsageError('a run folder is required');
-      const s = (await runCliJob('evaluate', defined({
+      const s = await runCliJob('evaluate', defined({
         runDir: path.resolve(positionals[0]), topLosses: v['top-losses'], batch: v.batch, engine: v.engine,
-      }))) as EvaluateSummary;
-      if (v.json) printJson({ ...s, evaluation: path.join(s.runDir, 'evaluation.json') });
+        workers: v.workers,
+      }));
+      if (v.json) printJson({ ...s, evaluation: path.join(s.runDir, RUN_FILES.evaluation) });
       else process.stdout.write(formatEvaluation(s));
       return 0;
     },
@@ -59,18 +64,18 @@ export const evaluateCommands: Record<string, CliCommand> = {
   predict: {
     summary: "predict a folder of images with a saved run's model into a Kaggle-style CSV",
     help: 'usage: transfer-lab predict <run-dir> <images-dir> [--out FILE] [--clip X] [--positive CLASS] [--batch 32]\n' +
-      '         [--engine auto|wasm|cpu|...] [--json]',
+      '         [--engine auto|wasm|cpu|...] [--workers N] [--json]',
     options: {
       json: { type: 'boolean', default: false }, out: { type: 'string' }, clip: { type: 'string' }, positive: { type: 'string' },
-      batch: { type: 'string' }, engine: { type: 'string' },
+      batch: { type: 'string' }, engine: { type: 'string' }, workers: { type: 'string' },
     },
     async run(v, positionals) {
       if (positionals.length < 2) throw new UsageError('a run folder and an images folder are required');
-      const r = (await runCliJob('predict', defined({
+      const r = await runCliJob('predict', defined({
         runDir: path.resolve(positionals[0]), images: path.resolve(positionals[1]),
         out: typeof v.out === 'string' ? path.resolve(v.out) : undefined, clip: v.clip, positive: v.positive,
-        batch: v.batch, engine: v.engine,
-      }))) as PredictResult;
+        batch: v.batch, engine: v.engine, workers: v.workers,
+      }));
       if (v.json) printJson(r);
       else {
         const what = r.positive ? `label = P(${r.positive})` : `columns ${r.columns.join(', ')}`;

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ENGINES } from '../../core/engineChoice';
 import { LAYOUT_KINDS } from '../../core/layoutDetection';
+import { RUN_FILES } from '../../core/runFiles';
 import { UsageError } from './cliJob';
 import { BadInputError } from '../runtime/jobContext';
 
@@ -173,7 +174,7 @@ export function checkRunFolder(flag: string, value: string): string {
     throw new BadInputError(`${flag} ${dir} ${why}`, dir, hint);
   }
   if (!stat.isDirectory()) throw new BadInputError(`${flag} ${dir} is a file, not a folder`, dir, hint);
-  if (!fs.existsSync(path.join(dir, 'run.json'))) {
+  if (!fs.existsSync(path.join(dir, RUN_FILES.record))) {
     throw new BadInputError(`${flag} ${dir} is not a run folder: no run.json`, dir, hint);
   }
   return dir;

@@ -3,17 +3,14 @@ import * as path from 'node:path';
 import type { Evidence, Recommendation } from '../../core/protocol';
 import type { CliCommand } from './commands';
 import { printJson, runCliJob, UsageError } from './cliJob';
-import type { AdviseResult } from '../jobs/advise';
-import type { LearningCurveResult } from '../jobs/learningCurve';
-import type { LrFindResult } from '../jobs/lrFind';
 
 const str = { type: 'string' as const };
 const shared = {
   json: { type: 'boolean' as const, default: false }, backbone: str, cut: str, size: str, resize: str, batch: str, seed: str,
-  'max-per-class': str, cache: str, 'model-cache': str, engine: str, out: str,
+  'max-per-class': str, cache: str, 'model-cache': str, engine: str, workers: str, out: str,
 };
 const SHARED_HELP = '[--cut LAYER] [--size PX] [--resize cover|fill|contain] [--batch 32] [--seed 42] [--max-per-class N]\n' +
-  '         [--cache DIR] [--model-cache DIR] [--engine auto|wasm|cpu|...] [--out FILE] [--json]';
+  '         [--cache DIR] [--model-cache DIR] [--engine auto|wasm|cpu|...] [--workers N] [--out FILE] [--json]';
 
 const abs = (p: unknown) => (typeof p === 'string' ? path.resolve(p) : undefined);
 const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined));
@@ -22,7 +19,7 @@ function sharedConfig(v: Record<string, unknown>, dataset: string | undefined) {
   return {
     dataset: abs(dataset), backbone: v.backbone, cut: v.cut, size: v.size, resize: v.resize, batch: v.batch,
     seed: v.seed, maxPerClass: v['max-per-class'], cacheDir: abs(v.cache), modelCacheDir: abs(v['model-cache']),
-    engine: v.engine, out: abs(v.out),
+    engine: v.engine, workers: v.workers, out: abs(v.out),
   };
 }
 
@@ -52,7 +49,7 @@ export const guidanceCommands: Record<string, CliCommand> = {
         head: v.head,
         dropout: v.dropout, lr: v.lr, steps: v.steps,
       });
-      const r = (await runCliJob('learning-curve', config)) as LearningCurveResult;
+      const r = await runCliJob('learning-curve', config);
       const d = r.diagnosis;
       if (v.json) {
         printJson({
@@ -78,7 +75,7 @@ export const guidanceCommands: Record<string, CliCommand> = {
     async run(v, positionals) {
       if (positionals.length !== 1 || !v.backbone) throw new UsageError('a prepared dataset folder and --backbone are required');
       const config = defined({ ...sharedConfig(v, positionals[0]), earlyCut: v['early-cut'], sample: v.sample });
-      const r = (await runCliJob('advise', config)) as AdviseResult;
+      const r = await runCliJob('advise', config);
       const a = r.advice;
       if (v.json) {
         printJson({
@@ -99,10 +96,10 @@ export const guidanceCommands: Record<string, CliCommand> = {
     async run(v, positionals) {
       if (positionals.length > 1) throw new UsageError(`expected one prepared dataset folder, got ${positionals.length}`);
       if (!v.from && (positionals.length !== 1 || !v.backbone)) throw new UsageError('a prepared dataset folder and --backbone are required, or --from RUN_DIR');
-      const r = (await runCliJob('lr-find', defined({
+      const r = await runCliJob('lr-find', defined({
         ...sharedConfig(v, positionals[0]), from: abs(v.from), unfreezeFrom: v['unfreeze-from'], head: v.head,
         dropout: v.dropout, start: v.start, end: v.end, steps: v.steps,
-      }))) as LrFindResult;
+      }));
       if (v.json) {
         printJson({
           suggestion: r.suggestion, rule: r.rule, minLr: r.minLr, falling: r.falling, mode: r.mode,

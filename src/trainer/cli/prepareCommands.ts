@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import type { CliCommand } from './commands';
 import { printJson, runCliJob, UsageError } from './cliJob';
-import { formatPrepareSummary, type PrepareResult, type UndoResult } from '../../core/preparePreview';
+import { formatPrepareSummary } from '../../core/preparePreview';
 import { LAYOUT_KINDS } from '../../core/layoutDetection';
 
 const HELP = `usage: transfer-lab prepare <dir> [--out DIR] [--val 0.2] [--train-dev 0] [--seed 42]
@@ -50,7 +50,7 @@ export const prepareCommands: Record<string, CliCommand> = {
         layout: v.layout, samples: v.samples, dryRun: v['dry-run'], undo: v.undo,
       };
       const defined = Object.fromEntries(Object.entries(config).filter(([, x]) => x !== undefined));
-      const r = (await runCliJob('prepare', defined)) as PrepareResult | UndoResult;
+      const r = await runCliJob('prepare', defined);
       if (v.json) printJson(r);
       else if ('undo' in r) {
         process.stdout.write(`undone: removed ${r.removedFiles} files and ${r.removedDirs} folders from ${r.output}` +

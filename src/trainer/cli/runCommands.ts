@@ -1,12 +1,13 @@
 // CLI commands about saved runs.
 import * as path from 'node:path';
+import { LAB_DIR, RUNS_DIR } from '../../core/runFiles';
 import { formatDuration } from './progress';
 import type { CliCommand } from './commands';
 import { printJson } from './cliJob';
 import { listRunDirs } from '../runs/runWriter';
 
 export function defaultRunsDir(): string {
-  return path.resolve('.transfer-lab', 'runs');
+  return path.resolve(LAB_DIR, RUNS_DIR);
 }
 
 export const runCommands: Record<string, CliCommand> = {

@@ -4,12 +4,13 @@ import * as path from 'node:path';
 import type { CliCommand } from './commands';
 import { checkRunFolder } from './flags';
 import { printJson, runCliJob, UsageError } from './cliJob';
-import type { TrainSummary } from '../jobs/train';
+import { RUN_FILES } from '../../core/runFiles';
 
 /** What `lr-find --from` left in the run, as a hint: the CLI never changes a rate the user did not pass. */
 function lrFindHint(runDir: string): string {
   try {
-    const found = JSON.parse(fs.readFileSync(path.join(runDir, 'lr-find.json'), 'utf8')) as { suggestion?: unknown; unfreezeFrom?: unknown };
+    const file = path.join(runDir, RUN_FILES.lrFind);
+    const found = JSON.parse(fs.readFileSync(file, 'utf8')) as { suggestion?: unknown; unfreezeFrom?: unknown };
     if (typeof found.suggestion !== 'number') return '';
     const where = typeof found.unfreezeFrom === 'string' ? ` (unfreezing from ${found.unfreezeFrom})` : '';
     return `lr-find.json in this run suggests --lr ${found.suggestion.toPrecision(2)}${where}; using the recipe's 1e-4 unless you pass --lr\n`;
@@ -52,7 +53,7 @@ export const trainCommands: Record<string, CliCommand> = {
       };
       if (mode === 'fine-tune' && v.lr === undefined) process.stderr.write(lrFindHint(path.resolve(v.from as string)));
       const defined = Object.fromEntries(Object.entries(config).filter(([, x]) => x !== undefined));
-      const s = (await runCliJob('train', defined)) as TrainSummary;
+      const s = await runCliJob('train', defined);
       if (v.json) {
         printJson({
           id: s.runId, dir: s.dir, status: s.status, engine: s.engine, best: s.best, seconds: s.seconds,

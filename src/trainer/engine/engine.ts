@@ -4,20 +4,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { engineOrder, isEnginePreference, isSlowPath, type EngineName, type EnginePreference } from '../../core/engineChoice';
+import {
+  engineOrder, isEnginePreference, isSlowPath, type EngineInfo, type EnginePreference, type SkippedEngine,
+  type WasmStatus,
+} from '../../core/engineChoice';
 import type { JobContext } from '../runtime/jobContext';
 import { registerWasmGradKernels } from './wasmGradKernels';
 
-export interface SkippedEngine { engine: EngineName; reason: string }
-export interface WasmStatus { simd: boolean; threads: boolean; threadsCount: number }
-export interface EngineInfo {
-  engine: EngineName;
-  backend: string;
-  version: string;
-  slowPath: boolean;
-  skipped: SkippedEngine[];
-  wasm?: WasmStatus;
-}
+export type { EngineInfo, SkippedEngine, WasmStatus };
 
 export type Tf = typeof tf;
 

@@ -44,18 +44,6 @@ function checksumOf(payload: Uint8Array): Buffer {
 /** What a lookup found: the values, nothing, or a file that is there but damaged (to be recomputed). */
 export type CacheLookup<T> = T | 'absent' | 'corrupt';
 
-/**
- * The cache every job uses for this backbone, cut and image settings: train, the learning curve, the advisor and
- * the LR finder share folders, so whichever runs first fills the cache for the others.
- */
-export function embeddingCacheFor(
-  cacheDir: string, backbone: { id: string; preprocessing: string }, cut: string, image: { size: number; resize: string }, dim: number,
-): EmbeddingCache {
-  return new EmbeddingCache(path.join(cacheDir, cacheFolderName({
-    backbone: backbone.id, cut, size: image.size, resize: image.resize, preprocessing: backbone.preprocessing, version: CACHE_VERSION,
-  })), dim);
-}
-
 export class EmbeddingCache {
   hits = 0;
   /** Lookups that found nothing usable, damaged entries included. */

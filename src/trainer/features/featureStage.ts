@@ -7,11 +7,10 @@ import type { Tf } from '../engine/engine';
 import { decodeHalf, encodeHalf } from '../../core/float16';
 import type { BatchForward } from '../forward/batchForward';
 import type { EmbeddingCache } from './embeddingCache';
+import type { ImageLoader } from '../images/imageLoader';
 import { log, throwIfCancelled, type JobContext } from '../runtime/jobContext';
 import type { LabelledImage } from './trainingData';
 
-/** Decoded, resized (and for variant > 0, augmented) RGB bytes; undefined for an image that cannot be decoded. */
-export type ImageLoader = (item: LabelledImage, variant: number) => Promise<Uint8Array | undefined>;
 /** One split as a row-major matrix of the images that decoded, with their labels. */
 export interface Matrix { x: Float32Array; labels: Int32Array; n: number; dim: number }
 

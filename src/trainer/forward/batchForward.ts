@@ -63,7 +63,7 @@ export function inThreadForward(tf: Tf, dim: number, size: number, preprocessing
  * Forward threads a job asked for: its config's `workers`, else TRANSFER_LAB_WORKERS, else 'auto'.
  * 0 or 1 keeps every pass on the job's own thread.
  */
-export function workersSetting(config: Record<string, unknown>): number | 'auto' {
+export function workersSetting(config: { workers?: unknown }): number | 'auto' {
   const given = config.workers ?? process.env.TRANSFER_LAB_WORKERS;
   const n = typeof given === 'number' ? given : typeof given === 'string' && given.trim() !== '' ? Number(given) : NaN;
   return Number.isFinite(n) && n >= 0 ? n : 'auto';

@@ -3,6 +3,7 @@
 // decode and preprocess exactly as saveInferenceModel() did when it recorded val-predictions.json.
 import type * as tfType from '@tensorflow/tfjs';
 import * as path from 'node:path';
+import { RUN_FILES } from '../../core/runFiles';
 import type { RunRecord } from '../../core/runRecord';
 import type { Preprocessing } from '../../core/zooCatalog';
 import type { EngineName } from '../../core/engineChoice';
@@ -29,7 +30,7 @@ export interface SavedModel {
  */
 export async function loadSavedModel(tf: Tf, runDir: string, ctx?: JobContext): Promise<SavedModel> {
   const run = await readCompletedRun(runDir, 'only a completed run has a saved model');
-  const jsonPath = modelJsonPath(path.join(runDir, 'model'));
+  const jsonPath = modelJsonPath(path.join(runDir, RUN_FILES.model));
   if (!run.files && ctx) warnUnverified(ctx, runDir);
   // Read and checked once, before anything in it is believed, the metadata included.
   const artifacts = await readModelArtifacts(jsonPath);

@@ -1,38 +1,26 @@
 // A prepared dataset as cached backbone features, dense and ready for many quick head fits: what the learning
 // curve and the LR finder train on. The cache folders are the train job's, so a later training reuses them.
 import { deriveSeed } from '../../core/seededRandom';
-import { ValidationError } from '../../core/validate';
+import type { EmbeddingSettings } from '../../core/jobs/fields';
 import { loadBackbone, type Backbone } from '../model/backbone';
-import { backboneForward, workersSetting } from '../forward/batchForward';
-import { embeddingCacheFor } from '../features/embeddingCache';
+import { workersSetting } from '../forward/batchForward';
 import { startEngine, type EngineInfo, type Tf } from '../engine/engine';
-import { cachedFeatures, readRows, type FeatureMatrix, type Matrix } from '../features/featureStage';
+import { FeatureExtractor } from '../features/featureExtractor';
+import { readRows, type FeatureMatrix, type Matrix } from '../features/featureStage';
 
 export type { Matrix };
 import { BadInputError, type JobContext } from '../runtime/jobContext';
 import { capPerClass, readTrainingData, type LabelledImage, type TrainingData } from '../features/trainingData';
-import { decodedRows, imageLoader, usableRows } from '../training/trainStages';
+import { decodedRows, usableRows } from '../training/trainStages';
 
 
-export interface EmbedOptions {
-  dataset: string; backbone: string; cut?: string; size?: number; resize: 'cover' | 'fill' | 'contain'; seed: number; batch: number;
-  maxPerClass?: number; cacheDir: string; modelCacheDir?: string; engine: string;
-}
+/** What to embed: the guidance jobs' configs (src/core/jobs), whose `workers` the forward passes use. */
+export type EmbedOptions = EmbeddingSettings & { dataset: string; backbone: string };
 
 export interface EmbeddedDataset {
   tf: Tf; info: EngineInfo; data: TrainingData; backbone: Backbone; size: number;
   train: Matrix; val?: Matrix; trainDev?: Matrix;
   cache: { computed: number; fromCache: number }; seconds: number;
-}
-
-/** Turns a config validation failure into bad input, so the CLI exits 2 and the editor shows the setting. */
-export function parseOrBadInput<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (e) {
-    if (e instanceof ValidationError) throw new BadInputError(e.message, undefined, 'Check the command-line flags or the settings.');
-    throw e;
-  }
 }
 
 export async function loadGuidanceBackbone(source: string, cut: string | undefined, modelCacheDir: string | undefined, ctx: JobContext): Promise<Backbone> {
@@ -62,20 +50,16 @@ export async function embedDataset(o: EmbedOptions, ctx: JobContext, trainOnly =
   if (o.maxPerClass) data.train = capPerClass(data.train, data.classes.length, o.maxPerClass, deriveSeed(o.seed, 'cap-train'));
   const backbone = await loadGuidanceBackbone(o.backbone, o.cut, o.modelCacheDir, ctx);
   try {
-    const size = o.size ?? backbone.inputSize;
-    const cache = embeddingCacheFor(o.cacheDir, backbone, backbone.cut, { size, resize: o.resize }, backbone.featureDim);
-    const forward = backboneForward(tf, backbone, { size, engine: info.engine, workers: workersSetting({}), ctx });
-    const load = imageLoader(o, size, ctx);
+    const fx = FeatureExtractor.open(backbone, {
+      tf, engine: info.engine, workers: workersSetting({ workers: o.workers }), size: o.size, resize: o.resize,
+      seed: o.seed, cacheDir: o.cacheDir, ctx,
+    });
     const t0 = performance.now();
-    const counts = { computed: 0, fromCache: 0 };
     const embed = async (items: LabelledImage[], split: string) => {
       if (!items.length) return undefined;
-      const req = { items, variants: 1, phase: `embedding ${split}`, batchSize: o.batch };
-      const f = await cachedFeatures(req, forward, cache, load, ctx);
-      counts.computed += f.computed;
-      counts.fromCache += f.fromCache;
+      const f = await fx.features(items, { phase: `embedding ${split}`, batchSize: o.batch });
       // Undecodable images are named in the log; a class left with none fails here rather than skewing the curve.
-      decodedRows(data.classes, split, items, f, load.failures, data.skipped);
+      decodedRows(data.classes, split, items, f, fx.failures, data.skipped);
       return toMatrix(items, f);
     };
     let train, val, trainDev;
@@ -84,9 +68,13 @@ export async function embedDataset(o: EmbedOptions, ctx: JobContext, trainOnly =
       val = trainOnly ? undefined : await embed(data.val, 'val');
       trainDev = trainOnly ? undefined : await embed(data.trainDev, 'train-dev');
     } finally {
-      await forward.dispose();
+      await fx.dispose();
     }
-    return { tf, info, data, backbone, size, train, val, trainDev, cache: counts, seconds: (performance.now() - t0) / 1000 };
+    const { computed, fromCache } = fx.counts;
+    return {
+      tf, info, data, backbone, size: fx.size, train, val, trainDev, cache: { computed, fromCache },
+      seconds: (performance.now() - t0) / 1000,
+    };
   } catch (e) {
     backbone.dispose();
     throw e;

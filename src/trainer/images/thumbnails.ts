@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import { RUN_FILES } from '../../core/runFiles';
 import { writeFileAtomic } from '../runtime/atomicFile';
 
 export const THUMBNAIL_SIZE = 160;
@@ -12,9 +13,9 @@ export const THUMBNAIL_SIZE = 160;
  * Where a job caches thumbnails: the extension names a workspace cache; otherwise a run keeps its own (deleting the
  * run deletes them). With neither (a CLI prepare, a dry run), no thumbnails are made: nothing would show them.
  */
-export function thumbnailDirOf(config: Record<string, unknown>, runDir?: string): string | undefined {
+export function thumbnailDirOf(config: { thumbnailDir?: unknown }, runDir?: string): string | undefined {
   if (typeof config.thumbnailDir === 'string') return path.resolve(config.thumbnailDir);
-  return runDir ? path.join(runDir, 'thumbnails') : undefined;
+  return runDir ? path.join(runDir, RUN_FILES.thumbnails) : undefined;
 }
 
 /** The thumbnail's path, made if needed; undefined when the image cannot be read (the grid then shows its name). */

@@ -1,10 +1,10 @@
 // The `evaluate` job: runs a completed run's saved model over the prepared dataset's val split, un-augmented,
 // and writes the metrics and the most confidently wrong images to <run>/evaluation.json.
 import * as path from 'node:path';
-import {
-  argmax, classificationReport, type AverageMetrics, type ClassMetrics, type ConfusedPair,
-} from '../../core/metrics';
+import type { EvaluateConfig, EvaluateResult } from '../../core/jobs/evaluate';
+import { argmax, classificationReport } from '../../core/metrics';
 import { valGrid } from '../../core/predictionGrid';
+import { RUN_FILES } from '../../core/runFiles';
 import { writeJsonAtomic } from '../runtime/atomicFile';
 import { emitAndSave, withThumbnails } from '../runs/dashboardFiles';
 import { startEngine } from '../engine/engine';
@@ -14,31 +14,7 @@ import { BadInputError, loadSavedModel, predictFiles } from '../forward/savedMod
 import { thumbnailDirOf } from '../images/thumbnails';
 import { readTrainingData } from '../features/trainingData';
 
-export interface TopLoss { file: string; truth: string; predicted: string; probability: number; loss: number }
-
-export interface EvaluateSummary {
-  runId: string; runDir: string; split: 'val'; classes: string[]; count: number;
-  accuracy: number; logLoss: number; auc?: number;
-  confusion: number[][]; confusionNormalized: number[][];
-  perClass: ClassMetrics[]; macro: AverageMetrics; weighted: AverageMetrics; notes: string[];
-  mostConfused?: ConfusedPair[];
-  topLosses: TopLoss[];
-  /** Val images left out: missing or changed since prepare (checked first), or undecodable. */
-  skipped: { file: string; reason: string }[];
-  /** What the user should know about these numbers (a class with no validation images). */
-  warnings: string[];
-  /** The run's own best val_acc, for comparison with what the saved model gives now. */
-  runValAcc?: number;
-  seconds: number;
-}
-
 const LOG_LOSS_EPS = 1e-15;
-
-function count(config: Record<string, unknown>, key: string, fallback: number, min: number): number {
-  const v = config[key] ?? fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new BadInputError(`${key} must be a whole number ≥ ${min}, got ${JSON.stringify(v)}`);
-  return v;
-}
 
 /** NaN is never a metric: a model that outputs it is broken, and the file it did so on is named. */
 function requireFinite(probabilities: Float32Array[], files: string[], runDir: string): void {
@@ -46,15 +22,14 @@ function requireFinite(probabilities: Float32Array[], files: string[], runDir: s
   if (i < 0) return;
   const given = Array.from(probabilities[i]).join(', ');
   throw new BadInputError(`The saved model in ${runDir} gives ${given} for ${files[i]}: a probability that is not a ` +
-    'number, so no metric can be computed.', path.join(runDir, 'model'),
+    'number, so no metric can be computed.', path.join(runDir, RUN_FILES.model),
   'Its weights are damaged or the run diverged: train again.');
 }
 
-export async function evaluateJob(config: Record<string, unknown>, ctx: JobContext): Promise<EvaluateSummary> {
-  if (typeof config.runDir !== 'string') throw new BadInputError('evaluate needs runDir: the folder of a completed run');
+export async function evaluateJob(config: EvaluateConfig, ctx: JobContext): Promise<EvaluateResult> {
   const runDir = path.resolve(config.runDir);
-  const topN = count(config, 'topLosses', 16, 0);
-  const batchSize = count(config, 'batch', 32, 1);
+  const topN = config.topLosses;
+  const batchSize = config.batch;
   const t0 = performance.now();
   const { tf, info } = await startEngine(config.engine, ctx);
   const saved = await loadSavedModel(tf, runDir, ctx);
@@ -102,12 +77,12 @@ export async function evaluateJob(config: Record<string, unknown>, ctx: JobConte
         file: x.file, truth: x.truth, predicted: x.predicted, probability: confidence,
         loss: -Math.log(Math.max(probabilities[i][truth[i]], LOG_LOSS_EPS)),
       }));
-    const summary: EvaluateSummary = {
+    const summary: EvaluateResult = {
       runId: saved.run.id, runDir, split: 'val', classes, ...report, topLosses, skipped, warnings: data.warnings,
       ...(saved.run.best ? { runValAcc: saved.run.best.valAcc } : {}),
       seconds: (performance.now() - t0) / 1000,
     };
-    await writeJsonAtomic(path.join(runDir, 'evaluation.json'), {
+    await writeJsonAtomic(path.join(runDir, RUN_FILES.evaluation), {
       ...summary, evaluatedAt: new Date().toISOString(), engine: info.engine, logLossEps: LOG_LOSS_EPS, model: saved.meta, predictions,
     });
     const thumbs = thumbnailDirOf(config, runDir);

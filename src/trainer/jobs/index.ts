@@ -1,5 +1,6 @@
-// The jobs the trainer can run, by protocol name. The child process and the CLI both dispatch through here.
-import type { JobName } from '../../core/protocol';
+// The jobs the trainer can run, by protocol name. The child process and the CLI both dispatch through here; each job
+// receives the config its contract (src/core/jobs) checked and completed, and returns the contract's result.
+import type { JobConfig, JobName, JobResult } from '../../core/jobs';
 import type { JobContext } from '../runtime/jobContext';
 import { doctorJob } from './doctor';
 import { trainJob } from './train';
@@ -10,9 +11,10 @@ import { learningCurveJob } from './learningCurve';
 import { adviseJob } from './advise';
 import { lrFindJob } from './lrFind';
 
-export type Job = (config: Record<string, unknown>, ctx: JobContext) => Promise<unknown>;
+export type Job<J extends JobName> = (config: JobConfig<J>, ctx: JobContext) => Promise<JobResult<J>>;
 
-const jobs: Partial<Record<JobName, Job>> = {
+// Every contract needs its job: a name missing here does not compile.
+const jobs: { [J in JobName]: Job<J> } = {
   doctor: doctorJob,
   train: trainJob,
   prepare: prepareJob,
@@ -23,6 +25,6 @@ const jobs: Partial<Record<JobName, Job>> = {
   'lr-find': lrFindJob,
 };
 
-export function findJob(name: JobName): Job | undefined {
-  return jobs[name];
+export function findJob<J extends JobName>(name: J): Job<J> | undefined {
+  return Object.hasOwn(jobs, name) ? jobs[name] : undefined;
 }

@@ -1,33 +1,21 @@
 // The `learning-curve` job: train the head on nested, stratified, seeded subsets of the cached training features,
 // R times per size, and stream train / dev / train-dev error as each size finishes; then diagnose the curve.
 import * as path from 'node:path';
-import { diagnose, type CurvePointStats, type Diagnosis, type DiagnosisContext } from '../../core/guidance';
-import { parseLearningCurveConfig, type LearningCurveConfig } from '../../core/guidanceConfig';
+import { MANIFEST_FILE } from '../../core/datasetManifest';
+import { diagnose, type CurvePointStats, type DiagnosisContext } from '../../core/guidance';
+import type { LearningCurveConfig, LearningCurveResult } from '../../core/jobs/learningCurve';
 import { curveSizes, epochsFor, errorStat, nestedSubsets, parseSizes } from '../../core/learningCurvePlan';
 import { deriveSeed } from '../../core/seededRandom';
 import { FAMILY_DEFAULTS, findZooEntry } from '../../core/zooCatalog';
 import { blockAt, blocksOf, largerZooBackbone } from '../../core/zooLadder';
 import { writeJsonAtomic } from '../runtime/atomicFile';
 import type { Backbone } from '../model/backbone';
-import { embedDataset, parseOrBadInput, type EmbeddedDataset, type Matrix } from '../guidance/guidanceData';
+import { embedDataset, type EmbeddedDataset, type Matrix } from '../guidance/guidanceData';
 import { errorRate, fitEpochs, newHead } from '../training/headFit';
 import { BadInputError, throwIfCancelled, type JobContext } from '../runtime/jobContext';
 
-export interface LearningCurveResult {
-  points: CurvePointStats[];
-  total: number;
-  desiredError: number;
-  diagnosis: Diagnosis;
-  backbone: string; cut: string; head: string; repeats: number; steps: number;
-  engine: string;
-  /** curveCpu: CPU seconds of the curve (user + system), which other processes on the machine do not inflate. */
-  seconds: { embedding: number; curve: number; curveCpu: number };
-  cache: { computed: number; fromCache: number };
-}
-
-export async function learningCurveJob(config: Record<string, unknown>, ctx: JobContext): Promise<LearningCurveResult> {
-  const c = parseOrBadInput(() => parseLearningCurveConfig(config, { cacheDir: path.resolve('.transfer-lab/cache') }));
-  const e = await embedDataset({ ...c, dataset: c.dataset!, backbone: c.backbone! }, ctx);
+export async function learningCurveJob(c: LearningCurveConfig, ctx: JobContext): Promise<LearningCurveResult> {
+  const e = await embedDataset(c, ctx);
   try {
     const [t0, cpu0] = [performance.now(), process.cpuUsage()];
     const points = await runCurve(e, c, ctx);
@@ -58,7 +46,7 @@ function sizesOf(c: LearningCurveConfig, train: Matrix, classes: number, file: s
 async function runCurve(e: EmbeddedDataset, c: LearningCurveConfig, ctx: JobContext): Promise<CurvePointStats[]> {
   const { tf, train } = e;
   const classes = e.data.classes.length;
-  const sizes = sizesOf(c, train, classes, path.join(c.dataset!, 'dataset.json'));
+  const sizes = sizesOf(c, train, classes, path.join(c.dataset, MANIFEST_FILE));
   const labels = Array.from(train.labels);
   const subsets = Array.from({ length: c.repeats }, (_, r) => nestedSubsets(labels, sizes, deriveSeed(c.seed, `curve-repeat-${r}`)));
   const points: CurvePointStats[] = [];
@@ -95,12 +83,13 @@ async function runCurve(e: EmbeddedDataset, c: LearningCurveConfig, ctx: JobCont
 
 function contextOf(e: EmbeddedDataset, c: LearningCurveConfig): DiagnosisContext {
   const b: Backbone = e.backbone;
-  const defaultCut = findZooEntry(c.backbone!)?.defaultCut ?? (b.family ? FAMILY_DEFAULTS[b.family].defaultCut : undefined);
+  const defaultCut = findZooEntry(c.backbone)?.defaultCut
+    ?? (b.family ? FAMILY_DEFAULTS[b.family].defaultCut : undefined);
   const m = e.data.manifest;
   return {
-    dataset: path.resolve(c.dataset!), backbone: c.backbone, cut: b.cut, defaultCut, head: c.head,
+    dataset: path.resolve(c.dataset), backbone: c.backbone, cut: b.cut, defaultCut, head: c.head,
     fineTuneFrom: b.canFineTune ? blockAt(blocksOf(b.layerTable()), 1) : undefined,
-    largerBackbone: largerZooBackbone(c.backbone!)?.id,
+    largerBackbone: largerZooBackbone(c.backbone)?.id,
     source: m.source, val: m.settings.val, seed: m.settings.seed,
   };
 }

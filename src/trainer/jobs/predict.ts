@@ -6,8 +6,10 @@ import * as path from 'node:path';
 import {
   extensionOf, isIgnoredName, isImageName, mayBeUndecodableName, stemOf, UNDECODABLE_NAME,
 } from '../../core/imageNames';
+import type { PredictConfig, PredictResult } from '../../core/jobs/predict';
 import { clipProbability, decimalsFor, predictionsCsv, sortRows, type PredictionRow } from '../../core/predictionsCsv';
 import { testGrid, type Scored } from '../../core/predictionGrid';
+import { RUN_FILES } from '../../core/runFiles';
 import { tempNameFor, writeFileAtomic } from '../runtime/atomicFile';
 import { emitAndSave, withThumbnails } from '../runs/dashboardFiles';
 import { startEngine } from '../engine/engine';
@@ -15,16 +17,6 @@ import { log, type JobContext } from '../runtime/jobContext';
 import { workersSetting } from '../forward/batchForward';
 import { BadInputError, loadSavedModel, predictFiles } from '../forward/savedModel';
 import { thumbnailDirOf } from '../images/thumbnails';
-
-export interface PredictResult {
-  rows: number; out: string; classes: string[]; columns: string[];
-  /** Binary runs: the class whose probability is the `label` column. */
-  positive?: string;
-  clip?: number;
-  /** Relative to the images folder, with '/'. */
-  skipped: { file: string; reason: string }[];
-  seconds: number;
-}
 
 interface Listing {
   /** Relative to the images folder, with '/', sorted within each folder. */
@@ -132,7 +124,7 @@ async function listFiles(root: string): Promise<Listing> {
 async function checkOut(out: string): Promise<void> {
   const stat = await fs.stat(out).catch(() => undefined);
   if (stat?.isDirectory()) {
-    const example = path.join(out, 'predictions.csv');
+    const example = path.join(out, RUN_FILES.predictions);
     throw new BadInputError(`The output ${out} is a folder; name the CSV file to write, such as ${example}`, out);
   }
   for (let p = path.dirname(out); ; p = path.dirname(p)) {
@@ -157,23 +149,10 @@ async function writeCsv(out: string, csv: string): Promise<void> {
   }
 }
 
-function optionalNumber(config: Record<string, unknown>, key: string): number | undefined {
-  const v = config[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new BadInputError(`${key} must be a number, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-export async function predictJob(config: Record<string, unknown>, ctx: JobContext): Promise<PredictResult> {
-  if (typeof config.runDir !== 'string' || typeof config.images !== 'string') {
-    throw new BadInputError('predict needs runDir (a completed run) and images (a folder of images)');
-  }
+export async function predictJob(config: PredictConfig, ctx: JobContext): Promise<PredictResult> {
   const runDir = path.resolve(config.runDir), images = path.resolve(config.images);
-  const out = path.resolve(typeof config.out === 'string' ? config.out : path.join(runDir, 'predictions.csv'));
-  const clip = optionalNumber(config, 'clip');
-  if (clip !== undefined && !(clip >= 0 && clip < 0.5)) throw new BadInputError(`clip must be in [0, 0.5), got ${clip}`);
-  const batchSize = optionalNumber(config, 'batch') ?? 32;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new BadInputError(`batch must be a whole number ≥ 1, got ${batchSize}`);
+  const out = path.resolve(config.out ?? path.join(runDir, RUN_FILES.predictions));
+  const { clip, batch: batchSize } = config;
   const stat = await fs.stat(images).catch(() => undefined);
   if (!stat?.isDirectory()) throw new BadInputError(`${images} is not a folder of images`, images);
   await checkOut(out);
@@ -209,7 +188,7 @@ export async function predictJob(config: Record<string, unknown>, ctx: JobContex
     let positive: string | undefined;
     if (binary) {
       // Kaggle's dogs-vs-cats scores P(dog): the second class in alphabetical order, whatever the model's order.
-      positive = typeof config.positive === 'string' ? config.positive : [...classes].sort()[1];
+      positive = config.positive ?? [...classes].sort()[1];
       if (!classes.includes(positive)) throw new BadInputError(`--positive ${positive} is not one of this run's classes (${classes.join(', ')})`);
     } else if (config.positive !== undefined) {
       throw new BadInputError(`--positive applies to binary runs; this run has ${classes.length} classes, and every class gets a column`);

@@ -14,8 +14,10 @@ import { UNDECODABLE_NAME, UNDECODABLE_NAME_HINT } from '../../core/imageNames';
 import type { DetectedLayout } from '../../core/layoutDetection';
 import { findNearDuplicates } from '../../core/nearDuplicates';
 import { SCAN_CACHE_FILE } from '../../core/prepareJournal';
-import { pickSamples, type PrepareResult, type UndoResult } from '../../core/preparePreview';
-import { defaultOutputFor, manifestSettingsOf, parsePrepareConfig, type PrepareConfig } from '../../core/prepareSettings';
+import {
+  defaultOutputFor, manifestSettingsOf, type PrepareConfig, type PrepareResult, type UndoResult,
+} from '../../core/jobs/prepare';
+import { pickSamples } from '../../core/preparePreview';
 import { planSplit, type ScannedItem } from '../../core/splitPlan';
 import { scanImages, validScanCacheEntry, type ScanCache } from '../prepare/imageScan';
 import { log, throwIfCancelled, type JobContext } from '../runtime/jobContext';
@@ -23,10 +25,7 @@ import { applyManifest, assertManifestReadable, PrepareError, undoPrepare } from
 import { thumbnailDirOf, thumbnailsOf } from '../images/thumbnails';
 import { nodeDirReader } from '../prepare/workspaceScan';
 
-export async function prepareJob(config: Record<string, unknown>, ctx: JobContext): Promise<PrepareResult | UndoResult> {
-  const parsed = parsePrepareConfig(config);
-  if (!parsed.ok) throw new PrepareError('bad-input', parsed.error);
-  const c = parsed.value;
+export async function prepareJob(c: PrepareConfig, ctx: JobContext): Promise<PrepareResult | UndoResult> {
   const source = path.resolve(c.source);
   const output = path.resolve(c.out ?? defaultOutputFor(source));
   await checkFolders(source, output);
@@ -52,7 +51,7 @@ export async function prepareJob(config: Record<string, unknown>, ctx: JobContex
   const { draft, result } = assemble(c, source, output, layout, scans, walk.issues);
   // Before anything is placed: a manifest that would not read back must stop the run here, not after the copies.
   assertManifestReadable(draft);
-  const thumbs = await thumbnailsOf(result.samples.map((s) => path.resolve(source, s.file)), thumbnailDirOf(config));
+  const thumbs = await thumbnailsOf(result.samples.map((s) => path.resolve(source, s.file)), thumbnailDirOf(c));
   ctx.emit({
     type: 'dataset', layout: layout.kind, layoutReason: layout.reason, source, output, classes: draft.classes, counts: draft.counts,
     samples: result.samples.map((s, i) => (thumbs[i] ? { ...s, thumbnail: thumbs[i] } : s)), findings: draft.findings, dryRun: c.dryRun,

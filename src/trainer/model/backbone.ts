@@ -35,6 +35,12 @@ export interface Backbone {
   readonly reload?: BackboneReload;
   /** Backbone layers from the input to the cut, in model order: what fine-tuning can unfreeze. */
   readonly layers: tf.layers.Layer[];
+  /**
+   * Image → pooled features as one layers model, sharing its layer objects (and so its weights, fine-tuned ones
+   * included) with every split: what a head is composed onto to save the whole classifier. Undefined for a graph
+   * model, which cannot be composed with a layers head.
+   */
+  readonly model: tf.LayersModel | undefined;
   /** Images (already preprocessed, [n, size, size, 3]) → features [n, featureDim]. */
   embed(images: tf.Tensor4D): tf.Tensor2D;
   /** Current rows for the freeze table (trainable flags change after splitAt). */

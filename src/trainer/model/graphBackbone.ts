@@ -54,6 +54,7 @@ export class GraphBackbone implements Backbone {
   readonly preprocessing: Preprocessing;
   readonly featureDim: number;
   readonly layers: tfType.layers.Layer[] = [];
+  readonly model = undefined;
   readonly reload?: BackboneReload;
   private readonly rows: LayerRow[];
 

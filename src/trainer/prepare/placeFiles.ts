@@ -13,7 +13,7 @@ import {
   dirsDeepestFirst, emptyOwned, JOURNAL_FILE, journalLine, journalSnapshot, LOCK_FILE, ownedFromManifest, parentDirs,
   PARTIAL_SUFFIX, PLACING_TEMP, reconcile, replayJournal, SCAN_CACHE_FILE, unneededDirs, type JournalEntry, type Owned,
 } from '../../core/prepareJournal';
-import type { UndoResult } from '../../core/preparePreview';
+import type { UndoResult } from '../../core/jobs/prepare';
 import { CancelledError } from '../runtime/jobContext';
 import { writeFileAtomic } from '../runtime/atomicFile';
 import { errnoOf, fsError, fsErrorSync, type FsContext } from '../runtime/fsErrors';

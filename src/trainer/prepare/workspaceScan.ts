@@ -1,16 +1,11 @@
-// Directory listings over node's fs, and the bounded scan that finds datasets in a workspace.
+// The directory reader over node's fs that the prepare job lists folders with. Finding datasets in a workspace is
+// the extension's (datasetPicks.ts, over the same createDirReader), so the trainer keeps only the reader.
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { scanForDatasets, type DatasetCandidate, type WorkspaceScanOptions } from '../../core/datasetCandidates';
 import { createDirReader, type DirReader } from '../../core/dirTree';
 
 export function nodeDirReader(): DirReader {
   return createDirReader({
     readdir: (dir, options) => fsp.readdir(dir, options), stat: (p) => fsp.stat(p), lstat: (p) => fsp.lstat(p),
   }, path.join);
-}
-
-/** Datasets under `root`, largest first, found within a time budget (2 s by default). */
-export function scanWorkspace(root: string, opts: WorkspaceScanOptions = {}): Promise<{ candidates: DatasetCandidate[]; truncated: boolean }> {
-  return scanForDatasets(nodeDirReader(), root, opts);
 }

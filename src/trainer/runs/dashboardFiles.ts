@@ -2,11 +2,10 @@
 // evaluation again without recomputing them. Images in them are cached thumbnails, made here with sharp.
 import * as path from 'node:path';
 import type { GridItem, TopLossItem, TrainerEvent } from '../../core/protocol';
+import { RUN_FILES } from '../../core/runFiles';
 import { writeJsonAtomic } from '../runtime/atomicFile';
 import type { JobContext } from '../runtime/jobContext';
 import { thumbnailsOf } from '../images/thumbnails';
-
-export const DASHBOARD_DIR = 'dashboard';
 
 export async function withThumbnails<T extends GridItem | TopLossItem>(items: readonly T[], thumbnailDir: string | undefined): Promise<T[]> {
   const thumbs = await thumbnailsOf(items.map((i) => i.file), thumbnailDir);
@@ -16,5 +15,5 @@ export async function withThumbnails<T extends GridItem | TopLossItem>(items: re
 /** Emits the event live and keeps it as <run>/dashboard/<name>.json. */
 export async function emitAndSave(ctx: JobContext, runDir: string, name: string, event: TrainerEvent): Promise<void> {
   ctx.emit(event);
-  await writeJsonAtomic(path.join(runDir, DASHBOARD_DIR, `${name}.json`), event);
+  await writeJsonAtomic(path.join(runDir, RUN_FILES.dashboard, `${name}.json`), event);
 }

@@ -5,6 +5,8 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { RUN_FILES } from '../../core/runFiles';
+import { listRunsFolder, type ListedRun, type RunsReader, type UnreadableRun } from '../../core/runListing';
 import {
   effectiveStatus, parseRunRecord, type EpochRecord, type RunRecord,
 } from '../../core/runRecord';
@@ -14,7 +16,7 @@ import { BadInputError } from '../runtime/jobContext';
 import { probeProcess, processStartTime } from '../runtime/processProbe';
 
 /** The folders whose files a completed run records checksums for: everything a later job loads weights from. */
-export const MODEL_FOLDERS = ['model', 'head', 'checkpoint'] as const;
+export const MODEL_FOLDERS = [RUN_FILES.model, RUN_FILES.head, RUN_FILES.checkpoint] as const;
 
 const RUN_KEPT = 'the run is marked failed; the embedding cache is kept, so the next run does not compute it again';
 
@@ -39,7 +41,8 @@ export class RunWriter {
       throw await fsError(e, { file: dir, folder: path.resolve(runsDir), doing: 'creating' });
     }
     const record: RunRecord = {
-      ...init, id, status: 'running', pid: process.pid, createdAt: now.toISOString(), updatedAt: now.toISOString(), history: [], timings: {},
+      ...init, id, status: 'running', pid: process.pid, createdAt: now.toISOString(), updatedAt: now.toISOString(),
+      history: [], timings: {},
     };
     const pidStart = processStartTime(process.pid);
     if (pidStart !== undefined) record.pidStart = pidStart;
@@ -57,11 +60,11 @@ export class RunWriter {
   }
 
   get modelDir(): string {
-    return path.join(this.dir, 'model');
+    return path.join(this.dir, RUN_FILES.model);
   }
 
   get checkpointDir(): string {
-    return path.join(this.dir, 'checkpoint');
+    return path.join(this.dir, RUN_FILES.checkpoint);
   }
 
   /** For a write into the run that fails: the runs folder the user chose, and what the failure leaves behind. */
@@ -109,7 +112,7 @@ export class RunWriter {
 
   private async flush(): Promise<void> {
     this.record.updatedAt = new Date().toISOString();
-    await writeJsonAtomic(path.join(this.dir, 'run.json'), this.record, this.writeContext);
+    await writeJsonAtomic(path.join(this.dir, RUN_FILES.record), this.record, this.writeContext);
   }
 }
 
@@ -161,31 +164,17 @@ export async function recordedFiles(folder: string): Promise<RecordedFiles | und
   return sha256.size ? { runDir, sha256 } : undefined;
 }
 
-export interface ListedRun { dir: string; record: RunRecord; status: RunRecord['status'] }
+const runsReader: RunsReader = {
+  readdir: (d) => fs.readdir(d), readText: (f) => fs.readFile(f, 'utf8'), join: path.join,
+};
 
-export async function listRunDirs(runsDir: string): Promise<{ runs: ListedRun[]; unreadable: { dir: string; reason: string }[] }> {
-  const runs: ListedRun[] = [];
-  const unreadable: { dir: string; reason: string }[] = [];
-  let ids: string[] = [];
-  try {
-    ids = await fs.readdir(runsDir);
-  } catch {
-    return { runs, unreadable };
-  }
-  for (const id of ids.sort()) {
-    const dir = path.join(runsDir, id);
-    try {
-      const record = parseRunRecord(JSON.parse(await fs.readFile(path.join(dir, 'run.json'), 'utf8')));
-      runs.push({ dir, record, status: effectiveStatus(record, probeProcess) });
-    } catch (e) {
-      unreadable.push({ dir, reason: (e as Error).message });
-    }
-  }
-  return { runs, unreadable };
+/** The runs in a runs folder, as `transfer-lab runs` shows them (the extension lists through the same function). */
+export function listRunDirs(runsDir: string): Promise<{ runs: ListedRun[]; unreadable: UnreadableRun[] }> {
+  return listRunsFolder(runsReader, runsDir, probeProcess);
 }
 
 export async function readRun(dir: string): Promise<RunRecord> {
-  return parseRunRecord(JSON.parse(await fs.readFile(path.join(dir, 'run.json'), 'utf8')));
+  return parseRunRecord(JSON.parse(await fs.readFile(path.join(dir, RUN_FILES.record), 'utf8')));
 }
 
 /**
@@ -194,7 +183,7 @@ export async function readRun(dir: string): Promise<RunRecord> {
  * it says so, not "running".
  */
 export async function readCompletedRun(runDir: string, why: string): Promise<RunRecord> {
-  const file = path.join(runDir, 'run.json');
+  const file = path.join(runDir, RUN_FILES.record);
   let run: RunRecord;
   try {
     run = await readRun(runDir);

@@ -9,7 +9,8 @@ type SeededLayer = tfType.layers.Layer & { seed?: number };
 function dropoutLayers(layer: tfType.layers.Layer): SeededLayer[] {
   const nested = (layer as { layers?: tfType.layers.Layer[] }).layers;
   if (nested) return nested.flatMap(dropoutLayers);
-  return layer.getClassName() === 'Dropout' && typeof (layer as SeededLayer).seed === 'number' ? [layer as SeededLayer] : [];
+  const seeded = layer.getClassName() === 'Dropout' && typeof (layer as SeededLayer).seed === 'number';
+  return seeded ? [layer as SeededLayer] : [];
 }
 
 export interface DropoutStepper {

@@ -1,22 +1,28 @@
 // Quick head fits on cached features, for the learning curve and the probes: a fixed budget of mini-batches, seeded
-// shuffles, and error rates in inference mode. Epochs are packed into a few large fit() calls, because on wasm the
-// per-call and per-epoch overhead of fit() costs more than the arithmetic of a small head.
+// shuffles, and error rates in inference mode.
 import type * as tfType from '@tensorflow/tfjs';
-import { deriveSeed, mulberry32, shuffled } from '../../core/seededRandom';
-import { freshDropoutMasks } from './dropoutMasks';
 import type { Tf } from '../engine/engine';
 import type { Matrix } from '../features/featureStage';
 import { buildHead, labelTensor, lossFor } from '../model/headModel';
-import { BadInputError, CancelledError } from '../runtime/jobContext';
+import { Cancel } from './callbacks/cancel';
+import { BatchDivergenceGuard } from './callbacks/divergenceGuard';
+import { fitModel } from './fitLoop';
 
-/** Rows per fit() call: enough to amortise its overhead, small enough to bound memory (8192 × 1280 floats = 40 MB). */
+/**
+ * Rows per fit() call: on wasm the per-call and per-epoch overhead of fit() costs more than the arithmetic of a
+ * small head, so epochs are packed. The count also fixes where a short batch falls (at the end of each call), so
+ * it stays what the measured curves were made with.
+ */
 const CHUNK_ROWS = 8192;
 
 export interface HeadSpec { kind: 'recipe' | 'linear'; dropout?: number; lr: number; seed: number }
 
-export function newHead(tf: Tf, dim: number, classes: number, spec: HeadSpec): { model: tfType.LayersModel; optimizer: tfType.Optimizer } {
+export function newHead(
+  tf: Tf, dim: number, classes: number, spec: HeadSpec,
+): { model: tfType.LayersModel; optimizer: tfType.Optimizer } {
   const model = buildHead(tf, {
-    inputDim: dim, classes, seed: spec.seed, kind: spec.kind, ...(spec.dropout !== undefined ? { dropout: [spec.dropout, spec.dropout] as [number, number] } : {}),
+    inputDim: dim, classes, seed: spec.seed, kind: spec.kind,
+    ...(spec.dropout !== undefined ? { dropout: [spec.dropout, spec.dropout] as [number, number] } : {}),
   });
   const optimizer = tf.train.adam(spec.lr);
   model.compile({ optimizer, loss: lossFor(classes) });
@@ -32,46 +38,25 @@ export function rowsOf(tf: Tf, m: Matrix, rows: readonly number[]): tfType.Tenso
 
 /**
  * Trains on `rows` for `epochs`, each epoch a fresh seeded permutation; consecutive epochs go to fit() as one
- * long sequence (shuffle off). Only a ragged last batch differs from epoch-by-epoch training: it is filled up
- * with the next epoch's first images.
+ * long sequence. Only a ragged last batch differs from epoch-by-epoch training: it is filled up with the next
+ * epoch's first images.
  */
 export async function fitEpochs(
   tf: Tf, model: tfType.LayersModel, m: Matrix, rows: readonly number[], classes: number,
   o: { epochs: number; batch: number; seed: number; signal: AbortSignal },
 ): Promise<void> {
-  const random = mulberry32(deriveSeed(o.seed, 'head-fit'));
-  const perChunk = Math.max(1, Math.floor(CHUNK_ROWS / Math.max(1, rows.length)));
-  const masks = freshDropoutMasks(model);
-  try {
-    for (let done = 0; done < o.epochs; done += perChunk) {
-      if (o.signal.aborted) throw new CancelledError();
-      const order: number[] = [];
-      for (let e = done; e < Math.min(o.epochs, done + perChunk); e++) {
-        order.push(...shuffled(rows, random));
-      }
-      const x = rowsOf(tf, m, order);
-      const y = labelTensor(tf, order.map((r) => m.labels[r]), classes);
-      let loss: number;
-      try {
-        const h = await model.fit(x, y, {
-          epochs: 1, batchSize: o.batch, shuffle: false, verbose: 0,
-          callbacks: { onBatchBegin: async () => masks.step() },
-        });
-        loss = Number(h.history.loss?.at(-1));
-      } finally {
-        tf.dispose([x, y]);
-      }
-      // A diverged head would still give an error rate (every prediction one class): a curve point that lies.
-      if (!Number.isFinite(loss)) {
-        const lr = (model.optimizer as unknown as { learningRate?: number }).learningRate;
-        const at = lr !== undefined ? ` (lr ${lr})` : '';
-        throw new BadInputError(`loss became ${loss} while fitting a head on ${rows.length} images${at}: ` +
-          'lower the learning rate', undefined, 'Try a rate 10–100× lower.');
-      }
-    }
-  } finally {
-    masks.restore();
-  }
+  await fitModel(tf, model, {
+    train: {
+      n: rows.length,
+      batch: (positions) => {
+        const picked = positions.map((p) => rows[p]);
+        return { x: rowsOf(tf, m, picked), y: labelTensor(tf, picked.map((r) => m.labels[r]), classes) };
+      },
+    },
+    epochs: o.epochs, batchSize: o.batch, seed: o.seed, stream: 'head-fit',
+    epochsPerCall: Math.floor(CHUNK_ROWS / Math.max(1, rows.length)),
+    callbacks: [new Cancel(o.signal), new BatchDivergenceGuard(rows.length)],
+  });
 }
 
 /** Class index per row, in inference mode (dropout off). */

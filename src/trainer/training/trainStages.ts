@@ -1,44 +1,29 @@
-// Pieces both training modes share: decoding for the cache, per-epoch variant choice, the head fit with
+// Pieces both training modes share: the rows that decoded, per-epoch variant choice, the head fit with
 // events and checkpoints, and saving the full inference model with the probabilities it gives on val.
 import type * as tfType from '@tensorflow/tfjs';
 import * as path from 'node:path';
 import { deriveSeed, mulberry32 } from '../../core/seededRandom';
-import { balancedClassWeights, type TrainConfig } from '../../core/trainConfig';
+import { balancedClassWeights, type TrainConfig } from '../../core/jobs/train';
+import { RUN_FILES } from '../../core/runFiles';
 import { topBlock } from '../../core/zooLadder';
-import { augmentImage } from '../images/augment';
 import type { Backbone } from '../model/backbone';
 import type { Tf } from '../engine/engine';
-import type { FeatureMatrix, ImageLoader } from '../features/featureStage';
+import type { FeatureMatrix } from '../features/featureStage';
 import { rowsTensor } from '../features/featureStage';
 import { labelTensor } from '../model/headModel';
-import { decodeImage, ImageDecodeError } from '../images/imagePipeline';
 import { BadInputError, type JobContext } from '../runtime/jobContext';
 import { log } from '../runtime/jobContext';
 import { fileSystemSaver, modelJsonPath } from '../model/modelFiles';
 import { predictFiles, type SavedModelMeta } from '../forward/savedModel';
 import { writeJsonAtomic } from '../runtime/atomicFile';
 import type { RunWriter } from '../runs/runWriter';
-import { fitWithEarlyStopping, type FitResult } from './trainLoop';
+import { Cancel } from './callbacks/cancel';
+import { Checkpoint } from './callbacks/checkpoint';
+import { EpochDivergenceGuard } from './callbacks/divergenceGuard';
+import { EarlyStopping } from './callbacks/earlyStopping';
+import { EpochEvents } from './callbacks/epochEvents';
+import { fitModel, type EpochLogs, type Rows } from './fitLoop';
 import { requireEveryClass, type LabelledImage, type SkippedFile, type TrainingData } from '../features/trainingData';
-
-/** An image loader that remembers why each image it could not load failed, so the job can name it in its result. */
-export type TrackedLoader = ImageLoader & { failures: Map<string, string> };
-
-export function imageLoader(c: Pick<TrainConfig, 'resize' | 'seed'>, size: number, ctx: JobContext): TrackedLoader {
-  const failures = new Map<string, string>();
-  const load: ImageLoader = async (item, variant) => {
-    try {
-      const rgb = await decodeImage(item.file, { size, resize: c.resize });
-      return variant === 0 ? rgb : augmentImage(rgb, size, { seed: deriveSeed(c.seed, item.sha256), variant });
-    } catch (e) {
-      const reason = `cannot decode: ${e instanceof ImageDecodeError ? e.reason : (e as Error).message}`;
-      if (!failures.has(item.file)) log(ctx, `skipped ${item.file}: ${reason}`, 'warn');
-      failures.set(item.file, reason);
-      return undefined;
-    }
-  };
-  return Object.assign(load, { failures });
-}
 
 /**
  * The rows of `items` that decoded. Each image that did not goes into `skipped` with its reason; a class left with
@@ -106,27 +91,33 @@ export interface HeadFitInput {
   val: { items: LabelledImage[]; rows: number[]; features: FeatureMatrix };
   shape: number[];
   classes: number;
-  lr: number;
   stage: string;
 }
 
-export async function fitStage(tf: Tf, c: TrainConfig, input: HeadFitInput, run: RunWriter, ctx: JobContext): Promise<FitResult> {
+export interface FitResult { history: EpochLogs[]; best: EpochLogs; stoppedEarly: boolean }
+
+/**
+ * The feature extractor's and fine-tuning's fit: early stopping that restores the best epoch, each epoch as an
+ * event and in run.json, the best epoch in checkpoint/, NaN as an error, cancel at the next batch.
+ */
+export async function fitStage(
+  tf: Tf, c: TrainConfig, input: HeadFitInput, run: RunWriter, ctx: JobContext,
+): Promise<FitResult> {
   const { train, val, shape, classes } = input;
   const variants = train.features.halves.length;
   const trainLabels = train.rows.map((i) => train.items[i].label);
   const valLabels = val.rows.map((i) => val.items[i].label);
-  const valData = {
+  const validation: Rows = {
     n: val.rows.length,
-    batch: (positions: number[]) => ({
+    batch: (positions) => ({
       x: rowsTensor(tf, val.features, () => 0, positions.map((p) => val.rows[p]), shape),
       y: labelTensor(tf, positions.map((p) => valLabels[p]), classes),
     }),
   };
-  return fitWithEarlyStopping(tf, input.model, (epoch) => {
+  const trainRows = (epoch: number): Rows => {
     // Each epoch sees one seeded variant per image: the original or one of the cached augmentations.
     const random = mulberry32(deriveSeed(c.seed, `variant-${input.stage}-${epoch}`));
     const choice = train.rows.map(() => Math.floor(random() * variants));
-    // Only one batch of inputs is ever a tensor (validation's too): memory does not grow with the dataset.
     return {
       n: train.rows.length,
       batch: (positions) => ({
@@ -134,15 +125,18 @@ export async function fitStage(tf: Tf, c: TrainConfig, input: HeadFitInput, run:
         y: labelTensor(tf, positions.map((p) => trainLabels[p]), classes),
       }),
     };
-  }, valData, {
-    epochs: c.epochs, patience: c.patience, monitor: c.monitor, batchSize: c.batch, seed: c.seed, lr: input.lr, signal: ctx.signal,
+  };
+  const early = new EarlyStopping(tf, { monitor: c.monitor, patience: c.patience });
+  const { epochs } = await fitModel(tf, input.model, {
+    train: trainRows, validation, epochs: c.epochs, batchSize: c.batch, seed: c.seed,
     classWeights: c.classWeights === 'balanced' ? balancedClassWeights(trainLabels, classes) : undefined,
-    onEpoch: async (m, isBest) => {
-      ctx.emit({ type: 'epoch', stage: input.stage, ...m });
-      await run.addEpoch(m, isBest);
-      if (isBest) await input.model.save(fileSystemSaver(run.checkpointDir, run.writeContext));
-    },
+    // The guard comes first: a NaN epoch must never reach run.json or checkpoint/.
+    callbacks: [
+      new Cancel(ctx.signal), new EpochDivergenceGuard(), early,
+      new EpochEvents({ ctx, run, stage: input.stage, monitor: c.monitor }), new Checkpoint(run, c.monitor),
+    ],
   });
+  return { history: epochs, best: early.best, stoppedEarly: epochs.length < c.epochs };
 }
 
 export interface ValPrediction { file: string; truth: string; probabilities: number[] }
@@ -152,7 +146,8 @@ export interface ValPrediction { file: string; truth: string; probabilities: num
  * reports is what a fresh process will reproduce from the saved files.
  */
 export async function saveInferenceModel(
-  tf: Tf, full: tfType.LayersModel, run: RunWriter, meta: SavedModelMeta, val: LabelledImage[], batch: number, ctx: JobContext,
+  tf: Tf, full: tfType.LayersModel, run: RunWriter, meta: SavedModelMeta, val: LabelledImage[], batch: number,
+  ctx: JobContext,
   workers: number | 'auto',
 ): Promise<ValPrediction[]> {
   full.setUserDefinedMetadata({ ...meta });
@@ -160,9 +155,12 @@ export async function saveInferenceModel(
   // The same decode-and-predict path evaluate and predict use on the saved model.
   const truthOf = new Map(val.map((item) => [item.file, meta.classes[item.label]]));
   const predictions: ValPrediction[] = [];
-  for await (const b of predictFiles(tf, { model: full, meta, jsonPath: modelJsonPath(run.modelDir) }, val.map((v) => v.file), batch, ctx, workers)) {
-    b.files.forEach((file, k) => predictions.push({ file, truth: truthOf.get(file)!, probabilities: Array.from(b.probabilities[k]) }));
+  const saved = { model: full, meta, jsonPath: modelJsonPath(run.modelDir) };
+  for await (const b of predictFiles(tf, saved, val.map((v) => v.file), batch, ctx, workers)) {
+    b.files.forEach((file, k) => predictions.push({
+      file, truth: truthOf.get(file)!, probabilities: Array.from(b.probabilities[k]),
+    }));
   }
-  await writeJsonAtomic(path.join(run.dir, 'val-predictions.json'), predictions, run.writeContext);
+  await writeJsonAtomic(path.join(run.dir, RUN_FILES.valPredictions), predictions, run.writeContext);
   return predictions;
 }

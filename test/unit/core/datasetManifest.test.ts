@@ -5,7 +5,7 @@ import { countsOf, manifestJson, parseManifest, type DatasetManifest, type Manif
 import {
   journalLine, journalSnapshot, ownedFromManifest, reconcile, replayJournal, unneededDirs, dirsDeepestFirst,
 } from '../../../src/core/prepareJournal';
-import { defaultOutputFor, parsePrepareConfig } from '../../../src/core/prepareSettings';
+import { defaultOutputFor, parsePrepareConfig } from '../../../src/core/jobs/prepare';
 import { countsTable, pickSamples, sampleCaption } from '../../../src/core/preparePreview';
 import { parseTrainerMessage } from '../../../src/core/protocol';
 
@@ -112,10 +112,9 @@ describe('parsePrepareConfig', () => {
   ];
   for (const c of table) {
     it(c.name, () => {
-      const r = parsePrepareConfig(c.config);
-      assert.equal(r.ok, !c.error, JSON.stringify(r));
-      if (!r.ok && c.error) assert.match(r.error, c.error);
-      if (r.ok && c.check) for (const [k, v] of Object.entries(c.check)) assert.equal((r.value as unknown as Record<string, unknown>)[k], v, k);
+      if (c.error) return void assert.throws(() => parsePrepareConfig(c.config), c.error);
+      const r: Record<string, unknown> = { ...parsePrepareConfig(c.config) };
+      for (const [k, v] of Object.entries(c.check ?? {})) assert.equal(r[k], v, k);
     });
   }
   it('the default output sits beside the source', () => {

@@ -2,7 +2,9 @@
 // suggestion on synthetic sweeps, the strategy advisor's four scenarios, the zoo ladder, and the settings.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseAdviseConfig, parseErrorRate, parseLearningCurveConfig, parseLrFindConfig } from '../../../src/core/guidanceConfig';
+import { parseAdviseConfig } from '../../../src/core/jobs/advise';
+import { parseErrorRate, parseLearningCurveConfig } from '../../../src/core/jobs/learningCurve';
+import { parseLrFindConfig } from '../../../src/core/jobs/lrFind';
 import { curveSizes, epochsFor, errorStat, nestedSubsets, parseSizes, stratifiedCounts } from '../../../src/core/learningCurvePlan';
 import { hasDiverged, LossSmoother, lrAt, suggestLr } from '../../../src/core/lrSuggestion';
 import { mulberry32 } from '../../../src/core/seededRandom';
@@ -162,11 +164,14 @@ describe('strategy advisor', () => {
       const a = adviseStrategy(input, CTX);
       assert.deepEqual({ label: a.label, cut: a.cut, unfreezeFrom: a.unfreezeFrom }, { label, cut, unfreezeFrom });
       assert.ok(a.evidence.some((e) => e.name === 'images per class' && e.value === input.imagesPerClass));
-      if (input.probe) assert.ok(a.evidence.some((e) => e.name === 'probe accuracy at conv_pw_7_relu'));
-      if (input.imagenet) assert.ok(a.evidence.some((e) => e.name === 'ImageNet top-5 mass'));
+      // Evidence is shown exactly for what was measured, and only a fine-tuning strategy offers to fine-tune.
+      const shown = (name: string) => a.evidence.some((e) => e.name === name);
+      assert.equal(shown('probe accuracy at conv_pw_7_relu'), input.probe !== undefined);
+      assert.equal(shown('ImageNet top-5 mass'), input.imagenet !== undefined);
       assert.equal(a.recommendations[0].command, 'transferLab.trainFeatureExtractor');
       assert.equal((a.recommendations[0].args as { cut: string }).cut, cut);
-      if (unfreezeFrom) assert.deepEqual(a.recommendations[1].args, { unfreezeFrom });
+      const fineTune = a.recommendations.find((r) => r.command === 'transferLab.fineTune');
+      assert.deepEqual(fineTune?.args, unfreezeFrom ? { unfreezeFrom } : undefined);
     });
   }
 
@@ -211,6 +216,7 @@ describe('guidance settings', () => {
     assert.throws(() => parseAdviseConfig({ dataset: 'd', backbone: 'b', sample: 2 }, d), /sample/);
     const c = parseLearningCurveConfig({ dataset: 'd', backbone: 'b' }, d);
     assert.deepEqual([c.repeats, c.desiredError, c.head, c.cacheDir], [3, 0.05, 'recipe', '/c']);
-    assert.equal(parseLrFindConfig({ from: '/run' }, d).from, '/run', 'a run is enough for the fine-tuning sweep');
+    const sweep = parseLrFindConfig({ from: '/run' }, d);
+    assert.equal(sweep.mode === 'fine-tune' && sweep.from, '/run', 'a run is enough for the fine-tuning sweep');
   });
 });

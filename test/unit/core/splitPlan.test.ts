@@ -5,7 +5,7 @@ import {
   classFolderOf, planSplit, safeSegment, valCount, type ScannedItem, type SplitSettings,
 } from '../../../src/core/splitPlan';
 import { countsOf, isSafeRelative, parseManifest } from '../../../src/core/datasetManifest';
-import { findNearDuplicates, hammingDistance } from '../../../src/core/nearDuplicates';
+import { findNearDuplicates } from '../../../src/core/nearDuplicates';
 import { classNotes, imageNotes, problemFinding } from '../../../src/core/healthChecks';
 import { mulberry32 } from '../../../src/core/seededRandom';
 
@@ -180,10 +180,22 @@ describe('valCount', () => {
 });
 
 describe('near duplicates', () => {
-  it('hamming distance', () => {
-    assert.equal(hammingDistance('0000000000000000', '0000000000000000'), 0);
-    assert.equal(hammingDistance('ffffffffffffffff', '0000000000000000'), 64);
-    assert.equal(hammingDistance('8000000000000001', '0000000000000000'), 2);
+  // The test's own distance, counted bit by bit over BigInt: independent of the search's popcount.
+  const bitDistance = (a: string, b: string) =>
+    [...(BigInt(`0x${a}`) ^ BigInt(`0x${b}`)).toString(2)].filter((c) => c === '1').length;
+
+  it('reports each pair of different files once, with its Hamming distance', () => {
+    const zero = '0000000000000000';
+    const images = [
+      { id: 'a', dhash: zero, sha256: '1' }, { id: 'b', dhash: zero, sha256: '2' },
+      { id: 'c', dhash: '8000000000000001', sha256: '3' }, { id: 'd', dhash: 'ffffffffffffffff', sha256: '4' },
+      // The same content as 'a': a copy, not a near-duplicate of it.
+      { id: 'e', dhash: zero, sha256: '1' },
+    ];
+    assert.deepEqual(findNearDuplicates(images).pairs, [
+      { a: 'a', b: 'b', distance: 0 }, { a: 'a', b: 'c', distance: 2 }, { a: 'b', b: 'c', distance: 2 },
+      { a: 'b', b: 'e', distance: 0 }, { a: 'c', b: 'e', distance: 2 },
+    ]);
   });
 
   it('finds exactly the pairs a brute-force search finds', () => {
@@ -200,10 +212,11 @@ describe('near duplicates', () => {
     const brute: string[] = [];
     for (let i = 0; i < images.length; i++) {
       for (let j = i + 1; j < images.length; j++) {
-        if (hammingDistance(images[i].dhash, images[j].dhash) <= 3) brute.push([images[i].id, images[j].id].sort().join('|'));
+        const d = bitDistance(images[i].dhash, images[j].dhash);
+        if (d <= 3) brute.push(`${[images[i].id, images[j].id].sort().join('|')}|${d}`);
       }
     }
-    const found = findNearDuplicates(images, 3).pairs.map((p) => `${p.a}|${p.b}`);
+    const found = findNearDuplicates(images, 3).pairs.map((p) => `${p.a}|${p.b}|${p.distance}`);
     assert.deepEqual(found.sort(), brute.sort());
     assert.ok(found.length >= 30, `planted pairs found: ${found.length}`);
   });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { ENGINES, type EngineName } from '../../../../src/core/engineChoice';
 import { ROOT } from '../../../fixtures/cliRun';
 
 const CLI = path.join(ROOT, 'dist/cli.js');
@@ -15,16 +16,22 @@ describe('transfer-lab CLI', () => {
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines.length, 1);
     const doctor = JSON.parse(lines[0]);
-    assert.ok(['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'].includes(doctor.engine));
+    assert.ok(ENGINES.includes(doctor.engine), doctor.engine);
     assert.match(doctor.sharp, /^\d+\.\d+\.\d+/);
-    if (doctor.engine === 'wasm') assert.equal(typeof doctor.wasm.simd, 'boolean');
+    // Every faster engine was tried first, each skipped with a reason; only wasm reports its SIMD and threads.
+    const earlier = ENGINES.slice(0, ENGINES.indexOf(doctor.engine));
+    assert.deepEqual(doctor.skipped.map((s: { engine: EngineName }) => s.engine), earlier);
+    for (const s of doctor.skipped) assert.ok(s.reason.length > 0, `${s.engine} skipped without a reason`);
+    assert.deepEqual(typeof doctor.wasm?.simd, doctor.engine === 'wasm' ? 'boolean' : 'undefined');
   });
 
   it('doctor explains why each earlier engine was skipped', () => {
     const r = cli('doctor');
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /^engine: {3}\S+/m);
-    if (!/engine: {3}tfjs-node-gpu/.test(r.stdout)) assert.match(r.stdout, /skipped: {2}tfjs-node-gpu: .+/);
+    const engine = /^engine: {3}(\S+)/m.exec(r.stdout)?.[1] as EngineName | undefined;
+    assert.ok(engine && ENGINES.includes(engine), r.stdout);
+    const skipped = [...r.stdout.matchAll(/^skipped: {2}(\S+): .+$/gm)].map((m) => m[1]);
+    assert.deepEqual(skipped, ENGINES.slice(0, ENGINES.indexOf(engine)));
   });
 
   it('exits 2 with a message for an unknown command or flag', () => {

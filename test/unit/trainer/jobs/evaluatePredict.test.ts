@@ -42,7 +42,12 @@ describe('evaluate and predict (CLI, real data, a real backbone)', () => {
     assert.ok(e.auc! > 0.5 && e.auc! <= 1, `AUC ${e.auc}`);
     assert.ok(Number.isFinite(e.logLoss) && Math.abs(e.logLoss - run.best.valLoss) < 0.01, `log loss ${e.logLoss} vs val_loss ${run.best.valLoss}`);
     assert.deepEqual(e.perClass.map((c) => c.support), run.counts.val);
-    assert.ok(e.topLosses.length <= 16 && e.topLosses.every((t) => t.truth !== t.predicted && t.probability >= 0.5));
+    // Top losses are the wrong predictions, most confident first, at most 16 of them.
+    const wrong = valCount - e.confusion.reduce((sum, row, i) => sum + row[i], 0);
+    assert.equal(e.topLosses.length, Math.min(16, wrong));
+    assert.ok(e.topLosses.every((t) => t.truth !== t.predicted && t.probability >= 0.5), JSON.stringify(e.topLosses));
+    const confidence = e.topLosses.map((t) => t.probability);
+    assert.deepEqual(confidence, [...confidence].sort((a, b) => b - a));
     const saved = JSON.parse(fs.readFileSync(path.join(run.dir, 'evaluation.json'), 'utf8'));
     assert.equal(saved.accuracy, e.accuracy);
     assert.equal(saved.predictions.length, valCount);

@@ -101,6 +101,7 @@ describe('guidance on real data (dogs-vs-cats, mobilenet_v1_0.25)', () => {
     assert.deepEqual(p.counts['train-dev'], { cat: 50, dog: 50 });
     const r = cli(['learning-curve', prepared, '--backbone', V1, '--cache', cache, '--sizes', '25%,50%,100%', '--repeats', '2']).json as CurveJson;
     assert.equal(r.diagnosis, 'data-mismatch', r.summary);
+    assert.equal(r.points.length, 3);
     assert.ok(r.points.every((pt) => pt.trainDev !== undefined));
     const [train, trainDev, dev] = ['train error', 'train-dev error', 'dev error'].map((n) => evidence(r, n)!);
     assert.ok(dev - trainDev > trainDev - train && dev - trainDev > 0.1, `train ${train}, train-dev ${trainDev}, dev ${dev}`);

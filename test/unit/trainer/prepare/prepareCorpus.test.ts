@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { parseManifest, type DatasetManifest } from '../../../../src/core/datasetManifest';
-import type { PrepareResult, UndoResult } from '../../../../src/core/preparePreview';
+import type { PrepareResult, UndoResult } from '../../../../src/core/jobs/prepare';
 import { parseTrainerMessage, withVersion, type TrainerEvent } from '../../../../src/core/protocol';
 import { runJob } from '../../../../src/trainer/jobs/runJob';
 import { patternImage, patternJpeg, tinyBmp } from '../../../fixtures/syntheticImages';
@@ -150,6 +150,11 @@ describe('prepare on a generated corpus of bad inputs', () => {
         assert.ok(excluded, `${rel} is listed as excluded`);
         assert.equal(excluded.code, code);
         assert.ok(excluded.reason.includes(rel));
+      } else {
+        // Not an image to place (a loop, an empty folder, a text file): a finding only, in neither list.
+        assert.equal(outcome, 'none');
+        assert.equal(placed, undefined, `${rel} is placed`);
+        assert.equal(excluded, undefined, `${rel} is listed as excluded`);
       }
     });
   }

@@ -5,11 +5,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { scanForDatasets } from '../../../../src/core/datasetCandidates';
 import { MANIFEST_FILE, parseManifest, type DatasetManifest } from '../../../../src/core/datasetManifest';
-import type { PrepareResult } from '../../../../src/core/preparePreview';
+import type { PrepareResult } from '../../../../src/core/jobs/prepare';
 import type { TrainerEvent } from '../../../../src/core/protocol';
 import { runJob } from '../../../../src/trainer/jobs/runJob';
-import { scanWorkspace } from '../../../../src/trainer/prepare/workspaceScan';
+import { nodeDirReader } from '../../../../src/trainer/prepare/workspaceScan';
 import { patternJpeg } from '../../../fixtures/syntheticImages';
 import { SHARED } from '../../../fixtures/cliRun';
 
@@ -137,15 +138,17 @@ describe('prepare flowers (class folders with known defects)', { skip: !fs.exist
   });
 });
 
-describe('scanWorkspace', { skip: !fs.existsSync(FLOWERS) && 'no shared data' }, () => {
+// The extension's workspace search (datasetPicks.ts) is scanForDatasets over node's fs, as here.
+describe('scanForDatasets on real folders', { skip: !fs.existsSync(FLOWERS) && 'no shared data' }, () => {
   it('finds both shared datasets, largest first, within its time budget', async () => {
     const t = Date.now();
-    const r = await scanWorkspace(SHARED, { timeBudgetMs: 2000 });
+    const r = await scanForDatasets(nodeDirReader(), SHARED, { timeBudgetMs: 2000 });
     assert.ok(Date.now() - t < 3000);
+    assert.equal(r.truncated, false);
     assert.deepEqual(r.candidates.map((c) => [c.root, c.kind, c.imageCount]), [
       ['data/flowers', 'class-folders', 4317], ['data/dogs-vs-cats', 'kaggle-flat', 1450],
     ]);
-    assert.equal((await scanWorkspace(SHARED, { timeBudgetMs: 0 })).truncated, true);
+    assert.equal((await scanForDatasets(nodeDirReader(), SHARED, { timeBudgetMs: 0 })).truncated, true);
   });
 });
 

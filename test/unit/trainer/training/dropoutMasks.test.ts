@@ -7,7 +7,10 @@ import { buildHead } from '../../../../src/trainer/model/headModel';
 /** The head's first dropout layer in training mode on a batch of ones: which units it keeps. */
 function mask(model: tf.LayersModel): string {
   const layer = model.getLayer('head_dropout_1');
-  return tf.tidy(() => JSON.stringify((layer.apply(tf.ones([4, 256]), { training: true }) as tf.Tensor).greater(0).arraySync()));
+  return tf.tidy(() => {
+    const out = layer.apply(tf.ones([4, 256]), { training: true }) as tf.Tensor;
+    return JSON.stringify(out.greater(0).arraySync());
+  });
 }
 
 describe('dropout masks', () => {

@@ -50,12 +50,14 @@ describe('head fits on cached features', () => {
     });
   }
 
-  it('stops at the next chunk once cancelled', async () => {
+  it('stops before training once cancelled', async () => {
     const train = clusters(50, 8, 1, 3);
     const { model, optimizer } = newHead(tf, 8, 2, { kind: 'linear', lr: 1e-2, seed: 1 });
     const controller = new AbortController();
     controller.abort();
-    await assert.rejects(fitEpochs(tf, model, train, [...Array(50).keys()], 2, { epochs: 5, batch: 8, seed: 1, signal: controller.signal }), CancelledError);
+    const rows = [...Array(50).keys()];
+    const o = { epochs: 5, batch: 8, seed: 1, signal: controller.signal };
+    await assert.rejects(fitEpochs(tf, model, train, rows, 2, o), CancelledError);
     model.dispose();
     optimizer.dispose();
   });
@@ -64,9 +66,13 @@ describe('head fits on cached features', () => {
     const train = clusters(400, 32, 1, 4);
     const before = tf.memory().numTensors;
     const { model, optimizer } = newHead(tf, 32, 2, { kind: 'recipe', lr: 1e-7, seed: 2 });
-    const sweep = await sweepLearningRate(tf, model, optimizer, train.n, 32, (rows) => ({
-      x: rowsOf(tf, train, rows), y: labelTensor(tf, rows.map((r) => train.labels[r]), 2),
-    }), { start: 1e-6, end: 10, steps: 80 }, 3, ctx);
+    const rows = {
+      n: train.n,
+      batch: (r: number[]) => ({ x: rowsOf(tf, train, r), y: labelTensor(tf, r.map((i) => train.labels[i]), 2) }),
+    };
+    const sweep = await sweepLearningRate(tf, model, rows, {
+      batch: 32, sweep: { start: 1e-6, end: 10, steps: 80 }, seed: 3,
+    }, ctx);
     model.dispose();
     optimizer.dispose();
     assert.equal(tf.memory().numTensors, before);

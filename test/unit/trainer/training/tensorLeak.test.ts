@@ -1,21 +1,29 @@
-// Tensor hygiene of the head training loop on the engine the trainer actually uses here (wasm, via loadEngine):
-// whatever an epoch allocates (its shuffled copy, fit's batches, validation, the best-weights snapshot) must be
-// released by the next one, or a 50-epoch run on a big dataset grows until the trainer dies.
+// Tensor hygiene of the fit loop on the engine the trainer actually uses here (wasm, via loadEngine): whatever an
+// epoch allocates (fit's batches, validation, the best-weights snapshot) must be released by the next one, or a
+// 50-epoch run on a big dataset grows until the trainer dies; a packed head fit must leave nothing behind.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { mulberry32 } from '../../../../src/core/seededRandom';
 import { loadEngine, type Tf } from '../../../../src/trainer/engine/engine';
 import { buildHead, labelTensor, lossFor } from '../../../../src/trainer/model/headModel';
-import { fitWithEarlyStopping } from '../../../../src/trainer/training/trainLoop';
+import { Cancel } from '../../../../src/trainer/training/callbacks/cancel';
+import { BatchDivergenceGuard, EpochDivergenceGuard } from '../../../../src/trainer/training/callbacks/divergenceGuard';
+import { EarlyStopping } from '../../../../src/trainer/training/callbacks/earlyStopping';
+import { fitModel, type Rows } from '../../../../src/trainer/training/fitLoop';
 
-function data(tf: Tf, n: number, seed: number) {
+function rows(tf: Tf, n: number, seed: number): Rows {
   const r = mulberry32(seed);
   const labels = Array.from({ length: n }, (_, i) => i % 2);
-  const x = Float32Array.from({ length: n * 16 }, (_, k) => r() + (labels[Math.floor(k / 16)] ? 0.3 : 0));
-  return { x: tf.tensor2d(x, [n, 16]), y: labelTensor(tf, labels, 2) };
+  const x = Array.from({ length: n }, (_, i) => Array.from({ length: 16 }, () => r() + (labels[i] ? 0.3 : 0)));
+  return {
+    n,
+    batch: (positions) => ({
+      x: tf.tensor2d(positions.map((p) => x[p])), y: labelTensor(tf, positions.map((p) => labels[p]), 2),
+    }),
+  };
 }
 
-describe('fitWithEarlyStopping tensor count', () => {
+describe('fit loop tensor count', () => {
   let tf: Tf;
   before(async () => {
     ({ tf } = await loadEngine('wasm'));
@@ -23,38 +31,37 @@ describe('fitWithEarlyStopping tensor count', () => {
 
   it('stays the same from epoch 2 to epoch 4 on wasm', async () => {
     assert.equal(tf.getBackend(), 'wasm');
-    const train = data(tf, 96, 1);
-    const val = data(tf, 32, 2);
     const model = buildHead(tf, { inputDim: 16, classes: 2, seed: 3 });
     model.compile({ optimizer: tf.train.adam(1e-3), loss: lossFor(2), metrics: ['accuracy'] });
     const counts: number[] = [];
-    await fitWithEarlyStopping(tf, model, () => ({ x: train.x.clone(), y: train.y.clone() }), val, {
-      epochs: 4, patience: 100, monitor: 'val_loss', batchSize: 16, seed: 5, lr: 1e-3, signal: new AbortController().signal,
-      onEpoch: () => void counts.push(tf.memory().numTensors),
+    await fitModel(tf, model, {
+      train: () => rows(tf, 96, 1), validation: rows(tf, 32, 2), epochs: 4, batchSize: 16, seed: 5,
+      callbacks: [
+        new Cancel(new AbortController().signal), new EpochDivergenceGuard(),
+        new EarlyStopping(tf, { monitor: 'val_loss', patience: 100 }),
+        { onEpochEnd: () => void counts.push(tf.memory().numTensors) },
+      ],
     });
     // Epoch 1 may allocate once-only state (the optimizer's moments, the first best-weights snapshot).
     assert.equal(counts.length, 4);
     assert.equal(counts[3], counts[1], `tensors after each epoch: ${counts.join(', ')}`);
-    tf.dispose([train.x, train.y, val.x, val.y]);
     model.dispose();
   });
 
-  it('stays the same from epoch 2 to epoch 4 when the rows come a batch at a time', async () => {
-    const train = data(tf, 96, 1);
-    const val = data(tf, 32, 2);
-    const [rows, labels] = [train.x.arraySync() as number[][], train.y.arraySync() as number[][]];
+  it('a packed fit leaves only the optimizer\'s state behind', async () => {
     const model = buildHead(tf, { inputDim: 16, classes: 2, seed: 3 });
-    model.compile({ optimizer: tf.train.adam(1e-3), loss: lossFor(2), metrics: ['accuracy'] });
-    const counts: number[] = [];
-    await fitWithEarlyStopping(tf, model, () => ({
-      n: rows.length,
-      batch: (positions) => ({ x: tf.tensor2d(positions.map((p) => rows[p])), y: tf.tensor2d(positions.map((p) => labels[p])) }),
-    }), val, {
-      epochs: 4, patience: 100, monitor: 'val_loss', batchSize: 16, seed: 5, lr: 1e-3, signal: new AbortController().signal,
-      onEpoch: () => void counts.push(tf.memory().numTensors),
+    const optimizer = tf.train.adam(1e-3);
+    model.compile({ optimizer, loss: lossFor(2) });
+    const before = tf.memory().numTensors;
+    const fit = (epochs: number) => fitModel(tf, model, {
+      train: rows(tf, 50, 1), epochs, batchSize: 16, seed: 5, epochsPerCall: 7,
+      callbacks: [new Cancel(new AbortController().signal), new BatchDivergenceGuard(50)],
     });
-    assert.equal(counts[3], counts[1], `tensors after each epoch: ${counts.join(', ')}`);
-    tf.dispose([train.x, train.y, val.x, val.y]);
+    await fit(3);
+    const afterOne = tf.memory().numTensors;
+    await fit(20);
+    assert.equal(tf.memory().numTensors, afterOne, `before ${before}, after one fit ${afterOne}`);
     model.dispose();
+    optimizer.dispose();
   });
 });

@@ -1,0 +1,34 @@
+// The names of what a run folder and the workspace's .transfer-lab folder hold, in one place: the trainer writes
+// them, the extension and the CLI read them back, and a name spelt two ways would be a file nobody finds.
+
+/** The workspace folder Transfer Lab keeps its runs and caches in, and the folders inside it. */
+export const LAB_DIR = '.transfer-lab';
+export const RUNS_DIR = 'runs';
+export const CACHE_DIR = 'cache';
+/** Where `demo` puts the prepared copies of the folders it is given. */
+export const DATASETS_DIR = 'datasets';
+/** Dashboard thumbnails: in the cache folder the extension names, else in the run's own folder. */
+export const THUMBNAILS_DIR = 'thumbnails';
+
+/** A run folder's contents (runs/<id>/…). */
+export const RUN_FILES = {
+  /** The run record: status, config, epochs, the sha256 of every weight file. */
+  record: 'run.json',
+  /** The full inference model: backbone + head as one layers model. */
+  model: 'model',
+  head: 'head',
+  /** The best epoch's weights, saved as training goes. */
+  checkpoint: 'checkpoint',
+  /** The backbone's layer table, for the Layers tab and "Fine-tune from here". */
+  layers: 'layers.json',
+  /** What `lr-find --from` found for fine-tuning this run. */
+  lrFind: 'lr-find.json',
+  /** Saved dashboard events (grids, evaluation), replayed by "Open in Dashboard". */
+  dashboard: 'dashboard',
+  evaluation: 'evaluation.json',
+  /** The saved model's val probabilities, recorded when the run completed. */
+  valPredictions: 'val-predictions.json',
+  /** predict's default output. */
+  predictions: 'predictions.csv',
+  thumbnails: THUMBNAILS_DIR,
+} as const;

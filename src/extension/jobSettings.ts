@@ -1,0 +1,20 @@
+// What the job configs the commands send start from: the user's settings, and where this workspace keeps its caches
+// and runs. One place, so every job that reads images sees the same batch, size, seed and engine.
+import type * as vscode from 'vscode';
+import { trainerConfig } from './settings';
+import { embeddingCacheDir, modelCacheDir, runsDir } from './workspacePaths';
+
+/** The settings every job that reads images through a backbone takes. */
+export function baseConfig(context: vscode.ExtensionContext) {
+  const s = trainerConfig();
+  return {
+    batch: s.batchSize, size: s.imageSize, seed: s.seed, engine: s.engine, cacheDir: embeddingCacheDir(),
+    modelCacheDir: modelCacheDir(context),
+  };
+}
+
+/** And training's own: how long to train, and where runs go. */
+export function trainingConfig(context: vscode.ExtensionContext) {
+  const s = trainerConfig();
+  return { ...baseConfig(context), epochs: s.epochs, patience: s.patience, runsDir: runsDir() };
+}
