@@ -1,12 +1,33 @@
 // Chart.js set up once for every chart in the dashboard, coloured from the theme's --vscode-* variables and
 // recoloured when VS Code switches theme (it rewrites the variables and body class without reloading the page).
 import {
-  CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, ScatterController, Tooltip,
-  type ChartDataset, type Plugin, type ScaleOptionsByType,
+  CategoryScale,
+  Chart,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  LogarithmicScale,
+  PointElement,
+  ScatterController,
+  Tooltip,
+  type ChartDataset,
+  type Plugin,
+  type ScaleOptionsByType,
 } from 'chart.js';
 import { el, themeColor } from './dom';
 
-Chart.register(LineController, ScatterController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Legend, Tooltip);
+Chart.register(
+  LineController,
+  ScatterController,
+  LineElement,
+  PointElement,
+  LinearScale,
+  LogarithmicScale,
+  CategoryScale,
+  Legend,
+  Tooltip,
+);
 
 /** A series' colour by theme variable, with the Dark Modern value as fallback. */
 export const SERIES = {
@@ -74,9 +95,19 @@ export function axis(title: string, extra: Record<string, unknown> = {}) {
 export const legendOptions = { labels: { usePointStyle: true, boxHeight: 6 } };
 
 /** A captioned chart box; the canvas is an image with an accessible description. */
-export function chartFigure(title: string, ariaLabel: string, ...extra: Node[]): { element: HTMLElement; canvas: HTMLCanvasElement } {
+export function chartFigure(
+  title: string,
+  ariaLabel: string,
+  ...extra: Node[]
+): { element: HTMLElement; canvas: HTMLCanvasElement } {
   const canvas = el('canvas', { role: 'img', 'aria-label': ariaLabel });
-  const element = el('figure', { class: 'curve' }, el('figcaption', {}, title), el('div', { class: 'curve-box' }, canvas), ...extra);
+  const element = el(
+    'figure',
+    { class: 'curve' },
+    el('figcaption', {}, title),
+    el('div', { class: 'curve-box' }, canvas),
+    ...extra,
+  );
   return { element, canvas };
 }
 
@@ -117,8 +148,14 @@ export function decadeAxis(title: string) {
   return {
     ...axis(title),
     type: 'logarithmic' as const,
-    ticks: { callback: (v: number | string) => (isDecade(Number(v)) ? `1e${Math.round(Math.log10(Number(v)))}` : ''), maxRotation: 0, autoSkip: false },
-    grid: { color: (c: { tick?: { value: number } }) => (c.tick && isDecade(c.tick.value) ? gridColor() : 'transparent') },
+    ticks: {
+      callback: (v: number | string) => (isDecade(Number(v)) ? `1e${Math.round(Math.log10(Number(v)))}` : ''),
+      maxRotation: 0,
+      autoSkip: false,
+    },
+    grid: {
+      color: (c: { tick?: { value: number } }) => (c.tick && isDecade(c.tick.value) ? gridColor() : 'transparent'),
+    },
   };
 }
 

@@ -11,20 +11,32 @@ export class CurveChart {
 
   constructor(private readonly metric: Metric, title: string) {
     ({ element: this.element, canvas: this.canvas } = chartFigure(title, `${title} per epoch, train and validation`));
-    const dataset = (label: string, dash: number[]) => ({ label, data: [] as number[], borderDash: dash, pointRadius: 3, tension: 0.2 });
-    this.chart = themed(new Chart(this.canvas, {
-      type: 'line',
-      data: { labels: [], datasets: [dataset('train', []), dataset('val', [6, 3])] },
-      options: {
-        animation: false,
-        maintainAspectRatio: false,
-        scales: {
-          x: axis('epoch'),
-          y: axis(metric === 'acc' ? 'accuracy' : 'loss', metric === 'acc' ? { suggestedMin: 0.5, suggestedMax: 1 } : { beginAtZero: true }),
+    const dataset = (label: string, dash: number[]) => ({
+      label,
+      data: [] as number[],
+      borderDash: dash,
+      pointRadius: 3,
+      tension: 0.2,
+    });
+    this.chart = themed(
+      new Chart(this.canvas, {
+        type: 'line',
+        data: { labels: [], datasets: [dataset('train', []), dataset('val', [6, 3])] },
+        options: {
+          animation: false,
+          maintainAspectRatio: false,
+          scales: {
+            x: axis('epoch'),
+            y: axis(
+              metric === 'acc' ? 'accuracy' : 'loss',
+              metric === 'acc' ? { suggestedMin: 0.5, suggestedMax: 1 } : { beginAtZero: true },
+            ),
+          },
+          plugins: { legend: legendOptions },
         },
-        plugins: { legend: legendOptions },
-      },
-    }), () => ['blue', 'yellow']);
+      }),
+      () => ['blue', 'yellow'],
+    );
     this.canvas.dataset.points = '0';
   }
 

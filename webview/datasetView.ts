@@ -10,19 +10,41 @@ const SEVERITY_ICON: Record<DatasetFinding['severity'], string> = { error: 'erro
 const FILES_SHOWN = 6;
 
 export class DatasetView {
-  readonly element = el('section', { class: 'dataset', 'aria-label': 'Dataset' },
-    emptyState('database', 'No dataset report yet', 'Prepare a dataset to see its layout, split counts, sample images and health findings here.'));
+  readonly element = el(
+    'section',
+    { class: 'dataset', 'aria-label': 'Dataset' },
+    emptyState(
+      'database',
+      'No dataset report yet',
+      'Prepare a dataset to see its layout, split counts, sample images and health findings here.',
+    ),
+  );
 
   show(e: DatasetEvent): void {
     this.element.replaceChildren(
-      el('header', { class: 'view-header' },
+      el(
+        'header',
+        { class: 'view-header' },
         el('h2', {}, 'Dataset'),
-        el('vscode-badge', { variant: 'default', title: e.dryRun ? 'A preview: nothing has been written yet' : 'The split has been written' },
-          e.dryRun ? 'Preview' : 'Prepared')),
-      el('dl', { class: 'facts' },
-        el('dt', {}, 'Layout'), el('dd', {}, el('strong', {}, e.layout), el('span', { class: 'muted' }, ` — ${e.layoutReason}`)),
-        el('dt', {}, 'Source'), el('dd', {}, pathLink(e.source, e.source)),
-        el('dt', {}, 'Output'), el('dd', { class: 'path' }, e.output)),
+        el(
+          'vscode-badge',
+          {
+            variant: 'default',
+            title: e.dryRun ? 'A preview: nothing has been written yet' : 'The split has been written',
+          },
+          e.dryRun ? 'Preview' : 'Prepared',
+        ),
+      ),
+      el(
+        'dl',
+        { class: 'facts' },
+        el('dt', {}, 'Layout'),
+        el('dd', {}, el('strong', {}, e.layout), el('span', { class: 'muted' }, ` — ${e.layoutReason}`)),
+        el('dt', {}, 'Source'),
+        el('dd', {}, pathLink(e.source, e.source)),
+        el('dt', {}, 'Output'),
+        el('dd', { class: 'path' }, e.output),
+      ),
       el('h3', {}, 'Split'),
       countsTable(e),
       el('h3', {}, `Health (${e.findings.length})`),
@@ -48,13 +70,39 @@ function countsTable(e: DatasetEvent): HTMLElement {
   const count = (s: string, c: string) => e.counts[s]?.[c] ?? 0;
   const total = (c: string) => splits.reduce((sum, s) => sum + count(s, c), 0);
   const num = (n: number) => el('td', { class: 'num' }, fmtInt(n));
-  return el('table', { class: 'data-table counts' },
+  return el(
+    'table',
+    { class: 'data-table counts' },
     el('caption', { class: 'visually-hidden' }, 'Images per class in each split'),
-    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Class'), ...splits.map((s) => el('th', { scope: 'col', class: 'num' }, s)),
-      el('th', { scope: 'col', class: 'num' }, 'Total'))),
-    el('tbody', {}, ...rows.map((c) => el('tr', {}, el('th', { scope: 'row' }, c), ...splits.map((s) => num(count(s, c))), num(total(c))))),
-    el('tfoot', {}, el('tr', {}, el('th', { scope: 'row' }, 'Total'),
-      ...splits.map((s) => num(rows.reduce((sum, c) => sum + count(s, c), 0))), num(rows.reduce((sum, c) => sum + total(c), 0)))),
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        el('th', { scope: 'col' }, 'Class'),
+        ...splits.map((s) => el('th', { scope: 'col', class: 'num' }, s)),
+        el('th', { scope: 'col', class: 'num' }, 'Total'),
+      ),
+    ),
+    el(
+      'tbody',
+      {},
+      ...rows.map((c) =>
+        el('tr', {}, el('th', { scope: 'row' }, c), ...splits.map((s) => num(count(s, c))), num(total(c))),
+      ),
+    ),
+    el(
+      'tfoot',
+      {},
+      el(
+        'tr',
+        {},
+        el('th', { scope: 'row' }, 'Total'),
+        ...splits.map((s) => num(rows.reduce((sum, c) => sum + count(s, c), 0))),
+        num(rows.reduce((sum, c) => sum + total(c), 0)),
+      ),
+    ),
   );
 }
 
@@ -81,8 +129,11 @@ function findingsList(e: DatasetEvent): HTMLElement {
         el('strong', {}, title(code)), el('span', { class: 'count-badge' }, `(${fmtInt(fs.length)})`)),
       ...(hints.length === 1 ? [el('div', { class: 'hint muted' }, hints[0])] : []),
       el('ul', { class: 'finding-items' }, ...fs.map((f) => {
-        const files = f.files.slice(0, FILES_SHOWN).map((file) => el('li', {}, pathLink(file, absolutePath(e.source, file))));
-        if (f.files.length > FILES_SHOWN) files.push(el('li', { class: 'muted' }, `and ${fmtInt(f.files.length - FILES_SHOWN)} more`));
+        const files = f.files
+          .slice(0, FILES_SHOWN)
+          .map((file) => el('li', {}, pathLink(file, absolutePath(e.source, file))));
+        if (f.files.length > FILES_SHOWN)
+          files.push(el('li', { class: 'muted' }, `and ${fmtInt(f.files.length - FILES_SHOWN)} more`));
         return el('li', {}, el('div', {}, f.message),
           ...(f.hint && hints.length > 1 ? [el('div', { class: 'muted' }, f.hint)] : []),
           ...(files.length ? [el('ul', { class: 'finding-files', 'aria-label': 'Files' }, ...files)] : []));
@@ -94,7 +145,9 @@ function findingsList(e: DatasetEvent): HTMLElement {
 
 function samples(e: DatasetEvent): HTMLElement[] {
   if (e.samples.length === 0) return [];
-  const classes = [...new Set([...e.classes, ...e.samples.map((s) => s.class)])].filter((c) => e.samples.some((s) => s.class === c));
+  const classes = [...new Set([...e.classes, ...e.samples.map((s) => s.class)])].filter((c) =>
+    e.samples.some((s) => s.class === c),
+  );
   return [el('h3', {}, 'Samples'), ...classes.map((c) => el('div', { class: 'sample-class' },
     el('h4', {}, c),
     imageGrid(`Sample images of ${c}`, e.samples.filter((s) => s.class === c).map((s) => imageTile({

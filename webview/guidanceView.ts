@@ -6,12 +6,22 @@ import { LearningCurveChart, LrFindChart } from './guidanceCharts';
 import { post } from './vscodeApi';
 
 export class GuidanceView {
-  private readonly empty = emptyState('lightbulb', 'No advice yet', 'Run a learning-curve diagnosis to see what limits your model and what to try next.');
+  private readonly empty = emptyState(
+    'lightbulb',
+    'No advice yet',
+    'Run a learning-curve diagnosis to see what limits your model and what to try next.',
+  );
   private readonly cards = el('div', { class: 'advice-cards' });
   private readonly curve = new LearningCurveChart();
   private readonly lr = new LrFindChart();
   private readonly charts = el('div', { class: 'curves' }, this.curve.element, this.lr.element);
-  readonly element = el('section', { class: 'guidance', 'aria-label': 'Guidance' }, this.empty, this.cards, this.charts);
+  readonly element = el(
+    'section',
+    { class: 'guidance', 'aria-label': 'Guidance' },
+    this.empty,
+    this.cards,
+    this.charts,
+  );
   private readonly byKind = new Map<GuidanceEvent['kind'], HTMLElement>();
   /** A reset starts a new job: its first curve point starts a new curve rather than joining the last one. */
   private curveIsOld = false;
@@ -65,21 +75,64 @@ function adviceCard(g: GuidanceEvent): HTMLElement {
   const moreData = g.moreDataLikelyHelps === undefined ? [] : [el('vscode-badge', {
     variant: 'default', title: 'Read from the learning curve: does dev error still fall as the training set grows?',
   }, g.moreDataLikelyHelps ? 'More data likely helps' : 'More data unlikely to help')];
-  return el('article', { class: `advice ${g.kind}`, 'aria-label': `${kind}: ${g.label}` },
+  return el(
+    'article',
+    { class: `advice ${g.kind}`, 'aria-label': `${kind}: ${g.label}` },
     el('header', { class: 'advice-header' }, heading, ...moreData),
     el('p', {}, g.summary),
-    ...(g.evidence.length ? [el('table', { class: 'data-table evidence', 'aria-label': 'Evidence' },
-      el('tbody', {}, ...g.evidence.map((ev) => el('tr', {},
-        el('th', { scope: 'row' }, ev.name), el('td', { class: 'num' }, evidenceValue(ev.value)), el('td', { class: 'muted' }, ev.note ?? '')))))] : []),
+    ...(g.evidence.length
+      ? [
+          el(
+            'table',
+            { class: 'data-table evidence', 'aria-label': 'Evidence' },
+            el(
+              'tbody',
+              {},
+              ...g.evidence.map((ev) =>
+                el(
+                  'tr',
+                  {},
+                  el('th', { scope: 'row' }, ev.name),
+                  el('td', { class: 'num' }, evidenceValue(ev.value)),
+                  el('td', { class: 'muted' }, ev.note ?? ''),
+                ),
+              ),
+            ),
+          ),
+        ]
+      : []),
     ...(g.recommendations.length ? [el('h4', {}, 'What to try')] : []),
-    el('ol', { class: 'recommendations' }, ...g.recommendations.map((r, i) => {
-      const action = r.command ? [actionButton(r.title, r.command, r.args, i > 0)] : [];
-      return el('li', {}, el('div', { class: 'rec-line' }, el('div', {}, el('strong', {}, r.title), el('div', { class: 'muted' }, r.why)), ...action));
-    })));
+    el(
+      'ol',
+      { class: 'recommendations' },
+      ...g.recommendations.map((r, i) => {
+        const action = r.command ? [actionButton(r.title, r.command, r.args, i > 0)] : [];
+        return el(
+          'li',
+          {},
+          el(
+            'div',
+            { class: 'rec-line' },
+            el('div', {}, el('strong', {}, r.title), el('div', { class: 'muted' }, r.why)),
+            ...action,
+          ),
+        );
+      }),
+    ),
+  );
 }
 
-function actionButton(title: string, command: string, args: Record<string, unknown> | undefined, secondary: boolean): HTMLElement {
-  const b = el('vscode-button', { 'aria-label': title, title: `Runs ${command}`, ...(secondary ? { secondary: '' } : {}) }, 'Run');
+function actionButton(
+  title: string,
+  command: string,
+  args: Record<string, unknown> | undefined,
+  secondary: boolean,
+): HTMLElement {
+  const b = el(
+    'vscode-button',
+    { 'aria-label': title, title: `Runs ${command}`, ...(secondary ? { secondary: '' } : {}) },
+    'Run',
+  );
   b.addEventListener('click', () => post({ type: 'runCommand', command, ...(args ? { args } : {}) }));
   return b;
 }

@@ -20,16 +20,32 @@ export function imageTile(spec: TileSpec): HTMLButtonElement {
   const picture = spec.thumbnail
     ? el('img', { src: spec.thumbnail, alt: '', loading: 'lazy', decoding: 'async' })
     : el('span', { class: 'tile-missing' }, codicon('file-media'), el('span', {}, name));
-  const caption = el('span', { class: 'tile-caption' },
-    ...(spec.verdict ? [codicon(spec.verdict === 'right' ? 'pass' : 'error')] : []), el('span', { class: 'tile-text' }, spec.caption));
-  const tile = el('button', {
-    class: `tile${spec.verdict ? ` ${spec.verdict}` : ''}`, type: 'button', title: `${spec.caption} — ${name}`,
-    'aria-label': `${spec.label ?? spec.caption}, ${name}. Open the file.`,
-  }, el('span', { class: 'tile-image' }, picture), caption, ...(spec.detail ? [el('span', { class: 'tile-detail' }, spec.detail)] : []));
+  const caption = el(
+    'span',
+    { class: 'tile-caption' },
+    ...(spec.verdict ? [codicon(spec.verdict === 'right' ? 'pass' : 'error')] : []),
+    el('span', { class: 'tile-text' }, spec.caption),
+  );
+  const tile = el(
+    'button',
+    {
+      class: `tile${spec.verdict ? ` ${spec.verdict}` : ''}`,
+      type: 'button',
+      title: `${spec.caption} — ${name}`,
+      'aria-label': `${spec.label ?? spec.caption}, ${name}. Open the file.`,
+    },
+    el('span', { class: 'tile-image' }, picture),
+    caption,
+    ...(spec.detail ? [el('span', { class: 'tile-detail' }, spec.detail)] : []),
+  );
   tile.addEventListener('click', () => post({ type: 'openFile', path: spec.file }));
   return tile;
 }
 
 export function imageGrid(label: string, tiles: HTMLElement[]): HTMLElement {
-  return el('div', { class: 'grid', role: 'list', 'aria-label': label }, ...tiles.map((t) => el('div', { role: 'listitem' }, t)));
+  return el(
+    'div',
+    { class: 'grid', role: 'list', 'aria-label': label },
+    ...tiles.map((t) => el('div', { role: 'listitem' }, t)),
+  );
 }

@@ -17,8 +17,12 @@ export function trainsAt(layer: LayerRow, start: number): boolean {
   return layer.index >= start && layer.type !== 'BatchNormalization' && layer.type !== 'InputLayer';
 }
 
-export function paramSummary(layers: readonly LayerRow[], start: number): { trainable: number; frozen: number; total: number } {
-  let trainable = 0, total = 0;
+export function paramSummary(
+  layers: readonly LayerRow[],
+  start: number,
+): { trainable: number; frozen: number; total: number } {
+  let trainable = 0,
+    total = 0;
   for (const l of layers) {
     total += l.params;
     if (trainsAt(l, start)) trainable += l.params;
@@ -42,8 +46,15 @@ function defaultChoice(layers: readonly LayerRow[]): Choice | undefined {
 }
 
 export class LayersView {
-  readonly element = el('section', { class: 'layers', 'aria-label': 'Layers' },
-    emptyState('layers', 'No model yet', 'Train a feature extractor to see the backbone’s layers and choose where fine-tuning starts.'));
+  readonly element = el(
+    'section',
+    { class: 'layers', 'aria-label': 'Layers' },
+    emptyState(
+      'layers',
+      'No model yet',
+      'Train a feature extractor to see the backbone’s layers and choose where fine-tuning starts.',
+    ),
+  );
   private event: LayersEvent | undefined;
   private choice: Choice | undefined;
   private readonly rows: { tr: HTMLTableRowElement; choice: Choice }[] = [];
@@ -59,21 +70,41 @@ export class LayersView {
   }
 
   show(e: LayersEvent): void {
-    const keep = this.choice && this.event?.runDir === e.runDir
-      && e.layers.some((l) => (this.choice!.kind === 'block' ? l.block : l.name) === this.choice!.name);
+    const keep =
+      this.choice &&
+      this.event?.runDir === e.runDir &&
+      e.layers.some((l) => (this.choice!.kind === 'block' ? l.block : l.name) === this.choice!.name);
     this.event = e;
     if (!keep) this.choice = defaultChoice(e.layers);
     this.fineTune.toggleAttribute('disabled', !e.runDir);
-    this.fineTune.setAttribute('title', e.runDir ? `Fine-tune ${baseName(e.runDir)}` : 'These layers belong to no saved run');
+    this.fineTune.setAttribute(
+      'title',
+      e.runDir ? `Fine-tune ${baseName(e.runDir)}` : 'These layers belong to no saved run',
+    );
     this.element.replaceChildren(
       // The choice and its button stay in view while the person scrolls a table of a hundred layers.
-      el('div', { class: 'sticky-bar' },
-        el('header', { class: 'view-header' },
-          el('h2', {}, 'Layers', ...(e.runDir ? [el('span', { class: 'muted heading-detail' }, ` — ${baseName(e.runDir)}`)] : [])),
-          this.fineTune),
-        this.summary),
-      el('p', { class: 'muted' }, 'Choose where fine-tuning starts: click a block or a layer, or move with the arrow keys and press Enter. ' +
-        'From there on the layers train; everything before stays frozen. BatchNorm layers stay frozen, and the classifier head (not listed) always trains.'),
+      el(
+        'div',
+        { class: 'sticky-bar' },
+        el(
+          'header',
+          { class: 'view-header' },
+          el(
+            'h2',
+            {},
+            'Layers',
+            ...(e.runDir ? [el('span', { class: 'muted heading-detail' }, ` — ${baseName(e.runDir)}`)] : []),
+          ),
+          this.fineTune,
+        ),
+        this.summary,
+      ),
+      el(
+        'p',
+        { class: 'muted' },
+        'Choose where fine-tuning starts: click a block or a layer, or move with the arrow keys and press Enter. ' +
+          'From there on the layers train; everything before stays frozen. BatchNorm layers stay frozen, and the classifier head (not listed) always trains.',
+      ),
       this.table(e.layers),
     );
     this.update();
@@ -84,25 +115,56 @@ export class LayersView {
     const body = el('tbody');
     for (const g of blocksOf(layers)) {
       const params = g.layers.reduce((s, l) => s + l.params, 0);
-      const header = el('tr', { class: 'block-row', 'data-block': g.block },
-        el('th', { colspan: '6', scope: 'rowgroup' }, codicon('symbol-namespace'), ` ${g.block}`,
-          el('span', { class: 'muted' }, ` · ${g.layers.length} layer${g.layers.length === 1 ? '' : 's'} · ${fmtInt(params)} params`),
-          el('span', { class: 'start-marker' })));
+      const header = el(
+        'tr',
+        { class: 'block-row', 'data-block': g.block },
+        el(
+          'th',
+          { colspan: '6', scope: 'rowgroup' },
+          codicon('symbol-namespace'),
+          ` ${g.block}`,
+          el(
+            'span',
+            { class: 'muted' },
+            ` · ${g.layers.length} layer${g.layers.length === 1 ? '' : 's'} · ${fmtInt(params)} params`,
+          ),
+          el('span', { class: 'start-marker' }),
+        ),
+      );
       this.addRow(header, { kind: 'block', name: g.block, start: g.layers[0].index });
       body.append(header);
       for (const l of g.layers) {
-        const tr = el('tr', { class: 'layer-row', 'data-layer': l.name },
-          el('td', { class: 'num' }, String(l.index)), el('td', { class: 'name' }, l.name, el('span', { class: 'start-marker' })),
-          el('td', {}, l.type), el('td', { class: 'shape' }, l.outputShape), el('td', { class: 'num' }, fmtInt(l.params)), el('td', { class: 'trainable' }));
+        const tr = el(
+          'tr',
+          { class: 'layer-row', 'data-layer': l.name },
+          el('td', { class: 'num' }, String(l.index)),
+          el('td', { class: 'name' }, l.name, el('span', { class: 'start-marker' })),
+          el('td', {}, l.type),
+          el('td', { class: 'shape' }, l.outputShape),
+          el('td', { class: 'num' }, fmtInt(l.params)),
+          el('td', { class: 'trainable' }),
+        );
         this.addRow(tr, { kind: 'layer', name: l.name, start: l.index });
         body.append(tr);
       }
     }
     body.addEventListener('keydown', (ev) => this.onKey(ev));
-    return el('table', { class: 'data-table freeze-table', 'aria-label': 'Backbone layers by block; choose where fine-tuning starts' },
-      el('thead', {}, el('tr', {}, ...['#', 'Name', 'Type', 'Output shape', 'Params', 'Trainable'].map((h, i) =>
-        el('th', { scope: 'col', class: i === 0 || i === 4 ? 'num' : '' }, h)))),
-      body);
+    return el(
+      'table',
+      { class: 'data-table freeze-table', 'aria-label': 'Backbone layers by block; choose where fine-tuning starts' },
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          ...['#', 'Name', 'Type', 'Output shape', 'Params', 'Trainable'].map((h, i) =>
+            el('th', { scope: 'col', class: i === 0 || i === 4 ? 'num' : '' }, h),
+          ),
+        ),
+      ),
+      body,
+    );
   }
 
   private addRow(tr: HTMLTableRowElement, choice: Choice): void {
@@ -115,7 +177,14 @@ export class LayersView {
   private onKey(ev: KeyboardEvent): void {
     const i = this.rows.findIndex((r) => r.tr === document.activeElement);
     if (i < 0) return;
-    const move: Record<string, number> = { ArrowDown: i + 1, ArrowUp: i - 1, Home: 0, End: this.rows.length - 1, PageDown: i + 10, PageUp: i - 10 };
+    const move: Record<string, number> = {
+      ArrowDown: i + 1,
+      ArrowUp: i - 1,
+      Home: 0,
+      End: this.rows.length - 1,
+      PageDown: i + 10,
+      PageUp: i - 10,
+    };
     if (ev.key === 'Enter' || ev.key === ' ') this.choose(this.rows[i].choice, this.rows[i].tr);
     else if (ev.key in move) this.focusRow(Math.max(0, Math.min(this.rows.length - 1, move[ev.key])));
     else return;
@@ -160,9 +229,18 @@ export class LayersView {
     this.rows.forEach((r, i) => (r.tr.tabIndex = i === Math.max(0, focusable) ? 0 : -1));
     const s = paramSummary(layers, start);
     this.summary.replaceChildren(
-      el('div', { class: 'summary-choice' }, c ? `Unfreeze from ${c.name}` : 'Nothing chosen: the whole backbone stays frozen',
-        ...(c ? [el('span', { class: 'muted' }, c.kind === 'block' ? ' (the whole block)' : ' (this layer on)')] : [])),
-      el('pre', {}, `Trainable params: ${fmtInt(s.trainable)}\nNon-trainable params: ${fmtInt(s.frozen)}\nTotal params: ${fmtInt(s.total)}`));
+      el(
+        'div',
+        { class: 'summary-choice' },
+        c ? `Unfreeze from ${c.name}` : 'Nothing chosen: the whole backbone stays frozen',
+        ...(c ? [el('span', { class: 'muted' }, c.kind === 'block' ? ' (the whole block)' : ' (this layer on)')] : []),
+      ),
+      el(
+        'pre',
+        {},
+        `Trainable params: ${fmtInt(s.trainable)}\nNon-trainable params: ${fmtInt(s.frozen)}\nTotal params: ${fmtInt(s.total)}`,
+      ),
+    );
     this.fineTune.toggleAttribute('disabled', !this.event?.runDir || !c);
   }
 }

@@ -8,12 +8,23 @@ import { loadState, saveState } from './vscodeApi';
 const isWrong = (i: GridItem) => i.truth !== undefined && i.truth !== i.label;
 
 export class PredictionsView {
-  private readonly empty = emptyState('symbol-misc', 'No predictions yet', 'Predict a test folder or evaluate a run to see image grids with probabilities.');
-  private readonly val = el('section', { class: 'predictions-val', 'aria-label': 'Validation predictions', hidden: '' });
+  private readonly empty = emptyState(
+    'symbol-misc',
+    'No predictions yet',
+    'Predict a test folder or evaluate a run to see image grids with probabilities.',
+  );
+  private readonly val = el('section', {
+    class: 'predictions-val',
+    'aria-label': 'Validation predictions',
+    hidden: '',
+  });
   private readonly test = el('section', { class: 'predictions-test', 'aria-label': 'Test predictions', hidden: '' });
   readonly element = el('div', { class: 'predictions' }, this.empty, this.test, this.val);
   private valEvent: PredictionsEvent | undefined;
-  private readonly wrongOnly = el('vscode-checkbox', { label: 'Wrong only', 'aria-label': 'Show only wrong predictions' });
+  private readonly wrongOnly = el('vscode-checkbox', {
+    label: 'Wrong only',
+    'aria-label': 'Show only wrong predictions',
+  });
 
   constructor() {
     this.wrongOnly.toggleAttribute('checked', loadState().wrongOnly === true);
@@ -31,11 +42,24 @@ export class PredictionsView {
     } else {
       this.test.hidden = false;
       this.test.replaceChildren(
-        el('header', { class: 'view-header' }, el('h2', {}, 'Test predictions', runName(e)), el('span', { class: 'muted' }, `${fmtInt(e.items.length)} images`)),
-        imageGrid('Test images with their predicted label and probability', e.items.map((i) => imageTile({
-          file: i.file, thumbnail: i.thumbnail, caption: `${i.label} ${i.probability.toFixed(2)}`,
-          label: `predicted ${i.label} with probability ${i.probability.toFixed(2)}`,
-        }))));
+        el(
+          'header',
+          { class: 'view-header' },
+          el('h2', {}, 'Test predictions', runName(e)),
+          el('span', { class: 'muted' }, `${fmtInt(e.items.length)} images`),
+        ),
+        imageGrid(
+          'Test images with their predicted label and probability',
+          e.items.map((i) =>
+            imageTile({
+              file: i.file,
+              thumbnail: i.thumbnail,
+              caption: `${i.label} ${i.probability.toFixed(2)}`,
+              label: `predicted ${i.label} with probability ${i.probability.toFixed(2)}`,
+            }),
+          ),
+        ),
+      );
     }
   }
 
@@ -50,18 +74,35 @@ export class PredictionsView {
     const wrong = e.items.filter(isWrong).length;
     const items = this.isWrongOnly() ? e.items.filter(isWrong) : e.items;
     const grid = items.length
-      ? imageGrid('Validation images: predicted label, with the true label in brackets', items.map((i) => imageTile({
-        file: i.file, thumbnail: i.thumbnail, caption: `${i.label} (${i.truth ?? '?'})`, verdict: isWrong(i) ? 'wrong' : 'right',
-        detail: `p ${i.probability.toFixed(2)}`,
-        label: `${isWrong(i) ? 'wrong' : 'right'}: predicted ${i.label} with probability ${i.probability.toFixed(2)}, truly ${i.truth ?? 'unknown'}`,
-      })))
+      ? imageGrid(
+          'Validation images: predicted label, with the true label in brackets',
+          items.map((i) =>
+            imageTile({
+              file: i.file,
+              thumbnail: i.thumbnail,
+              caption: `${i.label} (${i.truth ?? '?'})`,
+              verdict: isWrong(i) ? 'wrong' : 'right',
+              detail: `p ${i.probability.toFixed(2)}`,
+              label: `${isWrong(i) ? 'wrong' : 'right'}: predicted ${i.label} with probability ${i.probability.toFixed(2)}, truly ${i.truth ?? 'unknown'}`,
+            }),
+          ),
+        )
       : el('p', { class: 'muted' }, 'No wrong predictions.');
     this.val.replaceChildren(
-      el('header', { class: 'view-header' },
+      el(
+        'header',
+        { class: 'view-header' },
         el('h2', {}, 'Validation predictions', runName(e)),
-        el('div', { class: 'toolbar' }, el('span', { class: 'muted' }, `${fmtInt(wrong)} wrong of ${fmtInt(e.items.length)}`), this.wrongOnly)),
+        el(
+          'div',
+          { class: 'toolbar' },
+          el('span', { class: 'muted' }, `${fmtInt(wrong)} wrong of ${fmtInt(e.items.length)}`),
+          this.wrongOnly,
+        ),
+      ),
       el('p', { class: 'muted legend' }, 'Each image reads “predicted (true)” with the predicted probability.'),
-      grid);
+      grid,
+    );
   }
 }
 

@@ -15,7 +15,11 @@ export class TrainingView {
   private readonly phase = el('span', { class: 'phase' }, 'Idle');
   private readonly etaText = el('span', { class: 'eta' });
   private readonly bar = el('vscode-progress-bar', { 'aria-label': 'job progress', value: '0', max: '100' });
-  private readonly cancel = el('vscode-button', { secondary: '', 'aria-label': 'Cancel the running job', disabled: '' }, 'Cancel');
+  private readonly cancel = el(
+    'vscode-button',
+    { secondary: '', 'aria-label': 'Cancel the running job', disabled: '' },
+    'Cancel',
+  );
   private readonly acc = new CurveChart('acc', 'Accuracy');
   private readonly loss = new CurveChart('loss', 'Loss');
   private readonly title = el('h2', {}, 'No job yet');
@@ -23,7 +27,8 @@ export class TrainingView {
   constructor() {
     this.cancel.addEventListener('click', () => post({ type: 'cancel' }));
     this.element = el(
-      'section', { class: 'training' },
+      'section',
+      { class: 'training' },
       el('header', { class: 'view-header' }, this.title, this.cancel),
       this.engine,
       el('div', { class: 'progress' }, el('div', { class: 'progress-label' }, this.phase, this.etaText), this.bar),
@@ -61,7 +66,15 @@ export class TrainingView {
     this.engine.replaceChildren(
       codicon(e.slowPath ? 'warning' : 'zap'),
       ` Engine: ${e.engine}${e.version ? ` ${e.version}` : ''}`,
-      ...(e.slowPath ? [el('span', { class: 'warning-text' }, ' — no native TensorFlow here; training runs from cached activations on the CPU.')] : []),
+      ...(e.slowPath
+        ? [
+            el(
+              'span',
+              { class: 'warning-text' },
+              ' — no native TensorFlow here; training runs from cached activations on the CPU.',
+            ),
+          ]
+        : []),
       ...(e.note ? [el('span', {}, ` — ${e.note}`)] : []),
     );
     this.engine.classList.toggle('slow', e.slowPath);

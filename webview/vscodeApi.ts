@@ -19,7 +19,11 @@ export function post(message: WebviewToHost): void {
 
 export function loadState(): UiState {
   const s = api.getState() as Partial<UiState> | undefined;
-  return { tab: typeof s?.tab === 'number' ? s.tab : 0, wrongOnly: s?.wrongOnly === true, ...(typeof s?.runDir === 'string' ? { runDir: s.runDir } : {}) };
+  return {
+    tab: typeof s?.tab === 'number' ? s.tab : 0,
+    wrongOnly: s?.wrongOnly === true,
+    ...(typeof s?.runDir === 'string' ? { runDir: s.runDir } : {}),
+  };
 }
 
 export function saveState(patch: Partial<UiState>): void {

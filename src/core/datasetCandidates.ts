@@ -21,7 +21,15 @@ export function findDatasetCandidates(tree: DirTree, maxDepth = CANDIDATE_DEPTH)
   const visit = (node: DirTree, depth: number) => {
     const fits = detectAt(node).filter((l) => l.classes.length >= 2);
     if (fits.length) {
-      for (const l of fits) out.push({ root: l.root, path: node.path, kind: l.kind, reason: l.reason, classes: l.classes, imageCount: l.imageCount });
+      for (const l of fits)
+        out.push({
+          root: l.root,
+          path: node.path,
+          kind: l.kind,
+          reason: l.reason,
+          classes: l.classes,
+          imageCount: l.imageCount,
+        });
       // What lies below a dataset belongs to it (hymenoptera_data/train is part of hymenoptera_data).
       return;
     }
@@ -60,7 +68,10 @@ export async function scanForDatasets(
   const maxDepth = opts.maxDepth ?? CANDIDATE_DEPTH;
   // Two levels more than where a dataset may start: class folders sit below it, and split folders one more.
   const walk = await walkTree(reader, root, {
-    maxDepth: maxDepth + 2, timeBudgetMs: opts.timeBudgetMs ?? 2000, maxEntries: opts.maxEntries ?? 200_000, skipToolFolders: true,
+    maxDepth: maxDepth + 2,
+    timeBudgetMs: opts.timeBudgetMs ?? 2000,
+    maxEntries: opts.maxEntries ?? 200_000,
+    skipToolFolders: true,
   });
   return { candidates: findDatasetCandidates(walk.tree, maxDepth), truncated: walk.truncated };
 }

@@ -60,7 +60,10 @@ export interface DatasetManifest {
 }
 
 /** counts[split][class], with every class listed (even at 0) for each labeled split that has files. */
-export function countsOf(files: readonly Pick<ManifestFile, 'split' | 'class'>[], classes: readonly string[]): SplitCounts {
+export function countsOf(
+  files: readonly Pick<ManifestFile, 'split' | 'class'>[],
+  classes: readonly string[],
+): SplitCounts {
   const counts: SplitCounts = {};
   for (const split of SPLITS) {
     const inSplit = files.filter((f) => f.split === split);
@@ -111,12 +114,26 @@ const manifestShape = object({
   output: str,
   classes: arrayOf(str),
   settings: object({
-    val: num, trainDev: num, seed: num, maxPerClass: optional(count), maxValPerClass: optional(count), maxTest: optional(count),
+    val: num,
+    trainDev: num,
+    seed: num,
+    maxPerClass: optional(count),
+    maxValPerClass: optional(count),
+    maxTest: optional(count),
     placement: literal(...PLACEMENTS),
   }),
-  files: arrayOf(object({
-    path: safeRel, source: str, sha256: sha, class: nullableStr, split: literal(...SPLITS), bytes: count, width: count, height: count,
-  })),
+  files: arrayOf(
+    object({
+      path: safeRel,
+      source: str,
+      sha256: sha,
+      class: nullableStr,
+      split: literal(...SPLITS),
+      bytes: count,
+      width: count,
+      height: count,
+    }),
+  ),
   excluded: arrayOf(object({ file: str, reason: str, code: str })),
   findings: arrayOf(datasetFinding),
   counts: recordOf(recordOf(count)),
@@ -140,8 +157,10 @@ export function parseManifest(input: unknown): ParsedManifest {
       const at = `dataset.json.files[${i}]`;
       if (paths.has(f.path)) throw new ValidationError(`${at}.path`, 'a path listed once', f.path);
       paths.add(f.path);
-      if (f.class !== null && !classes.has(f.class)) throw new ValidationError(`${at}.class`, 'one of classes', f.class);
-      if (f.class === null && f.split !== 'test') throw new ValidationError(`${at}.class`, 'a class (only test images may be unlabeled)', f.class);
+      if (f.class !== null && !classes.has(f.class))
+        throw new ValidationError(`${at}.class`, 'one of classes', f.class);
+      if (f.class === null && f.split !== 'test')
+        throw new ValidationError(`${at}.class`, 'a class (only test images may be unlabeled)', f.class);
       // Test images are all kept, copies included (every id needs a prediction), so only the labelled splits must
       // not share content: a training image in val would leak.
       if (f.split === 'test') return;
@@ -152,7 +171,8 @@ export function parseManifest(input: unknown): ParsedManifest {
       splitOfSha.set(f.sha256, f.split);
     });
     const expected = countsOf(m.files, m.classes);
-    if (!sameCounts(m.counts, expected)) throw new ValidationError('dataset.json.counts', `counts matching files (${JSON.stringify(expected)})`, m.counts);
+    if (!sameCounts(m.counts, expected))
+      throw new ValidationError('dataset.json.counts', `counts matching files (${JSON.stringify(expected)})`, m.counts);
     return { ok: true, value: m };
   } catch (e) {
     return { ok: false, error: e instanceof Error ? e.message : String(e) };
@@ -162,5 +182,7 @@ export function parseManifest(input: unknown): ParsedManifest {
 function sameCounts(a: SplitCounts, b: SplitCounts): boolean {
   const keys = (x: object) => Object.keys(x).sort().join('\u0000');
   if (keys(a) !== keys(b)) return false;
-  return Object.keys(a).every((split) => keys(a[split]) === keys(b[split]) && Object.keys(a[split]).every((c) => a[split][c] === b[split][c]));
+  return Object.keys(a).every(
+    (split) => keys(a[split]) === keys(b[split]) && Object.keys(a[split]).every((c) => a[split][c] === b[split][c]),
+  );
 }

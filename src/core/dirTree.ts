@@ -88,7 +88,11 @@ export async function walkTree(reader: DirReader, root: string, limits: WalkLimi
     try {
       listed = await reader.list(node.path);
     } catch (e) {
-      issues.push({ code: 'unreadable-folder', rel: node.rel, message: `Cannot list folder "${node.rel || '.'}": ${(e as Error).message}` });
+      issues.push({
+        code: 'unreadable-folder',
+        rel: node.rel,
+        message: `Cannot list folder "${node.rel || '.'}": ${(e as Error).message}`,
+      });
       continue;
     }
     listed.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -162,7 +166,10 @@ export function hasUnlisted(node: DirTree): boolean {
 
 /** Structural stand-ins for node's fs/promises and path, so the extension and the trainer share one reader. */
 export interface FsLike {
-  readdir(dir: string, options: { withFileTypes: true }): Promise<{ name: string; isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }[]>;
+  readdir(
+    dir: string,
+    options: { withFileTypes: true },
+  ): Promise<{ name: string; isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }[]>;
   stat(path: string): Promise<{ dev: number; ino: number; isFile(): boolean; isDirectory(): boolean }>;
   /** Tells a name that is not valid UTF-8 from a broken link whose name holds a real U+FFFD; stat stands in without. */
   lstat?(path: string): Promise<unknown>;

@@ -58,11 +58,17 @@ export function devSlopePerDoubling(points: readonly CurvePointStats[], last = 3
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const points = (x: number) => `${(100 * x).toFixed(1)} points`;
 
-export function diagnose(curve: readonly CurvePointStats[], desiredError: number, ctx: DiagnosisContext = {}): Diagnosis {
+export function diagnose(
+  curve: readonly CurvePointStats[],
+  desiredError: number,
+  ctx: DiagnosisContext = {},
+): Diagnosis {
   if (!curve.length) throw new Error('a diagnosis needs at least one learning-curve point');
   const sorted = [...curve].sort((a, b) => a.size - b.size);
   const last = sorted.at(-1)!;
-  const train = last.train.mean, dev = last.dev.mean, trainDev = last.trainDev?.mean;
+  const train = last.train.mean,
+    dev = last.dev.mean,
+    trainDev = last.trainDev?.mean;
   const tol = toleranceFor(desiredError);
   const avoidableBias = train - desiredError;
   const variance = (trainDev ?? dev) - train;
@@ -80,33 +86,88 @@ export function diagnose(curve: readonly CurvePointStats[], desiredError: number
   const evidence: Evidence[] = [
     { name: 'desired error', value: desiredError },
     { name: 'train error', value: train, note: `±${pct(last.train.std)} over repeats, ${last.size} training images` },
-    ...(last.trainDev ? [{ name: 'train-dev error', value: last.trainDev.mean, note: `±${pct(last.trainDev.std)}; unseen images from the training distribution` }] : []),
+    ...(last.trainDev
+      ? [
+          {
+            name: 'train-dev error',
+            value: last.trainDev.mean,
+            note: `±${pct(last.trainDev.std)}; unseen images from the training distribution`,
+          },
+        ]
+      : []),
     { name: 'dev error', value: dev, note: `±${pct(last.dev.std)}` },
     { name: 'avoidable bias', value: avoidableBias, note: 'train − desired' },
     { name: 'variance', value: variance, note: trainDev === undefined ? 'dev − train' : 'train-dev − train' },
     ...(mismatch === undefined ? [] : [{ name: 'mismatch', value: mismatch, note: 'dev − train-dev' }]),
-    { name: 'dev slope', value: devSlope, note: `change in dev error per doubling of the training set, last ${Math.min(3, sorted.length)} points` },
+    {
+      name: 'dev slope',
+      value: devSlope,
+      note: `change in dev error per doubling of the training set, last ${Math.min(3, sorted.length)} points`,
+    },
     { name: 'tolerance', value: tol, note: 'gaps smaller than this count as close enough' },
   ];
   return {
-    kind: 'diagnosis', label, summary: summaryOf(label, { train, dev, trainDev, desiredError, avoidableBias, variance, mismatch, devSlope, moreDataLikelyHelps, trainAboveTarget }),
-    evidence, recommendations: recommend(label, { moreDataLikelyHelps, devSlope, hasTrainDev: trainDev !== undefined, mismatchToo: (mismatch ?? 0) > tol, varianceToo: variance > tol, biasToo: trainAboveTarget }, ctx),
-    moreDataLikelyHelps, gaps: { avoidableBias, variance, ...(mismatch === undefined ? {} : { mismatch }) }, tolerance: tol, devSlope,
+    kind: 'diagnosis',
+    label,
+    summary: summaryOf(label, {
+      train,
+      dev,
+      trainDev,
+      desiredError,
+      avoidableBias,
+      variance,
+      mismatch,
+      devSlope,
+      moreDataLikelyHelps,
+      trainAboveTarget,
+    }),
+    evidence,
+    recommendations: recommend(
+      label,
+      {
+        moreDataLikelyHelps,
+        devSlope,
+        hasTrainDev: trainDev !== undefined,
+        mismatchToo: (mismatch ?? 0) > tol,
+        varianceToo: variance > tol,
+        biasToo: trainAboveTarget,
+      },
+      ctx,
+    ),
+    moreDataLikelyHelps,
+    gaps: { avoidableBias, variance, ...(mismatch === undefined ? {} : { mismatch }) },
+    tolerance: tol,
+    devSlope,
   };
 }
 
-function labelOf(excess: number, bias: number, variance: number, mismatch: number | undefined, tol: number): DiagnosisLabel {
+function labelOf(
+  excess: number,
+  bias: number,
+  variance: number,
+  mismatch: number | undefined,
+  tol: number,
+): DiagnosisLabel {
   if (excess <= tol && bias <= tol && variance <= tol && (mismatch ?? 0) <= tol) return 'near-target';
   if (mismatch !== undefined && mismatch > tol && mismatch >= bias && mismatch >= variance) return 'data-mismatch';
-  const b = Math.max(0, bias), v = Math.max(0, variance);
+  const b = Math.max(0, bias),
+    v = Math.max(0, variance);
   // Both, when both matter and neither is less than half the other: fixing one alone leaves the target out of reach.
   if (b > tol && v > tol && Math.min(b, v) >= 0.5 * Math.max(b, v)) return 'bias-and-variance';
   return b >= v ? 'high-avoidable-bias' : 'high-variance';
 }
 
 interface Numbers {
-  train: number; dev: number; trainDev?: number; desiredError: number; avoidableBias: number; variance: number; mismatch?: number;
-  devSlope: number; moreDataLikelyHelps: boolean; trainAboveTarget: boolean;
+  train: number;
+  dev: number;
+  trainDev?: number;
+  desiredError: number;
+  avoidableBias: number;
+  variance: number;
+  mismatch?: number;
+  devSlope: number;
+  moreDataLikelyHelps: boolean;
+  trainAboveTarget: boolean;
 }
 
 function summaryOf(label: DiagnosisLabel, n: Numbers): string {
@@ -128,12 +189,21 @@ function summaryOf(label: DiagnosisLabel, n: Numbers): string {
   return `${head[label]} ${errors}. ${data}`;
 }
 
-interface Situation { moreDataLikelyHelps: boolean; devSlope: number; hasTrainDev: boolean; mismatchToo: boolean; varianceToo: boolean; biasToo: boolean }
+interface Situation {
+  moreDataLikelyHelps: boolean;
+  devSlope: number;
+  hasTrainDev: boolean;
+  mismatchToo: boolean;
+  varianceToo: boolean;
+  biasToo: boolean;
+}
 
 function recommend(label: DiagnosisLabel, s: Situation, ctx: DiagnosisContext): Recommendation[] {
   const r = actions(ctx, s);
   const bias = [r.laterCut, r.largerHead, r.fineTune, r.lowerDropout, r.largerBackbone];
-  const variance = s.moreDataLikelyHelps ? [r.moreData, r.augment, r.smallerHead] : [r.augment, r.smallerHead, r.moreData];
+  const variance = s.moreDataLikelyHelps
+    ? [r.moreData, r.augment, r.smallerHead]
+    : [r.augment, r.smallerHead, r.moreData];
   const ranked: (Recommendation | undefined)[] = {
     'high-avoidable-bias': bias,
     'high-variance': variance,
@@ -147,34 +217,128 @@ function recommend(label: DiagnosisLabel, s: Situation, ctx: DiagnosisContext): 
 }
 
 function actions(ctx: DiagnosisContext, s: Situation): Record<string, Recommendation | undefined> {
-  const base = ctx.dataset && ctx.backbone ? { dataset: ctx.dataset, backbone: ctx.backbone, ...(ctx.cut ? { cut: ctx.cut } : {}) } : undefined;
+  const base =
+    ctx.dataset && ctx.backbone
+      ? { dataset: ctx.dataset, backbone: ctx.backbone, ...(ctx.cut ? { cut: ctx.cut } : {}) }
+      : undefined;
   const train = (title: string, why: string, id: string, extra: Record<string, unknown>): Recommendation =>
-    base ? { id, title, why, command: 'transferLab.trainFeatureExtractor', args: { ...base, ...(ctx.head ? { head: ctx.head } : {}), ...extra } } : { id, title, why };
+    base
+      ? {
+          id,
+          title,
+          why,
+          command: 'transferLab.trainFeatureExtractor',
+          args: { ...base, ...(ctx.head ? { head: ctx.head } : {}), ...extra },
+        }
+      : { id, title, why };
   const shallowCut = ctx.cut !== undefined && ctx.defaultCut !== undefined && ctx.cut !== ctx.defaultCut;
   const augment = Math.max(4, 2 * (ctx.augment ?? 2));
   return {
-    laterCut: shallowCut ? train(`Use features from ${ctx.defaultCut}`, `${ctx.cut} is an early layer: its features are too generic to separate your classes; the usual cut carries more of what ImageNet taught.`, 'later-cut', { cut: ctx.defaultCut }) : undefined,
-    largerHead: ctx.head === 'linear' ? train('Use the two-layer head', 'A linear model on these features is too simple to fit the training set; the recipe head adds two hidden layers.', 'larger-head', { head: 'recipe' }) : undefined,
-    fineTune: ctx.fineTuneFrom && !shallowCut
-      ? { id: 'fine-tune', title: `Fine-tune from ${ctx.fineTuneFrom}`, why: 'Frozen ImageNet features limit how well the head can fit; training the top block adapts them to your classes.', command: 'transferLab.fineTune', args: { unfreezeFrom: ctx.fineTuneFrom } }
+    laterCut: shallowCut
+      ? train(
+          `Use features from ${ctx.defaultCut}`,
+          `${ctx.cut} is an early layer: its features are too generic to separate your classes; the usual cut carries more of what ImageNet taught.`,
+          'later-cut',
+          { cut: ctx.defaultCut },
+        )
       : undefined,
-    lowerDropout: ctx.head !== 'linear' ? train('Lower dropout', "The recipe head's dropout (0.5 and 0.7) holds back fitting; with bias, not variance, to fix, it costs more than it saves.", 'lower-dropout', { dropout: 0.2 }) : undefined,
-    largerBackbone: ctx.largerBackbone && base
-      ? { id: 'larger-backbone', title: `Try a larger backbone from the zoo (${ctx.largerBackbone})`, why: 'A wider network gives richer features, which lowers the error the head cannot get below.', command: 'transferLab.trainFeatureExtractor', args: { dataset: ctx.dataset, backbone: ctx.largerBackbone } }
-      : undefined,
+    largerHead:
+      ctx.head === 'linear'
+        ? train(
+            'Use the two-layer head',
+            'A linear model on these features is too simple to fit the training set; the recipe head adds two hidden layers.',
+            'larger-head',
+            { head: 'recipe' },
+          )
+        : undefined,
+    fineTune:
+      ctx.fineTuneFrom && !shallowCut
+        ? {
+            id: 'fine-tune',
+            title: `Fine-tune from ${ctx.fineTuneFrom}`,
+            why: 'Frozen ImageNet features limit how well the head can fit; training the top block adapts them to your classes.',
+            command: 'transferLab.fineTune',
+            args: { unfreezeFrom: ctx.fineTuneFrom },
+          }
+        : undefined,
+    lowerDropout:
+      ctx.head !== 'linear'
+        ? train(
+            'Lower dropout',
+            "The recipe head's dropout (0.5 and 0.7) holds back fitting; with bias, not variance, to fix, it costs more than it saves.",
+            'lower-dropout',
+            { dropout: 0.2 },
+          )
+        : undefined,
+    largerBackbone:
+      ctx.largerBackbone && base
+        ? {
+            id: 'larger-backbone',
+            title: `Try a larger backbone from the zoo (${ctx.largerBackbone})`,
+            why: 'A wider network gives richer features, which lowers the error the head cannot get below.',
+            command: 'transferLab.trainFeatureExtractor',
+            args: { dataset: ctx.dataset, backbone: ctx.largerBackbone },
+          }
+        : undefined,
     moreData: {
-      id: 'more-data', title: 'Add more training images',
+      id: 'more-data',
+      title: 'Add more training images',
       why: s.moreDataLikelyHelps
         ? `Dev error is still falling, ${points(-s.devSlope)} per doubling of the training set.`
         : 'Dev error has flattened; more images of the same kind would help little.',
     },
-    augment: train('Increase augmentation', `More augmented variants per image (${augment}) act like more data against variance.`, 'augment', { augment }),
-    smallerHead: ctx.head !== 'linear' ? train('Use a linear head', 'Fewer parameters to fit, so less room to memorise the training images.', 'linear-head', { head: 'linear' }) : undefined,
-    devLikeData: { id: 'dev-like-data', title: 'Train on images like the dev set', why: 'Collect or label training images from the same source and conditions as the dev set, or move some dev-like images into training.' },
-    augmentTowardDev: train('Augment toward the dev conditions', 'If the dev images differ in framing, rotation or zoom, augmentation can make training look more like them.', 'augment', { augment }),
-    trainFinal: base ? train('Train the model', 'Dev error is within tolerance of your target; train the final model with these settings.', 'train-final', {}) : undefined,
+    augment: train(
+      'Increase augmentation',
+      `More augmented variants per image (${augment}) act like more data against variance.`,
+      'augment',
+      { augment },
+    ),
+    smallerHead:
+      ctx.head !== 'linear'
+        ? train(
+            'Use a linear head',
+            'Fewer parameters to fit, so less room to memorise the training images.',
+            'linear-head',
+            { head: 'linear' },
+          )
+        : undefined,
+    devLikeData: {
+      id: 'dev-like-data',
+      title: 'Train on images like the dev set',
+      why: 'Collect or label training images from the same source and conditions as the dev set, or move some dev-like images into training.',
+    },
+    augmentTowardDev: train(
+      'Augment toward the dev conditions',
+      'If the dev images differ in framing, rotation or zoom, augmentation can make training look more like them.',
+      'augment',
+      { augment },
+    ),
+    trainFinal: base
+      ? train(
+          'Train the model',
+          'Dev error is within tolerance of your target; train the final model with these settings.',
+          'train-final',
+          {},
+        )
+      : undefined,
     trainDevSplit: ctx.source
-      ? { id: 'train-dev-split', title: 'Add a train-dev split', why: 'Without a train-dev set, variance and a mismatch between training and dev data look the same; a train-dev split tells them apart.', command: 'transferLab.prepareDataset', args: { source: ctx.source, ...(ctx.dataset ? { out: ctx.dataset } : {}), ...(ctx.val !== undefined ? { val: ctx.val } : {}), ...(ctx.seed !== undefined ? { seed: ctx.seed } : {}), trainDev: 0.1 } }
-      : { id: 'train-dev-split', title: 'Add a train-dev split', why: 'Without a train-dev set, variance and a mismatch between training and dev data look the same.' },
+      ? {
+          id: 'train-dev-split',
+          title: 'Add a train-dev split',
+          why: 'Without a train-dev set, variance and a mismatch between training and dev data look the same; a train-dev split tells them apart.',
+          command: 'transferLab.prepareDataset',
+          args: {
+            source: ctx.source,
+            ...(ctx.dataset ? { out: ctx.dataset } : {}),
+            ...(ctx.val !== undefined ? { val: ctx.val } : {}),
+            ...(ctx.seed !== undefined ? { seed: ctx.seed } : {}),
+            trainDev: 0.1,
+          },
+        }
+      : {
+          id: 'train-dev-split',
+          title: 'Add a train-dev split',
+          why: 'Without a train-dev set, variance and a mismatch between training and dev data look the same.',
+        },
   };
 }

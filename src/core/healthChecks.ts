@@ -2,7 +2,8 @@
 // Every finding names its files; a file that cannot be used is skipped with its own message, and the run goes on.
 import type { DatasetFinding } from './protocol';
 
-export type ScanProblemCode = 'unreadable' | 'empty-file' | 'not-an-image' | 'unsupported-format' | 'truncated' | 'undecodable';
+export type ScanProblemCode =
+  'unreadable' | 'empty-file' | 'not-an-image' | 'unsupported-format' | 'truncated' | 'undecodable';
 
 /** What the trainer's image scan records for one file. */
 export interface ImageScan {
@@ -67,58 +68,87 @@ interface NoteRule {
 }
 
 const ORIENTATION: Record<number, string> = {
-  2: 'mirrored', 3: 'rotated 180°', 4: 'flipped', 5: 'mirrored and rotated', 6: 'rotated 90°', 7: 'mirrored and rotated', 8: 'rotated 270°',
+  2: 'mirrored',
+  3: 'rotated 180°',
+  4: 'flipped',
+  5: 'mirrored and rotated',
+  6: 'rotated 90°',
+  7: 'mirrored and rotated',
+  8: 'rotated 270°',
 };
 
 const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
 
 const NOTE_RULES: NoteRule[] = [
   {
-    code: 'animated', severity: 'info',
+    code: 'animated',
+    severity: 'info',
     applies: (s) => ((s.pages ?? 1) > 1 ? `${s.pages} frames` : false),
-    message: (n, list) => `${n} ${plural(n, 'image is', 'images are')} animated; only the first frame is used: ${list}.`,
+    message: (n, list) =>
+      `${n} ${plural(n, 'image is', 'images are')} animated; only the first frame is used: ${list}.`,
     hint: 'If other frames matter, export them as separate images.',
   },
   {
-    code: 'tiny', severity: 'warning',
-    applies: (s) => (s.width !== undefined && s.height !== undefined && Math.min(s.width, s.height) < TINY_SIDE ? `${s.width}×${s.height}` : false),
-    message: (n, list) => `${n} ${plural(n, 'image is', 'images are')} smaller than ${TINY_SIDE} px on a side and will be enlarged a lot: ${list}.`,
+    code: 'tiny',
+    severity: 'warning',
+    applies: (s) =>
+      s.width !== undefined && s.height !== undefined && Math.min(s.width, s.height) < TINY_SIDE
+        ? `${s.width}×${s.height}`
+        : false,
+    message: (n, list) =>
+      `${n} ${plural(n, 'image is', 'images are')} smaller than ${TINY_SIDE} px on a side and will be enlarged a lot: ${list}.`,
     hint: 'Icons or tracking pixels often hide in scraped data; delete them if they are not real examples.',
   },
   {
-    code: 'extreme-aspect', severity: 'warning',
+    code: 'extreme-aspect',
+    severity: 'warning',
     applies: (s) => {
       if (!s.width || !s.height) return false;
       const r = Math.max(s.width / s.height, s.height / s.width);
       return r > EXTREME_ASPECT ? `${s.width}×${s.height}` : false;
     },
-    message: (n, list) => `${n} ${plural(n, 'image is', 'images are')} more than ${EXTREME_ASPECT}:1 wide or tall; a square crop keeps little of ${plural(n, 'it', 'them')}: ${list}.`,
+    message: (n, list) =>
+      `${n} ${plural(n, 'image is', 'images are')} more than ${EXTREME_ASPECT}:1 wide or tall; a square crop keeps little of ${plural(n, 'it', 'them')}: ${list}.`,
     hint: 'Crop them around the subject, or check they are not banners or strips.',
   },
   {
-    code: 'exif-orientation', severity: 'info',
-    applies: (s) => (s.orientation && s.orientation > 1 ? ORIENTATION[s.orientation] ?? `orientation ${s.orientation}` : false),
-    message: (n, list) => `${n} ${plural(n, 'image carries', 'images carry')} an EXIF rotation and ${plural(n, 'is', 'are')} turned upright when loaded: ${list}.`,
+    code: 'exif-orientation',
+    severity: 'info',
+    applies: (s) =>
+      s.orientation && s.orientation > 1 ? (ORIENTATION[s.orientation] ?? `orientation ${s.orientation}`) : false,
+    message: (n, list) =>
+      `${n} ${plural(n, 'image carries', 'images carry')} an EXIF rotation and ${plural(n, 'is', 'are')} turned upright when loaded: ${list}.`,
   },
   {
-    code: 'grayscale', severity: 'info',
-    applies: (s) => (s.space === 'b-w' || s.space === 'grey16' || (s.channels !== undefined && s.channels - (s.hasAlpha ? 1 : 0) === 1) ? 'grayscale' : false),
-    message: (n, list) => `${n} ${plural(n, 'image is', 'images are')} grayscale and ${plural(n, 'is', 'are')} converted to RGB when loaded: ${list}.`,
+    code: 'grayscale',
+    severity: 'info',
+    applies: (s) =>
+      s.space === 'b-w' || s.space === 'grey16' || (s.channels !== undefined && s.channels - (s.hasAlpha ? 1 : 0) === 1)
+        ? 'grayscale'
+        : false,
+    message: (n, list) =>
+      `${n} ${plural(n, 'image is', 'images are')} grayscale and ${plural(n, 'is', 'are')} converted to RGB when loaded: ${list}.`,
   },
   {
-    code: 'cmyk', severity: 'info',
+    code: 'cmyk',
+    severity: 'info',
     applies: (s) => (s.space === 'cmyk' ? 'CMYK' : false),
-    message: (n, list) => `${n} ${plural(n, 'image is', 'images are')} CMYK (print colours) and ${plural(n, 'is', 'are')} converted to RGB when loaded; colours may shift slightly: ${list}.`,
+    message: (n, list) =>
+      `${n} ${plural(n, 'image is', 'images are')} CMYK (print colours) and ${plural(n, 'is', 'are')} converted to RGB when loaded; colours may shift slightly: ${list}.`,
   },
   {
-    code: 'alpha', severity: 'info',
+    code: 'alpha',
+    severity: 'info',
     applies: (s) => (s.hasAlpha ? 'transparency' : false),
-    message: (n, list) => `${n} ${plural(n, 'image has', 'images have')} transparency, which is flattened away when loaded: ${list}.`,
+    message: (n, list) =>
+      `${n} ${plural(n, 'image has', 'images have')} transparency, which is flattened away when loaded: ${list}.`,
   },
   {
-    code: 'high-bit-depth', severity: 'info',
+    code: 'high-bit-depth',
+    severity: 'info',
     applies: (s) => (s.bitsPerSample && s.bitsPerSample > 8 ? `${s.bitsPerSample}-bit` : false),
-    message: (n, list) => `${n} ${plural(n, 'image has', 'images have')} more than 8 bits per channel and ${plural(n, 'is', 'are')} reduced to 8 bits when loaded: ${list}.`,
+    message: (n, list) =>
+      `${n} ${plural(n, 'image has', 'images have')} more than 8 bits per channel and ${plural(n, 'is', 'are')} reduced to 8 bits when loaded: ${list}.`,
   },
 ];
 
@@ -137,7 +167,13 @@ export function imageNotes(scans: { rel: string; scan: ImageScan }[]): Finding[]
     }
     if (!hits.length) continue;
     const list = listFiles(hits.map((h) => `${h.rel} (${h.detail})`));
-    out.push({ code: rule.code, severity: rule.severity, message: rule.message(hits.length, list), files: hits.map((h) => h.rel), ...(rule.hint ? { hint: rule.hint } : {}) });
+    out.push({
+      code: rule.code,
+      severity: rule.severity,
+      message: rule.message(hits.length, list),
+      files: hits.map((h) => h.rel),
+      ...(rule.hint ? { hint: rule.hint } : {}),
+    });
   }
   return out;
 }
@@ -152,7 +188,9 @@ export function classNotes(perClass: Record<string, number>): Finding[] {
     const ratio = minN > 0 ? maxN / minN : Infinity;
     if (ratio >= IMBALANCE_RATIO) {
       out.push({
-        code: 'class-imbalance', severity: 'warning', files: [],
+        code: 'class-imbalance',
+        severity: 'warning',
+        files: [],
         message: `Classes are imbalanced ${Number.isFinite(ratio) ? ratio.toFixed(1) : '∞'}:1: "${maxC}" has ${maxN} images, "${minC}" has ${minN}. Accuracy will flatter the larger class.`,
         hint: 'Add images to the small class, cap the large one (--max-per-class), or watch per-class recall rather than accuracy.',
       });
@@ -161,7 +199,9 @@ export function classNotes(perClass: Record<string, number>): Finding[] {
   const small = entries.filter(([, n]) => n < SMALL_CLASS);
   if (small.length) {
     out.push({
-      code: 'small-class', severity: 'warning', files: [],
+      code: 'small-class',
+      severity: 'warning',
+      files: [],
       message: `${plural(small.length, 'Class', 'Classes')} ${small.map(([c, n]) => `"${c}" (${n})`).join(', ')} ${plural(small.length, 'has', 'have')} fewer than ${SMALL_CLASS} usable images; training and validation on ${plural(small.length, 'it', 'them')} will be noisy.`,
       hint: 'Aim for at least a few dozen images per class.',
     });

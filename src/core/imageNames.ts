@@ -6,10 +6,24 @@ export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
 ]);
 
 /** OS and tool droppings that are never part of a dataset and never worth a message. */
-const SYSTEM_NAMES: ReadonlySet<string> = new Set(['thumbs.db', 'desktop.ini', 'ehthumbs.db', '__macosx', '$recycle.bin', 'system volume information', 'icon\r']);
+const SYSTEM_NAMES: ReadonlySet<string> = new Set([
+  'thumbs.db',
+  'desktop.ini',
+  'ehthumbs.db',
+  '__macosx',
+  '$recycle.bin',
+  'system volume information',
+  'icon\r',
+]);
 
 /** Folders a workspace scan never descends into: they are large and never hold a user's dataset. */
-export const SKIPPED_FOLDERS: ReadonlySet<string> = new Set(['node_modules', '__pycache__', 'site-packages', 'venv', 'bower_components']);
+export const SKIPPED_FOLDERS: ReadonlySet<string> = new Set([
+  'node_modules',
+  '__pycache__',
+  'site-packages',
+  'venv',
+  'bower_components',
+]);
 
 export function extensionOf(name: string): string {
   const dot = name.lastIndexOf('.');
@@ -32,8 +46,33 @@ export function isIgnoredName(name: string): boolean {
 
 // Camera and export prefixes: IMG_0001.jpg and DSC_0002.jpg are photo numbers, not the labels "IMG" and "DSC".
 const CAMERA_PREFIXES: ReadonlySet<string> = new Set([
-  'img', 'image', 'images', 'dsc', 'dscn', 'dscf', 'pxl', 'photo', 'pic', 'picture', 'screenshot', 'scan', 'vid',
-  'mvimg', 'frame', 'file', 'untitled', 'sam', 'gopr', 'wp', 'dji', 'pano', 'snapshot', 'capture', 'shot', 'test', 'train',
+  'img',
+  'image',
+  'images',
+  'dsc',
+  'dscn',
+  'dscf',
+  'pxl',
+  'photo',
+  'pic',
+  'picture',
+  'screenshot',
+  'scan',
+  'vid',
+  'mvimg',
+  'frame',
+  'file',
+  'untitled',
+  'sam',
+  'gopr',
+  'wp',
+  'dji',
+  'pano',
+  'snapshot',
+  'capture',
+  'shot',
+  'test',
+  'train',
 ]);
 
 const LABELLED_NAME = /^([\p{L}][\p{L}_ -]*?)[._ -]*\d+$/u;

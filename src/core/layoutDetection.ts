@@ -49,7 +49,12 @@ const MAX_NESTING = 2;
 export function detectLayout(tree: DirTree, choice?: { root?: string; kind?: LayoutKind }): LayoutDetection {
   if (choice?.root !== undefined || choice?.kind !== undefined) {
     const node = findNode(tree, choice.root ?? '');
-    if (!node) return { status: 'none', message: `There is no folder "${choice.root}" in the dataset folder.`, hint: 'Pick one of the detected candidates.' };
+    if (!node)
+      return {
+        status: 'none',
+        message: `There is no folder "${choice.root}" in the dataset folder.`,
+        hint: 'Pick one of the detected candidates.',
+      };
     const layouts = detectAt(node).filter((l) => !choice.kind || l.kind === choice.kind);
     return decide(layouts, layouts.filter((l) => l.classes.length === 1), tree);
   }
@@ -93,7 +98,9 @@ function decide(layouts: DetectedLayout[], weak: DetectedLayout[], tree: DirTree
 
 /** Every layout that fits at this folder, usable or not. */
 export function detectAt(node: DirTree): DetectedLayout[] {
-  return [trySplitFolders(node), tryKaggleFlat(node), tryClassFolders(node)].filter((l): l is DetectedLayout => l !== null);
+  return [trySplitFolders(node), tryKaggleFlat(node), tryClassFolders(node)].filter(
+    (l): l is DetectedLayout => l !== null,
+  );
 }
 
 function countImages(node: DirTree): number {
@@ -138,17 +145,23 @@ function ignoredFilesNote(files: TreeFile[]): DatasetFinding[] {
   const others = files.filter((f) => !isImageName(f.name));
   if (!others.length) return [];
   const shown = others.slice(0, 5).map((f) => f.rel).join(', ');
-  return [{
-    code: 'ignored-files', severity: 'info', files: others.map((f) => f.rel),
-    message: `${others.length === 1 ? '1 file is not an image and is' : `${others.length} files are not images and are`} ignored: ${shown}${others.length > 5 ? ', …' : ''}.`,
-  }];
+  return [
+    {
+      code: 'ignored-files',
+      severity: 'info',
+      files: others.map((f) => f.rel),
+      message: `${others.length === 1 ? '1 file is not an image and is' : `${others.length} files are not images and are`} ignored: ${shown}${others.length > 5 ? ', …' : ''}.`,
+    },
+  ];
 }
 
 function testItems(dir: DirTree | undefined): { items: LayoutItem[]; labeled: boolean } {
   if (!dir) return { items: [], labeled: false };
   const folders = classFoldersOf(dir, () => false).classes;
   if (folders.size > 0) {
-    const items = [...folders].flatMap(([c, d]) => imageFilesOf(d).map((file) => ({ file, label: c, split: 'test' as const })));
+    const items = [...folders].flatMap(([c, d]) =>
+      imageFilesOf(d).map((file) => ({ file, label: c, split: 'test' as const })),
+    );
     return { items, labeled: true };
   }
   return { items: imageFilesOf(dir).map((file) => ({ file, label: null, split: 'test' as const })), labeled: false };
@@ -157,11 +170,15 @@ function testItems(dir: DirTree | undefined): { items: LayoutItem[]; labeled: bo
 function strayClassNote(dir: DirTree, train: DirTree, strays: string[]): DatasetFinding[] {
   if (!strays.length) return [];
   const many = strays.length > 1;
-  return [{
-    code: 'class-not-in-train', severity: 'warning', files: strays.map((c) => `${dir.rel}/${c}`),
-    message: `${dir.rel}/ has class folder${many ? 's' : ''} ${strays.map((c) => `"${c}"`).join(', ')} that ${train.rel}/ lacks; ${many ? 'they are' : 'it is'} not used.`,
-    hint: `Add a ${train.rel}/${strays[0]}/ folder with training images, or rename it to match a class in ${train.rel}/.`,
-  }];
+  return [
+    {
+      code: 'class-not-in-train',
+      severity: 'warning',
+      files: strays.map((c) => `${dir.rel}/${c}`),
+      message: `${dir.rel}/ has class folder${many ? 's' : ''} ${strays.map((c) => `"${c}"`).join(', ')} that ${train.rel}/ lacks; ${many ? 'they are' : 'it is'} not used.`,
+      hint: `Add a ${train.rel}/${strays[0]}/ folder with training images, or rename it to match a class in ${train.rel}/.`,
+    },
+  ];
 }
 
 function trySplitFolders(node: DirTree): DetectedLayout | null {
@@ -197,7 +214,10 @@ function trySplitFolders(node: DirTree): DetectedLayout | null {
   const testNote = test ? `; ${test.rel}/ is kept as ${t.labeled ? 'a labeled' : 'an unlabeled'} test set` : '';
   for (const d of [node, train, ...(val ? [val] : []), ...classes.values()]) notes.push(...ignoredFilesNote(d.files));
   return {
-    kind: 'split-folders', root: node.rel, classes: [...counts.keys()], items,
+    kind: 'split-folders',
+    root: node.rel,
+    classes: [...counts.keys()],
+    items,
     imageCount: items.length,
     reason: `already split: ${train.rel}/ has ${classes.size} class folder${classes.size > 1 ? 's' : ''} (${fmtClasses(counts)}); ${valNote}${testNote}`,
     notes,
@@ -215,13 +235,20 @@ function tryKaggleFlat(node: DirTree): DetectedLayout | null {
   const unlabeled = labeled.filter((l) => !l.label).map((l) => l.file);
   // Mostly labelled names, or it is a folder of photo numbers that only happens to contain a few words.
   if (counts.size === 0 || unlabeled.length > images.length * 0.2) return null;
-  const testDir = (area === node ? node.dirs : [...node.dirs, ...(train?.dirs ?? [])]).find((d) => splitRoleOf(d.name) === 'test' && imageFilesOf(d).length > 0);
+  const testDir = (area === node ? node.dirs : [...node.dirs, ...(train?.dirs ?? [])]).find(
+    (d) => splitRoleOf(d.name) === 'test' && imageFilesOf(d).length > 0,
+  );
   const tests = testDir ? imageFilesOf(testDir).map((file) => ({ file, label: null, split: 'test' as const })) : [];
   const notes: DatasetFinding[] = [...ignoredFilesNote(area.files)];
   if (unlabeled.length) {
     notes.push({
-      code: 'unlabeled-name', severity: 'warning', files: unlabeled.map((f) => f.rel),
-      message: `${unlabeled.length} image${unlabeled.length > 1 ? 's' : ''} in ${area.rel || 'the folder'} ${unlabeled.length > 1 ? 'have' : 'has'} no label in the name and ${unlabeled.length > 1 ? 'are' : 'is'} skipped: ${unlabeled.slice(0, 5).map((f) => f.rel).join(', ')}${unlabeled.length > 5 ? ', …' : ''}.`,
+      code: 'unlabeled-name',
+      severity: 'warning',
+      files: unlabeled.map((f) => f.rel),
+      message: `${unlabeled.length} image${unlabeled.length > 1 ? 's' : ''} in ${area.rel || 'the folder'} ${unlabeled.length > 1 ? 'have' : 'has'} no label in the name and ${unlabeled.length > 1 ? 'are' : 'is'} skipped: ${unlabeled
+        .slice(0, 5)
+        .map((f) => f.rel)
+        .join(', ')}${unlabeled.length > 5 ? ', …' : ''}.`,
       hint: 'Name them like the others (for example cat.123.jpg), or move them into the test folder.',
     });
   }
@@ -229,10 +256,13 @@ function tryKaggleFlat(node: DirTree): DetectedLayout | null {
   const where = area.rel ? `${area.rel}/` : 'the folder';
   const examples = [...sorted.keys()].slice(0, 3).map((c) => labeled.find((l) => l.label === c)?.file.name).join(', ');
   return {
-    kind: 'kaggle-flat', root: node.rel, classes: [...sorted.keys()],
+    kind: 'kaggle-flat',
+    root: node.rel,
+    classes: [...sorted.keys()],
     items: [...labeled.filter((l) => l.label).map((l) => ({ file: l.file, label: l.label })), ...tests],
     imageCount: images.length - unlabeled.length + tests.length,
-    reason: `Kaggle-style flat folder: labels taken from the file names in ${where} (${fmtClasses(sorted)}; e.g. ${examples})` +
+    reason:
+      `Kaggle-style flat folder: labels taken from the file names in ${where} (${fmtClasses(sorted)}; e.g. ${examples})` +
       (testDir ? `; the ${tests.length} images in ${testDir.rel}/ are unlabeled and carried over as the test set` : ''),
     notes,
   };
@@ -257,17 +287,29 @@ function tryClassFolders(node: DirTree): DetectedLayout | null {
   const loose = imageFilesOf(node);
   if (loose.length) {
     notes.push({
-      code: 'loose-images', severity: 'warning', files: loose.map((f) => f.rel),
-      message: `${loose.length} image${loose.length > 1 ? 's' : ''} directly in ${node.rel || 'the dataset folder'} ${loose.length > 1 ? 'are' : 'is'} not in a class folder and ${loose.length > 1 ? 'are' : 'is'} skipped: ${loose.slice(0, 5).map((f) => f.rel).join(', ')}${loose.length > 5 ? ', …' : ''}.`,
+      code: 'loose-images',
+      severity: 'warning',
+      files: loose.map((f) => f.rel),
+      message: `${loose.length} image${loose.length > 1 ? 's' : ''} directly in ${node.rel || 'the dataset folder'} ${loose.length > 1 ? 'are' : 'is'} not in a class folder and ${loose.length > 1 ? 'are' : 'is'} skipped: ${loose
+        .slice(0, 5)
+        .map((f) => f.rel)
+        .join(', ')}${loose.length > 5 ? ', …' : ''}.`,
       hint: 'Move each into the folder of its class.',
     });
   }
   for (const d of classes.values()) notes.push(...ignoredFilesNote(d.files));
   notes.push(...ignoredFilesNote(node.files));
   return {
-    kind: 'class-folders', root: node.rel, classes: [...counts.keys()], items, imageCount: items.length,
-    reason: `class folders: ${classes.size} folder${classes.size > 1 ? 's' : ''} of images (${fmtClasses(counts)})` +
-      (test ? `; ${test.rel}/ is ${t.labeled ? 'a labeled' : 'an unlabeled'} test set (${t.items.length} images), carried over` : ''),
+    kind: 'class-folders',
+    root: node.rel,
+    classes: [...counts.keys()],
+    items,
+    imageCount: items.length,
+    reason:
+      `class folders: ${classes.size} folder${classes.size > 1 ? 's' : ''} of images (${fmtClasses(counts)})` +
+      (test
+        ? `; ${test.rel}/ is ${t.labeled ? 'a labeled' : 'an unlabeled'} test set (${t.items.length} images), carried over`
+        : ''),
     notes,
   };
 }

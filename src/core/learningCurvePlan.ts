@@ -14,7 +14,9 @@ export function curveSizes(total: number, classes: number, count = 6, minFractio
   const floor = Math.min(total, Math.max(Math.round(total * minFraction), MIN_PER_CLASS * classes));
   if (floor >= total || count < 2) return [total];
   const ratio = Math.pow(total / floor, 1 / (count - 1));
-  const sizes = Array.from({ length: count }, (_, i) => (i === count - 1 ? total : Math.round(floor * Math.pow(ratio, i))));
+  const sizes = Array.from({ length: count }, (_, i) =>
+    i === count - 1 ? total : Math.round(floor * Math.pow(ratio, i)),
+  );
   return [...new Set(sizes)];
 }
 
@@ -29,7 +31,10 @@ export function parseSizes(text: string, total: number, classes: number): number
     if (!Number.isFinite(n) || n <= 0) throw new Error(`sizes: "${s}" is not a count, a fraction or a percentage`);
     const size = pct ? Math.round((total * n) / 100) : n <= 1 ? Math.round(total * n) : n;
     if (!Number.isInteger(size)) throw new Error(`sizes: "${s}" is not a whole number of images`);
-    if (size < classes || size > total) throw new Error(`sizes: ${s} gives ${size} images; it must be from ${classes} (one per class) to ${total} (the whole training set)`);
+    if (size < classes || size > total)
+      throw new Error(
+        `sizes: ${s} gives ${size} images; it must be from ${classes} (one per class) to ${total} (the whole training set)`,
+      );
     return size;
   });
   if (sizes.length < 2) throw new Error('sizes: a curve needs at least two sizes');

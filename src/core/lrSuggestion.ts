@@ -49,7 +49,8 @@ const MIN_DROP = 0.03;
  * a tenth of the rate where it starts to rise.
  */
 export function suggestLr(lrs: readonly number[], smoothed: readonly number[]): LrSuggestion {
-  if (lrs.length !== smoothed.length || lrs.length < 5) throw new Error(`an LR sweep needs at least 5 points with a loss each, got ${smoothed.length}`);
+  if (lrs.length !== smoothed.length || lrs.length < 5)
+    throw new Error(`an LR sweep needs at least 5 points with a loss each, got ${smoothed.length}`);
   // The first tenth of the sweep is skipped: there the average still leans on one or two batches.
   const skip = Math.min(Math.max(3, Math.round(lrs.length / 10)), lrs.length - 3);
   let minIndex = skip;
@@ -73,7 +74,10 @@ export function suggestLr(lrs: readonly number[], smoothed: readonly number[]): 
 
 function beforeRise(lrs: readonly number[], smoothed: readonly number[], skip: number, minLr: number): LrSuggestion {
   const rise = smoothed.findIndex((l, i) => i > skip + 1 && l > 1.1 * median(smoothed.slice(skip, i + 1)));
-  if (rise < 0) throw new Error('the loss neither fell nor rose during the sweep: widen it (a lower start, a higher end), or check that the labels are right');
+  if (rise < 0)
+    throw new Error(
+      'the loss neither fell nor rose during the sweep: widen it (a lower start, a higher end), or check that the labels are right',
+    );
   const target = lrs[rise] / 10;
   let index = 0;
   lrs.forEach((lr, i) => { if (lr <= target * (1 + 1e-9)) index = i; });

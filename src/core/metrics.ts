@@ -90,7 +90,8 @@ export function perClassMetrics(m: readonly number[][], classes: readonly string
  * off, and then a true class given probability 0 makes the loss Infinity.
  */
 export function logLoss(truth: readonly number[], probabilities: readonly ArrayLike<number>[], eps = 1e-15): number {
-  if (truth.length !== probabilities.length) throw new Error(`${truth.length} labels but ${probabilities.length} probability rows`);
+  if (truth.length !== probabilities.length)
+    throw new Error(`${truth.length} labels but ${probabilities.length} probability rows`);
   if (!truth.length) return 0;
   let sum = 0;
   truth.forEach((t, i) => {
@@ -145,12 +146,21 @@ export interface ClassificationReport extends PerClassResult {
 
 /** Everything above for one set of predictions: truth[i] is the class index of probabilities[i]. */
 export function classificationReport(
-  truth: readonly number[], probabilities: readonly ArrayLike<number>[], classes: readonly string[], o: { eps?: number } = {},
+  truth: readonly number[],
+  probabilities: readonly ArrayLike<number>[],
+  classes: readonly string[],
+  o: { eps?: number } = {},
 ): ClassificationReport {
   const k = classes.length;
   const predicted = probabilities.map((p) => argmax(p));
   const confusion = confusionMatrix(truth, predicted, k);
-  const auc = k === 2 ? rocAuc(truth.map((t) => t === 1), probabilities.map((p) => p[1])) : undefined;
+  const auc =
+    k === 2
+      ? rocAuc(
+          truth.map((t) => t === 1),
+          probabilities.map((p) => p[1]),
+        )
+      : undefined;
   return {
     count: truth.length,
     accuracy: accuracyOf(confusion),

@@ -61,7 +61,8 @@ export function findNearDuplicates(
 
 function chunkOf(hex: string, fromBit: number, toBit: number): string {
   let bits = '';
-  for (let i = Math.floor(fromBit / 4); i < Math.ceil(toBit / 4); i++) bits += parseInt(hex[i], 16).toString(2).padStart(4, '0');
+  for (let i = Math.floor(fromBit / 4); i < Math.ceil(toBit / 4); i++)
+    bits += parseInt(hex[i], 16).toString(2).padStart(4, '0');
   const offset = Math.floor(fromBit / 4) * 4;
   return bits.slice(fromBit - offset, toBit - offset);
 }

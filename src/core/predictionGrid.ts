@@ -9,7 +9,12 @@ export interface Scored { file: string; probabilities: ArrayLike<number>; truth?
 
 function itemOf(s: Scored, classes: readonly string[]): GridItem {
   const k = argmax(s.probabilities);
-  return { file: s.file, label: classes[k], probability: s.probabilities[k], ...(s.truth !== undefined ? { truth: s.truth } : {}) };
+  return {
+    file: s.file,
+    label: classes[k],
+    probability: s.probabilities[k],
+    ...(s.truth !== undefined ? { truth: s.truth } : {}),
+  };
 }
 
 /** The test grid: the first `n` images in the order given (the CSV's order), titled with label and probability. */
@@ -23,7 +28,9 @@ export function testGrid(scored: readonly Scored[], classes: readonly string[], 
  */
 export function valGrid(scored: readonly Scored[], classes: readonly string[], n = GRID_SIZE): GridItem[] {
   const items = scored.map((s) => itemOf(s, classes));
-  const wrong = items.filter((i) => i.label !== i.truth).sort((a, b) => b.probability - a.probability || (a.file < b.file ? -1 : 1));
+  const wrong = items
+    .filter((i) => i.label !== i.truth)
+    .sort((a, b) => b.probability - a.probability || (a.file < b.file ? -1 : 1));
   const right = items.filter((i) => i.label === i.truth).sort((a, b) => (a.file < b.file ? -1 : 1));
   const w = wrong.slice(0, Math.ceil(n / 3));
   return [...w, ...right.slice(0, n - w.length)];

@@ -74,7 +74,8 @@ export function ownedFromManifest(m: DatasetManifest, into: Owned = emptyOwned()
 export function journalSnapshot(owned: Owned, source: string): string {
   const lines = [journalLine({ t: 'begin', v: 1, source })];
   for (const d of [...owned.dirs].sort()) lines.push(journalLine({ t: 'dir', path: d }));
-  for (const [path, sha256] of [...owned.files].sort(([a], [b]) => (a < b ? -1 : 1))) lines.push(journalLine({ t: 'file', path, sha256 }));
+  for (const [path, sha256] of [...owned.files].sort(([a], [b]) => (a < b ? -1 : 1)))
+    lines.push(journalLine({ t: 'file', path, sha256 }));
   return lines.join('');
 }
 
@@ -88,7 +89,11 @@ export interface Reconciliation {
 }
 
 /** `present`: planned paths that exist on disk and match (the trainer checks size and link target). */
-export function reconcile(desired: readonly ManifestFile[], owned: Owned, present: ReadonlySet<string>): Reconciliation {
+export function reconcile(
+  desired: readonly ManifestFile[],
+  owned: Owned,
+  present: ReadonlySet<string>,
+): Reconciliation {
   const wanted = new Set(desired.map((f) => f.path));
   const remove = [...owned.files.keys()].filter((p) => !wanted.has(p)).sort();
   const place = desired.filter((f) => !(owned.files.get(f.path) === f.sha256 && present.has(f.path)));
@@ -102,7 +107,9 @@ export function unneededDirs(dirs: Iterable<string>, desired: readonly ManifestF
     const parts = f.path.split('/');
     for (let i = 1; i < parts.length; i++) needed.add(parts.slice(0, i).join('/'));
   }
-  return [...dirs].filter((d) => d !== '.' && !needed.has(d)).sort((a, b) => depthOf(b) - depthOf(a) || (a < b ? -1 : 1));
+  return [...dirs]
+    .filter((d) => d !== '.' && !needed.has(d))
+    .sort((a, b) => depthOf(b) - depthOf(a) || (a < b ? -1 : 1));
 }
 
 /** Every owned folder, deepest first, for Undo. */

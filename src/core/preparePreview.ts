@@ -6,7 +6,12 @@ import type { PrepareResult } from './jobs/prepare';
 import { deriveSeed, mulberry32, shuffled } from './seededRandom';
 
 /** Up to n images per class for the grid, seeded, from train and val. */
-export function pickSamples(files: readonly ManifestFile[], classes: readonly string[], n: number, seed: number): DatasetSample[] {
+export function pickSamples(
+  files: readonly ManifestFile[],
+  classes: readonly string[],
+  n: number,
+  seed: number,
+): DatasetSample[] {
   const out: DatasetSample[] = [];
   for (const c of classes) {
     const own = files.filter((f) => f.class === c && f.split !== 'test').sort((a, b) => (a.path < b.path ? -1 : 1));
@@ -39,10 +44,16 @@ export function countsTable(counts: SplitCounts, classes: readonly string[]): st
   body.push(['total', ...totals.map(String), String(totals.reduce((a, b) => a + b, 0))]);
   const table = [header, ...body];
   const widths = header.map((_, i) => Math.max(...table.map((r) => r[i].length)));
-  return table.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')).join('\n');
+  return table
+    .map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '))
+    .join('\n');
 }
 
-const SEVERITY_MARK: Record<DatasetFinding['severity'], string> = { error: 'skipped', warning: 'warning', info: 'note' };
+const SEVERITY_MARK: Record<DatasetFinding['severity'], string> = {
+  error: 'skipped',
+  warning: 'warning',
+  info: 'note',
+};
 
 export function formatPrepareSummary(r: PrepareResult, maxFindings = 25): string {
   const lines = [
@@ -58,8 +69,10 @@ export function formatPrepareSummary(r: PrepareResult, maxFindings = 25): string
   ];
   const order = { error: 0, warning: 1, info: 2 };
   const findings = [...r.findings].sort((a, b) => order[a.severity] - order[b.severity]);
-  for (const f of findings.slice(0, maxFindings)) lines.push(`  ${SEVERITY_MARK[f.severity].padEnd(8)} ${f.message}${f.hint ? `\n           → ${f.hint}` : ''}`);
-  if (findings.length > maxFindings) lines.push(`  … and ${findings.length - maxFindings} more findings (all are in dataset.json, or use --json)`);
+  for (const f of findings.slice(0, maxFindings))
+    lines.push(`  ${SEVERITY_MARK[f.severity].padEnd(8)} ${f.message}${f.hint ? `\n           → ${f.hint}` : ''}`);
+  if (findings.length > maxFindings)
+    lines.push(`  … and ${findings.length - maxFindings} more findings (all are in dataset.json, or use --json)`);
   lines.push('');
   if (r.dryRun) {
     lines.push(r.changed
@@ -68,8 +81,13 @@ export function formatPrepareSummary(r: PrepareResult, maxFindings = 25): string
   }
   else if (!r.changed) lines.push(`no change: ${r.output} already matches these settings.`);
   else {
-    const how = (Object.entries(r.placed) as [Placement, number][]).filter(([, n]) => n).map(([k, n]) => `${n} by ${k}`).join(', ');
-    lines.push(`done: ${how || 'no files'} placed${r.removed ? `, ${r.removed} removed` : ''}; manifest at ${r.output}/dataset.json.`);
+    const how = (Object.entries(r.placed) as [Placement, number][])
+      .filter(([, n]) => n)
+      .map(([k, n]) => `${n} by ${k}`)
+      .join(', ');
+    lines.push(
+      `done: ${how || 'no files'} placed${r.removed ? `, ${r.removed} removed` : ''}; manifest at ${r.output}/dataset.json.`,
+    );
   }
   return lines.join('\n') + '\n';
 }

@@ -18,7 +18,9 @@ export interface StartRequest { v: number; type: 'start'; job: JobName; config: 
 export interface CancelRequest { v: number; type: 'cancel' }
 export type TrainerRequest = StartRequest | CancelRequest;
 /** A request before the version is stamped on (Omit distributed over the union). */
-export type UnversionedRequest = TrainerRequest extends unknown ? Omit<StartRequest, 'v'> | Omit<CancelRequest, 'v'> : never;
+export type UnversionedRequest = TrainerRequest extends unknown
+  ? Omit<StartRequest, 'v'> | Omit<CancelRequest, 'v'>
+  : never;
 
 // ---- events: trainer -> extension (and replayed into the webview) ----
 
@@ -28,7 +30,15 @@ export interface EngineEvent {
   type: 'engine'; engine: string; version: string; slowPath: boolean; note?: string;
 }
 export interface EpochEvent {
-  type: 'epoch'; stage: string; epoch: number; loss: number; acc: number; valLoss: number; valAcc: number; lr: number; seconds: number;
+  type: 'epoch';
+  stage: string;
+  epoch: number;
+  loss: number;
+  acc: number;
+  valLoss: number;
+  valAcc: number;
+  lr: number;
+  seconds: number;
 }
 export interface LayerRow {
   index: number; name: string; type: string; outputShape: string; params: number; trainable: boolean; block: string;
@@ -38,7 +48,13 @@ export interface LayersEvent { type: 'layers'; layers: LayerRow[]; runDir?: stri
 export interface DoneEvent { type: 'done'; job: JobName; runId?: string; result: unknown }
 export interface ErrorEvent { type: 'error'; code: string; message: string; file?: string; hint?: string }
 /** One health finding about a dataset; files are relative to the dataset's source folder, with '/'. */
-export interface DatasetFinding { code: string; severity: 'error' | 'warning' | 'info'; message: string; files: string[]; hint?: string }
+export interface DatasetFinding {
+  code: string;
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+  files: string[];
+  hint?: string;
+}
 /** An image for the sample grid: the original file (absolute) and its size, shown as e.g. "cat (500, 374)". */
 export interface DatasetSample { class: string; file: string; width: number; height: number; thumbnail?: string }
 /** What Prepare Dataset found and plans, sent before anything is written so the preview can show it. */
@@ -54,13 +70,26 @@ export interface DatasetEvent {
  */
 export interface GridItem { file: string; thumbnail?: string; label: string; probability: number; truth?: string }
 /** A prediction grid: the test grid (probability and label) or the validation grid (correct and wrong marked). */
-export interface PredictionsEvent { type: 'predictions'; kind: 'test' | 'val'; runDir: string; classes: string[]; items: GridItem[] }
+export interface PredictionsEvent {
+  type: 'predictions';
+  kind: 'test' | 'val';
+  runDir: string;
+  classes: string[];
+  items: GridItem[];
+}
 export interface PerClassRow {
   class: string; precision: number; recall: number; f1: number; support: number;
   /** No validation example of this class: its precision/recall mean nothing and the macro average leaves it out. */
   noSupport?: true;
 }
-export interface TopLossItem { file: string; thumbnail?: string; truth: string; predicted: string; probability: number; loss: number }
+export interface TopLossItem {
+  file: string;
+  thumbnail?: string;
+  truth: string;
+  predicted: string;
+  probability: number;
+  loss: number;
+}
 /** An evaluation of a run on its un-augmented validation split. */
 export interface EvaluationEvent {
   type: 'evaluation'; runDir: string; classes: string[]; count: number; accuracy: number; logLoss: number; auc?: number;
@@ -70,10 +99,22 @@ export interface EvaluationEvent {
 export interface ErrorStat { mean: number; std: number }
 /** One point of a learning curve over training-set size, streamed as soon as its repeats finish. */
 export interface CurvePointEvent {
-  type: 'curvePoint'; size: number; total: number; desiredError: number; train: ErrorStat; dev: ErrorStat; trainDev?: ErrorStat;
+  type: 'curvePoint';
+  size: number;
+  total: number;
+  desiredError: number;
+  train: ErrorStat;
+  dev: ErrorStat;
+  trainDev?: ErrorStat;
 }
 /** Something the person can do about a finding; `command` is a Transfer Lab command run with `args`. */
-export interface Recommendation { id: string; title: string; why: string; command?: string; args?: Record<string, unknown> }
+export interface Recommendation {
+  id: string;
+  title: string;
+  why: string;
+  command?: string;
+  args?: Record<string, unknown>;
+}
 export interface Evidence { name: string; value: number; note?: string }
 /** Advice with its evidence: a learning-curve diagnosis, or the strategy advisor's pick before training. */
 export interface GuidanceEvent {
@@ -126,37 +167,108 @@ const layerRow = object({
 });
 
 const gridItem = object({ file: str, thumbnail: optional(str), label: str, probability: metric, truth: optional(str) });
-const topLossItem = object({ file: str, thumbnail: optional(str), truth: str, predicted: str, probability: metric, loss: metric });
+const topLossItem = object({
+  file: str,
+  thumbnail: optional(str),
+  truth: str,
+  predicted: str,
+  probability: metric,
+  loss: metric,
+});
 
 const eventChecks: Record<TrainerEvent['type'], Check<unknown>> = {
   log: object({ v: version, type: literal('log'), level: literal('info', 'warn', 'error'), message: str }),
-  progress: object({ v: version, type: literal('progress'), phase: str, done: num, total: num, etaSeconds: optional(num) }),
-  engine: object({ v: version, type: literal('engine'), engine: str, version: str, slowPath: bool, note: optional(str) }),
+  progress: object({
+    v: version,
+    type: literal('progress'),
+    phase: str,
+    done: num,
+    total: num,
+    etaSeconds: optional(num),
+  }),
+  engine: object({
+    v: version,
+    type: literal('engine'),
+    engine: str,
+    version: str,
+    slowPath: bool,
+    note: optional(str),
+  }),
   epoch: object({
-    v: version, type: literal('epoch'), stage: str, epoch: num, loss: metric, acc: metric, valLoss: metric, valAcc: metric,
-    lr: num, seconds: num,
+    v: version,
+    type: literal('epoch'),
+    stage: str,
+    epoch: num,
+    loss: metric,
+    acc: metric,
+    valLoss: metric,
+    valAcc: metric,
+    lr: num,
+    seconds: num,
   }),
   layers: object({ v: version, type: literal('layers'), layers: arrayOf(layerRow), runDir: optional(str) }),
   dataset: object({
-    v: version, type: literal('dataset'), layout: str, layoutReason: str, source: str, output: str, classes: arrayOf(str),
-    counts: recordOf(recordOf(num)), samples: arrayOf(datasetSample), findings: arrayOf(datasetFinding), dryRun: bool,
+    v: version,
+    type: literal('dataset'),
+    layout: str,
+    layoutReason: str,
+    source: str,
+    output: str,
+    classes: arrayOf(str),
+    counts: recordOf(recordOf(num)),
+    samples: arrayOf(datasetSample),
+    findings: arrayOf(datasetFinding),
+    dryRun: bool,
   }),
   done: object({ v: version, type: literal('done'), job, runId: optional(str), result: unknownValue }),
-  error: object({ v: version, type: literal('error'), code: str, message: str, file: optional(str), hint: optional(str) }),
+  error: object({
+    v: version,
+    type: literal('error'),
+    code: str,
+    message: str,
+    file: optional(str),
+    hint: optional(str),
+  }),
   predictions: object({
-    v: version, type: literal('predictions'), kind: literal('test', 'val'), runDir: str, classes: arrayOf(str), items: arrayOf(gridItem),
+    v: version,
+    type: literal('predictions'),
+    kind: literal('test', 'val'),
+    runDir: str,
+    classes: arrayOf(str),
+    items: arrayOf(gridItem),
   }),
   evaluation: object({
-    v: version, type: literal('evaluation'), runDir: str, classes: arrayOf(str), count: num, accuracy: metric, logLoss: metric,
-    auc: optional(metric), confusion: arrayOf(arrayOf(num)), perClass: arrayOf(perClassRow), topLosses: arrayOf(topLossItem),
+    v: version,
+    type: literal('evaluation'),
+    runDir: str,
+    classes: arrayOf(str),
+    count: num,
+    accuracy: metric,
+    logLoss: metric,
+    auc: optional(metric),
+    confusion: arrayOf(arrayOf(num)),
+    perClass: arrayOf(perClassRow),
+    topLosses: arrayOf(topLossItem),
   }),
   curvePoint: object({
-    v: version, type: literal('curvePoint'), size: num, total: num, desiredError: num, train: errorStat, dev: errorStat,
+    v: version,
+    type: literal('curvePoint'),
+    size: num,
+    total: num,
+    desiredError: num,
+    train: errorStat,
+    dev: errorStat,
     trainDev: optional(errorStat),
   }),
   guidance: object({
-    v: version, type: literal('guidance'), kind: literal('diagnosis', 'strategy'), label: str, summary: str,
-    evidence: arrayOf(evidence), recommendations: arrayOf(recommendation), moreDataLikelyHelps: optional(bool),
+    v: version,
+    type: literal('guidance'),
+    kind: literal('diagnosis', 'strategy'),
+    label: str,
+    summary: str,
+    evidence: arrayOf(evidence),
+    recommendations: arrayOf(recommendation),
+    moreDataLikelyHelps: optional(bool),
   }),
   lrFind: object({ v: version, type: literal('lrFind'), lrs: arrayOf(num), losses: arrayOf(metric), suggestion: num }),
 };

@@ -7,7 +7,15 @@ import {
 export const RUN_STATUSES = ['running', 'completed', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-export interface EpochRecord { epoch: number; loss: number; acc: number; valLoss: number; valAcc: number; lr: number; seconds: number }
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  acc: number;
+  valLoss: number;
+  valAcc: number;
+  lr: number;
+  seconds: number;
+}
 
 export interface RunRecord {
   id: string;

@@ -105,7 +105,9 @@ export function recordOf<T>(check: Check<T>): Check<Record<string, T>> {
 }
 
 type Shape = Record<string, Check<unknown>>;
-type FromShape<S extends Shape> = { [K in keyof S as undefined extends ReturnType<S[K]> ? never : K]: ReturnType<S[K]> } & {
+type FromShape<S extends Shape> = {
+  [K in keyof S as undefined extends ReturnType<S[K]> ? never : K]: ReturnType<S[K]>;
+} & {
   [K in keyof S as undefined extends ReturnType<S[K]> ? K : never]?: ReturnType<S[K]>;
 };
 

@@ -14,15 +14,17 @@ export function largerZooBackbone(source: string): ZooEntry | undefined {
   const m = base.match(NAME);
   if (!m) return undefined;
   const [, version, alpha, size] = m;
-  return ZOO
-    .filter((e) => { const z = e.id.match(NAME)!; return z[1] === version && z[3] === size && Number(z[2]) > Number(alpha); })
-    .sort((a, b) => Number(a.id.match(NAME)![2]) - Number(b.id.match(NAME)![2]))[0];
+  return ZOO.filter((e) => {
+    const z = e.id.match(NAME)!;
+    return z[1] === version && z[3] === size && Number(z[2]) > Number(alpha);
+  }).sort((a, b) => Number(a.id.match(NAME)![2]) - Number(b.id.match(NAME)![2]))[0];
 }
 
 /** Block names in model order, without the stem (unfreezing the stem is unfreezing everything). */
 export function blocksOf(layers: readonly Pick<LayerRow, 'block' | 'name'>[]): string[] {
   const blocks: string[] = [];
-  for (const l of layers) if (!l.name.startsWith('head_') && l.block !== 'stem' && !blocks.includes(l.block)) blocks.push(l.block);
+  for (const l of layers)
+    if (!l.name.startsWith('head_') && l.block !== 'stem' && !blocks.includes(l.block)) blocks.push(l.block);
   return blocks;
 }
 

@@ -97,9 +97,12 @@ export class JobRunner implements vscode.Disposable {
   private onTrainerEvent(title: string, event: TrainerEvent): void {
     const log = logChannel();
     if (event.type === 'log') log[event.level](event.message);
-    else if (event.type === 'error') log.error(`${event.code}: ${event.message}${event.file ? ` (${event.file})` : ''}`);
-    else if (event.type === 'engine') log.info(`engine: ${event.engine} ${event.version}${event.slowPath ? ' (slow path)' : ''}`);
-    else if (event.type === 'epoch') log.info(`${event.stage} epoch ${event.epoch}: val_acc ${event.valAcc.toFixed(4)}`);
+    else if (event.type === 'error')
+      log.error(`${event.code}: ${event.message}${event.file ? ` (${event.file})` : ''}`);
+    else if (event.type === 'engine')
+      log.info(`engine: ${event.engine} ${event.version}${event.slowPath ? ' (slow path)' : ''}`);
+    else if (event.type === 'epoch')
+      log.info(`${event.stage} epoch ${event.epoch}: val_acc ${event.valAcc.toFixed(4)}`);
     this.statusBar.update(title, event);
     this.publish(event);
   }
@@ -114,7 +117,10 @@ export class JobRunner implements vscode.Disposable {
           if (event.type !== 'progress' || event.total <= 0) return;
           const pct = (100 * event.done) / event.total;
           const eta = event.etaSeconds !== undefined ? `, about ${Math.ceil(event.etaSeconds)} s left` : '';
-          progress.report({ message: `${event.phase} ${event.done}/${event.total}${eta}`, increment: Math.max(0, pct - last) });
+          progress.report({
+            message: `${event.phase} ${event.done}/${event.total}${eta}`,
+            increment: Math.max(0, pct - last),
+          });
           last = pct >= 100 ? 0 : pct;
         };
         job.on('event', sub);
@@ -135,7 +141,9 @@ export class JobRunner implements vscode.Disposable {
         return;
       case 'failed': {
         const { message, file, hint } = outcome.error;
-        void showErrorWithLog(`Transfer Lab: ${request.title} failed: ${message}${file ? ` (${file})` : ''}${hint ? ` ${hint}` : ''}`);
+        void showErrorWithLog(
+          `Transfer Lab: ${request.title} failed: ${message}${file ? ` (${file})` : ''}${hint ? ` ${hint}` : ''}`,
+        );
         return;
       }
       case 'crashed':

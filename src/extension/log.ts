@@ -9,7 +9,10 @@ export function logChannel(): vscode.LogOutputChannel {
 }
 
 export function registerLog(context: vscode.ExtensionContext): void {
-  context.subscriptions.push(logChannel(), vscode.commands.registerCommand('transferLab.showLog', () => logChannel().show()));
+  context.subscriptions.push(
+    logChannel(),
+    vscode.commands.registerCommand('transferLab.showLog', () => logChannel().show()),
+  );
 }
 
 /** Errors always name a next step: the log is one click away. */

@@ -16,20 +16,29 @@ export async function pickPreparedDataset(hint?: vscode.Uri): Promise<string | u
       return hint.fsPath;
     } catch {
       const choice = await vscode.window.showWarningMessage(
-        `${path.basename(hint.fsPath)} is not a prepared dataset (no dataset.json). Prepare it first?`, 'Prepare Dataset');
+        `${path.basename(hint.fsPath)} is not a prepared dataset (no dataset.json). Prepare it first?`,
+        'Prepare Dataset',
+      );
       if (choice) await vscode.commands.executeCommand('transferLab.prepareDataset', hint);
       return undefined;
     }
   }
   const manifests = await vscode.workspace.findFiles('**/dataset.json', '**/node_modules/**', 50);
   if (manifests.length === 0) {
-    const choice = await vscode.window.showInformationMessage('No prepared dataset in this workspace yet.', 'Prepare Dataset');
+    const choice = await vscode.window.showInformationMessage(
+      'No prepared dataset in this workspace yet.',
+      'Prepare Dataset',
+    );
     if (choice) await vscode.commands.executeCommand('transferLab.prepareDataset');
     return undefined;
   }
   if (manifests.length === 1) return path.dirname(manifests[0].fsPath);
   const pick = await vscode.window.showQuickPick(
-    manifests.map((m) => ({ label: path.basename(path.dirname(m.fsPath)), description: vscode.workspace.asRelativePath(path.dirname(m.fsPath)), dir: path.dirname(m.fsPath) })),
+    manifests.map((m) => ({
+      label: path.basename(path.dirname(m.fsPath)),
+      description: vscode.workspace.asRelativePath(path.dirname(m.fsPath)),
+      dir: path.dirname(m.fsPath),
+    })),
     { title: 'Transfer Lab: choose a prepared dataset', placeHolder: 'Folders holding dataset.json' },
   );
   return pick?.dir;
@@ -49,9 +58,16 @@ export async function pickBackbone(defaultId: string): Promise<{ source: string;
   const pick = await vscode.window.showQuickPick(items, { title: 'Transfer Lab: choose a backbone' });
   if (!pick) return undefined;
   if (pick.source) return { source: pick.source };
-  const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Use this model' });
+  const folder = await vscode.window.showOpenDialog({
+    canSelectFolders: true,
+    canSelectFiles: false,
+    openLabel: 'Use this model',
+  });
   if (!folder?.[0]) return undefined;
-  const cut = await vscode.window.showInputBox({ title: 'Cut layer (optional)', prompt: 'Layer whose output becomes the features; empty for the default' });
+  const cut = await vscode.window.showInputBox({
+    title: 'Cut layer (optional)',
+    prompt: 'Layer whose output becomes the features; empty for the default',
+  });
   return { source: folder[0].fsPath, cut: cut || undefined };
 }
 
@@ -98,7 +114,10 @@ export async function pickUnfreezePoint(runDir: string): Promise<string | undefi
   candidates.sort((a, b) => Number(b === top) - Number(a === top));
   const pick = await vscode.window.showQuickPick(
     candidates.map((b) => ({ label: b, description: b === top ? 'default: the top block' : undefined })),
-    { title: 'Transfer Lab: unfreeze from which block?', placeHolder: 'Everything above this point trains; everything below stays frozen' },
+    {
+      title: 'Transfer Lab: unfreeze from which block?',
+      placeHolder: 'Everything above this point trains; everything below stays frozen',
+    },
   );
   return pick?.label;
 }

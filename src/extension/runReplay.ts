@@ -47,7 +47,9 @@ export async function readLayerTable(runDir: string): Promise<{ layers?: LayerRo
 export async function runReplay(runDir: string): Promise<RunReplay> {
   const problems: string[] = [];
   const run = parseRunRecord(await readJson(path.join(runDir, RUN_FILES.record)));
-  const events: TrainerEvent[] = [{ type: 'engine', engine: run.engine, version: '', slowPath: false, note: 'saved run' }];
+  const events: TrainerEvent[] = [
+    { type: 'engine', engine: run.engine, version: '', slowPath: false, note: 'saved run' },
+  ];
   for (const e of run.history) events.push({ type: 'epoch', stage: run.mode, ...e });
   const { layers, problem } = await readLayerTable(runDir);
   if (layers) events.push({ type: 'layers', layers, runDir });

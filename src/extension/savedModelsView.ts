@@ -24,7 +24,10 @@ export class SavedModelsView implements vscode.TreeDataProvider<Node>, vscode.Di
 
   static register(context: vscode.ExtensionContext): SavedModelsView {
     const view = new SavedModelsView();
-    const tree = vscode.window.createTreeView(SavedModelsView.viewId, { treeDataProvider: view, showCollapseAll: true });
+    const tree = vscode.window.createTreeView(SavedModelsView.viewId, {
+      treeDataProvider: view,
+      showCollapseAll: true,
+    });
     view.tree = tree;
     context.subscriptions.push(
       view,
@@ -35,7 +38,8 @@ export class SavedModelsView implements vscode.TreeDataProvider<Node>, vscode.Di
   }
 
   private constructor() {
-    for (const e of [this.watcher.onDidChange, this.watcher.onDidCreate, this.watcher.onDidDelete]) e(() => this.refresh());
+    for (const e of [this.watcher.onDidChange, this.watcher.onDidCreate, this.watcher.onDidDelete])
+      e(() => this.refresh());
   }
 
   /** The runs the tree showed last: tests read the tree through this. */
@@ -64,7 +68,10 @@ export class SavedModelsView implements vscode.TreeDataProvider<Node>, vscode.Di
   /** With nothing trained yet, name the best dataset candidate above the welcome content. */
   private async suggestDataset(): Promise<void> {
     const [best] = await findWorkspaceDatasets().catch(() => []);
-    if (this.tree) this.tree.message = best ? `Found ${vscode.workspace.asRelativePath(best.path)}: ${best.imageCount} images (${best.kind}).` : undefined;
+    if (this.tree)
+      this.tree.message = best
+        ? `Found ${vscode.workspace.asRelativePath(best.path)}: ${best.imageCount} images (${best.kind}).`
+        : undefined;
   }
 
   getTreeItem(node: Node): vscode.TreeItem {

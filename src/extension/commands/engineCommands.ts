@@ -7,7 +7,12 @@ import { trainerConfig } from '../settings';
 export function registerEngineCommands(context: vscode.ExtensionContext, runner: JobRunner): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('transferLab.doctor', async () => {
-      const outcome = await runner.run({ job: 'doctor', title: 'Check engine', config: { engine: trainerConfig().engine }, quiet: true });
+      const outcome = await runner.run({
+        job: 'doctor',
+        title: 'Check engine',
+        config: { engine: trainerConfig().engine },
+        quiet: true,
+      });
       if (outcome.status !== 'done') return undefined;
       const r = outcome.result;
       for (const s of r.skipped) logChannel().info(`engine ${s.engine} skipped: ${s.reason}`);

@@ -24,7 +24,11 @@ async function defaultTestFolder(runDir: string): Promise<string | undefined> {
   }
 }
 
-export function registerEvaluateCommands(context: vscode.ExtensionContext, runner: JobRunner, tree: SavedModelsView): void {
+export function registerEvaluateCommands(
+  context: vscode.ExtensionContext,
+  runner: JobRunner,
+  tree: SavedModelsView,
+): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('transferLab.evaluate', async (arg?: RunArg) => {
       const runDir = await runDirOf(arg, 'Transfer Lab: evaluate which run?', completed);
@@ -35,8 +39,11 @@ export function registerEvaluateCommands(context: vscode.ExtensionContext, runne
       const r = outcome.result;
       const auc = r.auc === undefined ? '' : `, AUC ${r.auc.toFixed(3)}`;
       void vscode.window
-        .showInformationMessage(`Transfer Lab: accuracy ${r.accuracy.toFixed(3)}, log loss ${r.logLoss.toFixed(4)}${auc} on ${r.count} validation images.`,
-          'Show in Dashboard', 'Open Report')
+        .showInformationMessage(
+          `Transfer Lab: accuracy ${r.accuracy.toFixed(3)}, log loss ${r.logLoss.toFixed(4)}${auc} on ${r.count} validation images.`,
+          'Show in Dashboard',
+          'Open Report',
+        )
         .then((c) => {
           if (c === 'Show in Dashboard') DashboardPanel.showTab(context, runner, 'evaluation');
           const report = vscode.Uri.file(path.join(runDir, RUN_FILES.evaluation));
@@ -49,7 +56,11 @@ export function registerEvaluateCommands(context: vscode.ExtensionContext, runne
       if (!runDir) return undefined;
       let images = arg?.images ?? (await defaultTestFolder(runDir));
       if (!images) {
-        const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Predict these images' });
+        const picked = await vscode.window.showOpenDialog({
+          canSelectFolders: true,
+          canSelectFiles: false,
+          openLabel: 'Predict these images',
+        });
         images = picked?.[0]?.fsPath;
       }
       if (!images) return undefined;
@@ -60,7 +71,11 @@ export function registerEvaluateCommands(context: vscode.ExtensionContext, runne
       const skipped = r.skipped.length ? ` ${r.skipped.length} files skipped (see the log).` : '';
       const positive = r.positive ? ` label = P(${r.positive}).` : '';
       void vscode.window
-        .showInformationMessage(`Transfer Lab: ${r.rows} predictions written to ${path.basename(r.out)}.${positive}${skipped}`, 'Open CSV', 'Show Grid')
+        .showInformationMessage(
+          `Transfer Lab: ${r.rows} predictions written to ${path.basename(r.out)}.${positive}${skipped}`,
+          'Open CSV',
+          'Show Grid',
+        )
         .then((c) => {
           if (c === 'Open CSV') void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(r.out));
           if (c === 'Show Grid') DashboardPanel.showTab(context, runner, 'predictions');

@@ -13,9 +13,25 @@ import { trainerConfig } from '../settings';
 import { labDir } from '../workspacePaths';
 
 /** Arguments the dashboard's buttons and tests pass to skip the pickers. */
-export interface LearningCurveArgs { dataset?: string; backbone?: string; cut?: string; head?: string; desiredError?: number; sizes?: string; repeats?: number; maxPerClass?: number }
+export interface LearningCurveArgs {
+  dataset?: string;
+  backbone?: string;
+  cut?: string;
+  head?: string;
+  desiredError?: number;
+  sizes?: string;
+  repeats?: number;
+  maxPerClass?: number;
+}
 export interface AdviseArgs { dataset?: string; backbone?: string; cut?: string }
-export interface LrFindArgs { dataset?: string; backbone?: string; cut?: string; head?: string; runDir?: string; unfreezeFrom?: string }
+export interface LrFindArgs {
+  dataset?: string;
+  backbone?: string;
+  cut?: string;
+  head?: string;
+  runDir?: string;
+  unfreezeFrom?: string;
+}
 
 type Advice = Omit<GuidanceEvent, 'type'>;
 
@@ -25,13 +41,17 @@ export async function desiredError(): Promise<number | undefined> {
   const stored = settings.get<number | null>('desiredError', null);
   if (typeof stored === 'number') return stored;
   const text = await vscode.window.showInputBox({
-    title: 'Transfer Lab: desired error', value: String(DEFAULT_DESIRED_ERROR),
-    prompt: 'The error rate you would accept, e.g. 0.05 (5% wrong). The learning curve draws it as a line and diagnoses against it; change it later in the setting transferLab.desiredError.',
+    title: 'Transfer Lab: desired error',
+    value: String(DEFAULT_DESIRED_ERROR),
+    prompt:
+      'The error rate you would accept, e.g. 0.05 (5% wrong). The learning curve draws it as a line and diagnoses against it; change it later in the setting transferLab.desiredError.',
     validateInput: (t) => (parseErrorRate(t) === undefined ? 'A rate from 0 up to 1, such as 0.05 or 5%' : undefined),
   });
   const rate = text === undefined ? undefined : parseErrorRate(text);
   if (rate === undefined) return undefined;
-  const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  const target = vscode.workspace.workspaceFolders?.length
+    ? vscode.ConfigurationTarget.Workspace
+    : vscode.ConfigurationTarget.Global;
   await settings.update('desiredError', rate, target);
   return rate;
 }
@@ -46,7 +66,8 @@ export async function offerFoundLearningRate(runDir: string): Promise<number | n
   }
   if (typeof found.suggestion !== 'number') return undefined;
   const text = await vscode.window.showInputBox({
-    title: 'Transfer Lab: fine-tuning learning rate', value: found.suggestion.toPrecision(2),
+    title: 'Transfer Lab: fine-tuning learning rate',
+    value: found.suggestion.toPrecision(2),
     prompt: `The LR finder suggested this${typeof found.unfreezeFrom === 'string' ? ` (unfreezing from ${found.unfreezeFrom})` : ''}; the recipe's default is 1e-4.`,
     validateInput: (t) => (Number(t) > 0 && Number(t) < 10 ? undefined : 'A positive learning rate, such as 1e-4'),
   });
@@ -55,7 +76,11 @@ export async function offerFoundLearningRate(runDir: string): Promise<number | n
 
 async function reportAdvice(what: string, advice: Advice): Promise<void> {
   const first = advice.recommendations[0];
-  const choice = await vscode.window.showInformationMessage(`Transfer Lab: ${what}: ${advice.label}.${first ? ` Next: ${first.title}.` : ''}`, 'Open Dashboard', ...(first?.command ? [first.title] : []));
+  const choice = await vscode.window.showInformationMessage(
+    `Transfer Lab: ${what}: ${advice.label}.${first ? ` Next: ${first.title}.` : ''}`,
+    'Open Dashboard',
+    ...(first?.command ? [first.title] : []),
+  );
   if (choice === 'Open Dashboard') await vscode.commands.executeCommand('transferLab.showDashboard');
   else if (choice && first?.command) await vscode.commands.executeCommand(first.command, first.args);
 }
@@ -64,7 +89,9 @@ async function datasetAndBackbone(arg: vscode.Uri | { dataset?: string; backbone
   const args = arg instanceof vscode.Uri ? {} : arg ?? {};
   const dataset = args.dataset ?? (await pickPreparedDataset(arg instanceof vscode.Uri ? arg : undefined));
   if (!dataset) return undefined;
-  const backbone = args.backbone ? { source: args.backbone, cut: args.cut } : await pickBackbone(trainerConfig().backbone);
+  const backbone = args.backbone
+    ? { source: args.backbone, cut: args.cut }
+    : await pickBackbone(trainerConfig().backbone);
   return backbone && { dataset, backbone: backbone.source, ...(backbone.cut ? { cut: backbone.cut } : {}) };
 }
 
@@ -76,8 +103,13 @@ export function registerGuidanceCommands(context: vscode.ExtensionContext, runne
       const target = picked && (args.desiredError ?? (await desiredError()));
       if (!picked || target === undefined) return undefined;
       const { head, sizes, repeats, maxPerClass } = args;
-      const config = { ...baseConfig(context), ...picked, desiredError: target, out: path.join(labDir(), 'guidance', 'learning-curve.json'),
-        ...Object.fromEntries(Object.entries({ head, sizes, repeats, maxPerClass }).filter(([, v]) => v !== undefined)) };
+      const config = {
+        ...baseConfig(context),
+        ...picked,
+        desiredError: target,
+        out: path.join(labDir(), 'guidance', 'learning-curve.json'),
+        ...Object.fromEntries(Object.entries({ head, sizes, repeats, maxPerClass }).filter(([, v]) => v !== undefined)),
+      };
       void vscode.commands.executeCommand('transferLab.showDashboard');
       const outcome = await runner.run({ job: 'learning-curve', title: 'Learning curve', config });
       if (outcome.status !== 'done') return undefined;
@@ -89,7 +121,11 @@ export function registerGuidanceCommands(context: vscode.ExtensionContext, runne
       const picked = await datasetAndBackbone(arg);
       if (!picked) return undefined;
       void vscode.commands.executeCommand('transferLab.showDashboard');
-      const outcome = await runner.run({ job: 'advise', title: 'Advise strategy', config: { ...baseConfig(context), ...picked } });
+      const outcome = await runner.run({
+        job: 'advise',
+        title: 'Advise strategy',
+        config: { ...baseConfig(context), ...picked },
+      });
       if (outcome.status !== 'done') return undefined;
       const result = outcome.result;
       void reportAdvice('strategy', result.advice);
@@ -102,16 +138,32 @@ export function registerGuidanceCommands(context: vscode.ExtensionContext, runne
       if (!target) return undefined;
       const picked = target.runDir ? { from: target.runDir } : await datasetAndBackbone(target);
       if (!picked) return undefined;
-      const extra = Object.fromEntries(Object.entries({ unfreezeFrom: target.unfreezeFrom, head: target.head }).filter(([, v]) => v !== undefined));
+      const extra = Object.fromEntries(
+        Object.entries({ unfreezeFrom: target.unfreezeFrom, head: target.head }).filter(([, v]) => v !== undefined),
+      );
       void vscode.commands.executeCommand('transferLab.showDashboard');
-      const outcome = await runner.run({ job: 'lr-find', title: 'Find learning rate', config: { ...baseConfig(context), ...picked, ...extra } });
+      const outcome = await runner.run({
+        job: 'lr-find',
+        title: 'Find learning rate',
+        config: { ...baseConfig(context), ...picked, ...extra },
+      });
       if (outcome.status !== 'done') return undefined;
       const r = outcome.result;
       const next = target.runDir ? 'Fine-tune with it' : 'Train with it';
-      const choice = await vscode.window.showInformationMessage(`Transfer Lab: suggested learning rate ${r.suggestion.toPrecision(2)}.`, next, 'Open Dashboard');
+      const choice = await vscode.window.showInformationMessage(
+        `Transfer Lab: suggested learning rate ${r.suggestion.toPrecision(2)}.`,
+        next,
+        'Open Dashboard',
+      );
       if (choice === 'Open Dashboard') void vscode.commands.executeCommand('transferLab.showDashboard');
-      if (choice === 'Fine-tune with it') void vscode.commands.executeCommand('transferLab.fineTune', { runDir: target.runDir, unfreezeFrom: r.unfreezeFrom, lr: r.suggestion });
-      if (choice === 'Train with it') void vscode.commands.executeCommand('transferLab.trainFeatureExtractor', { ...picked, lr: r.suggestion });
+      if (choice === 'Fine-tune with it')
+        void vscode.commands.executeCommand('transferLab.fineTune', {
+          runDir: target.runDir,
+          unfreezeFrom: r.unfreezeFrom,
+          lr: r.suggestion,
+        });
+      if (choice === 'Train with it')
+        void vscode.commands.executeCommand('transferLab.trainFeatureExtractor', { ...picked, lr: r.suggestion });
       return r;
     }),
   );
@@ -119,12 +171,26 @@ export function registerGuidanceCommands(context: vscode.ExtensionContext, runne
 
 /** A new head on a dataset, or the unfrozen top of a saved feature-extractor run (for fine-tuning). */
 async function chooseSweep(given: LrFindArgs): Promise<LrFindArgs | undefined> {
-  const pick = await vscode.window.showQuickPick([
-    { label: 'A new head', detail: 'Sweep Adam on a fresh classifier head over a prepared dataset (feature extraction)', fineTune: false },
-    { label: 'Fine-tuning a saved run', detail: "Sweep SGD on a run's unfrozen top block; Fine-tune then offers the suggestion", fineTune: true },
-  ], { title: 'Transfer Lab: find a learning rate for…' });
+  const pick = await vscode.window.showQuickPick(
+    [
+      {
+        label: 'A new head',
+        detail: 'Sweep Adam on a fresh classifier head over a prepared dataset (feature extraction)',
+        fineTune: false,
+      },
+      {
+        label: 'Fine-tuning a saved run',
+        detail: "Sweep SGD on a run's unfrozen top block; Fine-tune then offers the suggestion",
+        fineTune: true,
+      },
+    ],
+    { title: 'Transfer Lab: find a learning rate for…' },
+  );
   if (!pick) return undefined;
   if (!pick.fineTune) return given;
-  const run = await pickRun((r) => r.status === 'completed' && r.record.mode === 'feature-extractor', 'Transfer Lab: sweep the top of which run?');
+  const run = await pickRun(
+    (r) => r.status === 'completed' && r.record.mode === 'feature-extractor',
+    'Transfer Lab: sweep the top of which run?',
+  );
   return run && { ...given, runDir: run.dir };
 }

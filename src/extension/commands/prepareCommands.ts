@@ -7,11 +7,27 @@ import type { JobRunner } from '../jobRunner';
 import { trainerConfig } from '../settings';
 
 /** Arguments tests pass to skip the QuickPicks. */
-export interface PrepareArgs { source: string; out?: string; val?: number; seed?: number; maxPerClass?: number; trainDev?: number; yes?: boolean }
+export interface PrepareArgs {
+  source: string;
+  out?: string;
+  val?: number;
+  seed?: number;
+  maxPerClass?: number;
+  trainDev?: number;
+  yes?: boolean;
+}
 
-async function askNumber(title: string, value: string, validate: (n: number) => string | undefined, optional = false): Promise<number | null | undefined> {
+async function askNumber(
+  title: string,
+  value: string,
+  validate: (n: number) => string | undefined,
+  optional = false,
+): Promise<number | null | undefined> {
   const text = await vscode.window.showInputBox({
-    title, value, validateInput: (t) => (optional && t.trim() === '' ? undefined : Number.isFinite(Number(t)) ? validate(Number(t)) : 'Enter a number'),
+    title,
+    value,
+    validateInput: (t) =>
+      optional && t.trim() === '' ? undefined : Number.isFinite(Number(t)) ? validate(Number(t)) : 'Enter a number',
   });
   if (text === undefined) return undefined;
   return text.trim() === '' ? null : Number(text);
@@ -19,11 +35,20 @@ async function askNumber(title: string, value: string, validate: (n: number) => 
 
 async function askSettings(): Promise<{ val: number; seed: number; maxPerClass?: number } | undefined> {
   const s = trainerConfig();
-  const val = await askNumber('Validation fraction (per class)', String(s.validationSplit), (n) => (n > 0 && n < 1 ? undefined : 'Between 0 and 1, e.g. 0.2'));
+  const val = await askNumber('Validation fraction (per class)', String(s.validationSplit), (n) =>
+    n > 0 && n < 1 ? undefined : 'Between 0 and 1, e.g. 0.2',
+  );
   if (val == null) return undefined;
-  const cap = await askNumber('Images per class to use (empty: all)', '', (n) => (Number.isInteger(n) && n > 1 ? undefined : 'A whole number above 1'), true);
+  const cap = await askNumber(
+    'Images per class to use (empty: all)',
+    '',
+    (n) => (Number.isInteger(n) && n > 1 ? undefined : 'A whole number above 1'),
+    true,
+  );
   if (cap === undefined) return undefined;
-  const seed = await askNumber('Seed (the same seed gives the same split)', String(s.seed), (n) => (Number.isInteger(n) ? undefined : 'A whole number'));
+  const seed = await askNumber('Seed (the same seed gives the same split)', String(s.seed), (n) =>
+    Number.isInteger(n) ? undefined : 'A whole number',
+  );
   if (seed == null) return undefined;
   return { val, seed, ...(cap ? { maxPerClass: cap } : {}) };
 }
@@ -47,17 +72,38 @@ export function registerPrepareCommands(context: vscode.ExtensionContext, runner
       if (!source) return undefined;
       const layout = await chooseLayout(source);
       if (!layout) return undefined;
-      const settings = given ? { val: given.val ?? trainerConfig().validationSplit, seed: given.seed ?? trainerConfig().seed, maxPerClass: given.maxPerClass, ...(given.trainDev !== undefined ? { trainDev: given.trainDev } : {}) } : await askSettings();
+      const settings = given
+        ? {
+            val: given.val ?? trainerConfig().validationSplit,
+            seed: given.seed ?? trainerConfig().seed,
+            maxPerClass: given.maxPerClass,
+            ...(given.trainDev !== undefined ? { trainDev: given.trainDev } : {}),
+          }
+        : await askSettings();
       if (!settings) return undefined;
-      const config = { source, ...(given?.out ? { out: given.out } : {}), root: layout.root, layout: layout.kind, ...settings };
-      const preview = await runner.run({ job: 'prepare', title: 'Preview dataset split', config: { ...config, dryRun: true }, quiet: true });
+      const config = {
+        source,
+        ...(given?.out ? { out: given.out } : {}),
+        root: layout.root,
+        layout: layout.kind,
+        ...settings,
+      };
+      const preview = await runner.run({
+        job: 'prepare',
+        title: 'Preview dataset split',
+        config: { ...config, dryRun: true },
+        quiet: true,
+      });
       if (preview.status !== 'done') return undefined;
       const plan = preview.result;
       if (isUndo(plan)) return undefined;
       if (!given?.yes) {
         const go = await vscode.window.showInformationMessage(
           `Prepare ${plan.images} images into ${plan.output}?`,
-          { modal: true, detail: `${plan.layoutReason}\n\n${countsTable(plan.counts, plan.classes)}\n\nFiles are placed as ${plan.placement === 'link' ? 'hard links (copies across disks)' : plan.placement}; the originals are never moved or changed.` },
+          {
+            modal: true,
+            detail: `${plan.layoutReason}\n\n${countsTable(plan.counts, plan.classes)}\n\nFiles are placed as ${plan.placement === 'link' ? 'hard links (copies across disks)' : plan.placement}; the originals are never moved or changed.`,
+          },
           'Prepare',
         );
         if (go !== 'Prepare') return undefined;
@@ -68,10 +114,15 @@ export function registerPrepareCommands(context: vscode.ExtensionContext, runner
       if (isUndo(result)) return undefined;
       const excluded = result.excluded.length ? `, ${result.excluded.length} excluded` : '';
       void vscode.window
-        .showInformationMessage(`Transfer Lab: dataset ready in ${result.output}${excluded}.`, 'Show Report', 'Train Feature Extractor')
+        .showInformationMessage(
+          `Transfer Lab: dataset ready in ${result.output}${excluded}.`,
+          'Show Report',
+          'Train Feature Extractor',
+        )
         .then((c) => {
           if (c === 'Show Report') void showReport(result);
-          if (c === 'Train Feature Extractor') void vscode.commands.executeCommand('transferLab.trainFeatureExtractor', vscode.Uri.file(result.output));
+          if (c === 'Train Feature Extractor')
+            void vscode.commands.executeCommand('transferLab.trainFeatureExtractor', vscode.Uri.file(result.output));
         });
       return result;
     }),

@@ -16,7 +16,9 @@ export function registerRunCommands(context: vscode.ExtensionContext, runner: Jo
       const replay = await runReplay(runDir);
       for (const p of replay.problems) logChannel().warn(`skipped a saved dashboard file: ${p}`);
       if (!runner.display(replay.title, replay.events)) {
-        void vscode.window.showInformationMessage('Transfer Lab: the dashboard follows the running job; open the saved run when it finishes.');
+        void vscode.window.showInformationMessage(
+          'Transfer Lab: the dashboard follows the running job; open the saved run when it finishes.',
+        );
         DashboardPanel.show(context, runner);
         return false;
       }
@@ -36,10 +38,13 @@ export function registerRunCommands(context: vscode.ExtensionContext, runner: Jo
       }
       const id = path.basename(runDir);
       // Tests pass `confirmed`; people always see the modal.
-      const ok = arg?.confirmed === true || (await vscode.window.showWarningMessage(
-        `Delete the run "${id}"? Its model, checkpoints, predictions and report are removed. Your images are not touched.`,
-        { modal: true }, 'Delete',
-      )) === 'Delete';
+      const ok =
+        arg?.confirmed === true ||
+        (await vscode.window.showWarningMessage(
+          `Delete the run "${id}"? Its model, checkpoints, predictions and report are removed. Your images are not touched.`,
+          { modal: true },
+          'Delete',
+        )) === 'Delete';
       if (!ok) return false;
       const uri = vscode.Uri.file(runDir);
       try {

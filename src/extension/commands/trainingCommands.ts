@@ -24,7 +24,11 @@ async function afterTraining(
   if (outcome.status !== 'done') return undefined;
   const summary = outcome.result;
   void vscode.window
-    .showInformationMessage(`Transfer Lab: ${what} finished, best val_acc ${summary.best.valAcc.toFixed(3)}.`, 'Open Dashboard', 'Fine-tune')
+    .showInformationMessage(
+      `Transfer Lab: ${what} finished, best val_acc ${summary.best.valAcc.toFixed(3)}.`,
+      'Open Dashboard',
+      'Fine-tune',
+    )
     .then((c) => {
       if (c === 'Open Dashboard') void vscode.commands.executeCommand('transferLab.showDashboard');
       if (c === 'Fine-tune') void vscode.commands.executeCommand('transferLab.fineTune', { runDir: summary.dir });
@@ -32,39 +36,72 @@ async function afterTraining(
   return summary;
 }
 
-export function registerTrainingCommands(context: vscode.ExtensionContext, runner: JobRunner, tree: SavedModelsView): void {
+export function registerTrainingCommands(
+  context: vscode.ExtensionContext,
+  runner: JobRunner,
+  tree: SavedModelsView,
+): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('transferLab.trainFeatureExtractor', async (arg?: vscode.Uri | TrainArgs) => {
-      const args: TrainArgs = arg instanceof vscode.Uri ? {} : arg ?? {};
+      const args: TrainArgs = arg instanceof vscode.Uri ? {} : (arg ?? {});
       const dataset = args.dataset ?? (await pickPreparedDataset(arg instanceof vscode.Uri ? arg : undefined));
       if (!dataset) return undefined;
-      const backbone = args.backbone ? { source: args.backbone, cut: args.cut } : await pickBackbone(trainerConfig().backbone);
+      const backbone = args.backbone
+        ? { source: args.backbone, cut: args.cut }
+        : await pickBackbone(trainerConfig().backbone);
       if (!backbone) return undefined;
       // Absent settings stay absent (JSON drops undefined), so the trainer's defaults apply.
       const config = {
-        ...trainingConfig(context), mode: 'feature-extractor' as const, dataset, backbone: backbone.source, cut: backbone.cut,
-        ...(args.epochs ? { epochs: args.epochs } : {}), ...(args.maxPerClass ? { maxPerClass: args.maxPerClass } : {}),
-        head: args.head, augment: args.augment, dropout: args.dropout, lr: args.lr,
+        ...trainingConfig(context),
+        mode: 'feature-extractor' as const,
+        dataset,
+        backbone: backbone.source,
+        cut: backbone.cut,
+        ...(args.epochs ? { epochs: args.epochs } : {}),
+        ...(args.maxPerClass ? { maxPerClass: args.maxPerClass } : {}),
+        head: args.head,
+        augment: args.augment,
+        dropout: args.dropout,
+        lr: args.lr,
       };
       void vscode.commands.executeCommand('transferLab.showDashboard');
-      return afterTraining(await runner.run({ job: 'train', title: 'Train feature extractor', config }), tree, 'Feature extractor');
+      return afterTraining(
+        await runner.run({ job: 'train', title: 'Train feature extractor', config }),
+        tree,
+        'Feature extractor',
+      );
     }),
     vscode.commands.registerCommand('transferLab.fineTune', async (arg?: FineTuneArgs | { run?: { dir: string } }) => {
       const given = arg && ('runDir' in arg || 'unfreezeFrom' in arg) ? (arg as FineTuneArgs) : {};
       const fromTree = arg && 'run' in arg ? arg.run?.dir : undefined;
-      const runDir = given.runDir ?? fromTree ??
-        (await pickRun((r) => r.status === 'completed' && r.record.mode === 'feature-extractor', 'Transfer Lab: fine-tune which run?'))?.dir;
+      const runDir =
+        given.runDir ??
+        fromTree ??
+        (
+          await pickRun(
+            (r) => r.status === 'completed' && r.record.mode === 'feature-extractor',
+            'Transfer Lab: fine-tune which run?',
+          )
+        )?.dir;
       if (!runDir) return undefined;
       const unfreezeFrom = given.unfreezeFrom ?? (await pickUnfreezePoint(runDir));
       if (!unfreezeFrom) return undefined;
       const lr = given.lr ?? (await offerFoundLearningRate(runDir));
       if (lr === null) return undefined;
       const config = {
-        ...trainingConfig(context), mode: 'fine-tune' as const, from: runDir, unfreezeFrom,
-        ...(given.epochs ? { epochs: given.epochs } : {}), ...(lr ? { lr } : {}),
+        ...trainingConfig(context),
+        mode: 'fine-tune' as const,
+        from: runDir,
+        unfreezeFrom,
+        ...(given.epochs ? { epochs: given.epochs } : {}),
+        ...(lr ? { lr } : {}),
       };
       void vscode.commands.executeCommand('transferLab.showDashboard');
-      return afterTraining(await runner.run({ job: 'train', title: `Fine-tune from ${unfreezeFrom}`, config }), tree, 'Fine-tuning');
+      return afterTraining(
+        await runner.run({ job: 'train', title: `Fine-tune from ${unfreezeFrom}`, config }),
+        tree,
+        'Fine-tuning',
+      );
     }),
   );
 }

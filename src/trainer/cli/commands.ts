@@ -26,9 +26,12 @@ function formatDoctor(r: DoctorResult): string {
     `tfjs:     ${r.tfjs}`,
     `sharp:    ${r.sharp} (libvips ${r.libvips})`,
     `node:     ${r.node} on ${r.platform}, ${r.cpus} cpus`,
-    `forward:  ${r.forwardWorkers ? `${r.forwardWorkers} worker threads` : 'the job\'s own thread'}${r.mallocArenaMax ? `; MALLOC_ARENA_MAX=${r.mallocArenaMax}` : ''}`,
+    `forward:  ${r.forwardWorkers ? `${r.forwardWorkers} worker threads` : "the job's own thread"}${r.mallocArenaMax ? `; MALLOC_ARENA_MAX=${r.mallocArenaMax}` : ''}`,
   ];
-  if (r.wasm) lines.push(`wasm:     SIMD ${r.wasm.simd ? 'yes' : 'no'}, threads ${r.wasm.threads ? 'yes' : 'no'} (${r.wasm.threadsCount} in use)`);
+  if (r.wasm)
+    lines.push(
+      `wasm:     SIMD ${r.wasm.simd ? 'yes' : 'no'}, threads ${r.wasm.threads ? 'yes' : 'no'} (${r.wasm.threadsCount} in use)`,
+    );
   for (const s of r.skipped) lines.push(`skipped:  ${s.engine}: ${s.reason}`);
   return lines.join('\n') + '\n';
 }

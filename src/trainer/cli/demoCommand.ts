@@ -10,11 +10,15 @@ import type { PredictResult } from '../../core/jobs/predict';
 export const demoCommands: Record<string, CliCommand> = {
   demo: {
     summary: 'prepare an image folder, train a feature extractor, evaluate it and predict its test folder',
-    help: 'usage: transfer-lab demo <image-folder> [--backbone <zoo-id|path|url>] [--max-per-class N] [--epochs N] [--work DIR] [--json]\n' +
+    help:
+      'usage: transfer-lab demo <image-folder> [--backbone <zoo-id|path|url>] [--max-per-class N] [--epochs N] [--work DIR] [--json]\n' +
       '  The prepared copy goes to <work>/datasets/<name> (default work: ./.transfer-lab), never beside the originals.',
     options: {
-      backbone: { type: 'string', default: 'mobilenet_v2_0.35_224' }, 'max-per-class': { type: 'string' }, epochs: { type: 'string' },
-      work: { type: 'string', default: LAB_DIR }, json: { type: 'boolean', default: false },
+      backbone: { type: 'string', default: 'mobilenet_v2_0.35_224' },
+      'max-per-class': { type: 'string' },
+      epochs: { type: 'string' },
+      work: { type: 'string', default: LAB_DIR },
+      json: { type: 'boolean', default: false },
     },
     async run(v, positionals) {
       const source = positionals[0];
@@ -30,8 +34,12 @@ export const demoCommands: Record<string, CliCommand> = {
       process.stderr.write(`${p.layoutReason}\n${countsTable(p.counts, p.classes)}\n`);
       process.stderr.write(`2/4 training a feature extractor on ${v.backbone}\n`);
       const t = await runCliJob('train', {
-        mode: 'feature-extractor', dataset: out, backbone: v.backbone, runsDir: path.join(work, RUNS_DIR),
-        cacheDir: path.join(work, CACHE_DIR), ...(v.epochs === undefined ? {} : { epochs: v.epochs }),
+        mode: 'feature-extractor',
+        dataset: out,
+        backbone: v.backbone,
+        runsDir: path.join(work, RUNS_DIR),
+        cacheDir: path.join(work, CACHE_DIR),
+        ...(v.epochs === undefined ? {} : { epochs: v.epochs }),
       });
       process.stderr.write('3/4 evaluating on the validation split\n');
       const e = await runCliJob('evaluate', { runDir: t.dir });
@@ -42,16 +50,23 @@ export const demoCommands: Record<string, CliCommand> = {
         predictions = await runCliJob('predict', { runDir: t.dir, images: test });
       }
       const summary = {
-        dataset: out, layout: p.layout, classes: p.classes, counts: p.counts, run: t.dir, best: t.best,
+        dataset: out,
+        layout: p.layout,
+        classes: p.classes,
+        counts: p.counts,
+        run: t.dir,
+        best: t.best,
         evaluation: { accuracy: e.accuracy, logLoss: e.logLoss, auc: e.auc, confusion: e.confusion },
         predictions: predictions ? { rows: predictions.rows, out: predictions.out } : null,
         seconds: { total: (Date.now() - t0) / 1000, prepare: p.seconds, ...t.seconds },
       };
       if (v.json) printJson(summary);
       else {
-        process.stdout.write(`done in ${summary.seconds.total.toFixed(0)} s: best val_acc ${t.best.valAcc.toFixed(4)} (epoch ${t.best.epoch}); ` +
-          `evaluation accuracy ${e.accuracy.toFixed(4)}, log loss ${e.logLoss.toFixed(4)}${e.auc === undefined ? '' : `, AUC ${e.auc.toFixed(4)}`}\n  run: ${t.dir}\n` +
-          (predictions ? `  predictions: ${predictions.out} (${predictions.rows} rows)\n` : ''));
+        process.stdout.write(
+          `done in ${summary.seconds.total.toFixed(0)} s: best val_acc ${t.best.valAcc.toFixed(4)} (epoch ${t.best.epoch}); ` +
+            `evaluation accuracy ${e.accuracy.toFixed(4)}, log loss ${e.logLoss.toFixed(4)}${e.auc === undefined ? '' : `, AUC ${e.auc.toFixed(4)}`}\n  run: ${t.dir}\n` +
+            (predictions ? `  predictions: ${predictions.out} (${predictions.rows} rows)\n` : ''),
+        );
       }
       return 0;
     },

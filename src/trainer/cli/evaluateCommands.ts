@@ -5,12 +5,14 @@ import { printJson, runCliJob, UsageError } from './cliJob';
 import type { EvaluateResult } from '../../core/jobs/evaluate';
 import { RUN_FILES } from '../../core/runFiles';
 
-const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined));
+const defined = (o: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined));
 const fixed = (x: number | undefined, d = 4) => (x === undefined ? 'n/a' : x.toFixed(d));
 
 function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => '  ' + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (r: string[]) =>
+    '  ' + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(header), ...rows.map(line)];
 }
 
@@ -23,18 +25,34 @@ export function formatEvaluation(s: EvaluateResult): string {
   if (s.auc !== undefined) lines.push(`ROC AUC   ${fixed(s.auc)}   (P(${s.classes[1]}))`);
   lines.push('', 'confusion matrix (rows: truth, columns: predicted):',
     ...table(['', ...s.classes], s.confusion.map((row, i) => [s.classes[i], ...row.map(String)])));
-  lines.push('', ...table(['class', 'precision', 'recall', 'f1', 'support'], [
-    ...s.perClass.map((c) => [c.class, ...(c.noSupport ? ['n/a', 'n/a', 'n/a'] : [fixed(c.precision), fixed(c.recall), fixed(c.f1)]),
-      String(c.support)]),
-    ['macro avg', fixed(s.macro.precision), fixed(s.macro.recall), fixed(s.macro.f1), String(s.count)],
-    ['weighted avg', fixed(s.weighted.precision), fixed(s.weighted.recall), fixed(s.weighted.f1), String(s.count)],
-  ]));
+  lines.push(
+    '',
+    ...table(
+      ['class', 'precision', 'recall', 'f1', 'support'],
+      [
+        ...s.perClass.map((c) => [
+          c.class,
+          ...(c.noSupport ? ['n/a', 'n/a', 'n/a'] : [fixed(c.precision), fixed(c.recall), fixed(c.f1)]),
+          String(c.support),
+        ]),
+        ['macro avg', fixed(s.macro.precision), fixed(s.macro.recall), fixed(s.macro.f1), String(s.count)],
+        ['weighted avg', fixed(s.weighted.precision), fixed(s.weighted.recall), fixed(s.weighted.f1), String(s.count)],
+      ],
+    ),
+  );
   for (const n of s.notes) lines.push(`note: ${n}`);
   for (const w of s.warnings ?? []) lines.push(`warning: ${w}`);
-  if (s.mostConfused?.length) lines.push('', 'most confused:', ...s.mostConfused.map((p) => `  ${p.truth} → ${p.predicted}: ${p.count}`));
+  if (s.mostConfused?.length)
+    lines.push('', 'most confused:', ...s.mostConfused.map((p) => `  ${p.truth} → ${p.predicted}: ${p.count}`));
   if (s.topLosses.length) {
-    lines.push('', `top ${s.topLosses.length} losses (most confidently wrong):`,
-      ...table(['file', 'truth', 'predicted', 'p'], s.topLosses.map((t) => [t.file, t.truth, t.predicted, fixed(t.probability)])));
+    lines.push(
+      '',
+      `top ${s.topLosses.length} losses (most confidently wrong):`,
+      ...table(
+        ['file', 'truth', 'predicted', 'p'],
+        s.topLosses.map((t) => [t.file, t.truth, t.predicted, fixed(t.probability)]),
+      ),
+    );
   }
   for (const k of s.skipped) lines.push(`skipped ${k.file}: ${k.reason}`);
   lines.push('', `wrote ${path.join(s.runDir, RUN_FILES.evaluation)}`);
@@ -44,18 +62,28 @@ export function formatEvaluation(s: EvaluateResult): string {
 export const evaluateCommands: Record<string, CliCommand> = {
   evaluate: {
     summary: "measure a saved run's model on its val split: accuracy, log loss, AUC, confusion, per-class, top losses",
-    help: 'usage: transfer-lab evaluate <run-dir> [--top-losses 16] [--batch 32] [--engine auto|wasm|cpu|...] ' +
+    help:
+      'usage: transfer-lab evaluate <run-dir> [--top-losses 16] [--batch 32] [--engine auto|wasm|cpu|...] ' +
       '[--workers N] [--json]',
     options: {
-      json: { type: 'boolean', default: false }, 'top-losses': { type: 'string' }, batch: { type: 'string' },
-      engine: { type: 'string' }, workers: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'top-losses': { type: 'string' },
+      batch: { type: 'string' },
+      engine: { type: 'string' },
+      workers: { type: 'string' },
     },
     async run(v, positionals) {
       if (!positionals[0]) throw new UsageError('a run folder is required');
-      const s = await runCliJob('evaluate', defined({
-        runDir: path.resolve(positionals[0]), topLosses: v['top-losses'], batch: v.batch, engine: v.engine,
-        workers: v.workers,
-      }));
+      const s = await runCliJob(
+        'evaluate',
+        defined({
+          runDir: path.resolve(positionals[0]),
+          topLosses: v['top-losses'],
+          batch: v.batch,
+          engine: v.engine,
+          workers: v.workers,
+        }),
+      );
       if (v.json) printJson({ ...s, evaluation: path.join(s.runDir, RUN_FILES.evaluation) });
       else process.stdout.write(formatEvaluation(s));
       return 0;
@@ -63,19 +91,33 @@ export const evaluateCommands: Record<string, CliCommand> = {
   },
   predict: {
     summary: "predict a folder of images with a saved run's model into a Kaggle-style CSV",
-    help: 'usage: transfer-lab predict <run-dir> <images-dir> [--out FILE] [--clip X] [--positive CLASS] [--batch 32]\n' +
+    help:
+      'usage: transfer-lab predict <run-dir> <images-dir> [--out FILE] [--clip X] [--positive CLASS] [--batch 32]\n' +
       '         [--engine auto|wasm|cpu|...] [--workers N] [--json]',
     options: {
-      json: { type: 'boolean', default: false }, out: { type: 'string' }, clip: { type: 'string' }, positive: { type: 'string' },
-      batch: { type: 'string' }, engine: { type: 'string' }, workers: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      clip: { type: 'string' },
+      positive: { type: 'string' },
+      batch: { type: 'string' },
+      engine: { type: 'string' },
+      workers: { type: 'string' },
     },
     async run(v, positionals) {
       if (positionals.length < 2) throw new UsageError('a run folder and an images folder are required');
-      const r = await runCliJob('predict', defined({
-        runDir: path.resolve(positionals[0]), images: path.resolve(positionals[1]),
-        out: typeof v.out === 'string' ? path.resolve(v.out) : undefined, clip: v.clip, positive: v.positive,
-        batch: v.batch, engine: v.engine, workers: v.workers,
-      }));
+      const r = await runCliJob(
+        'predict',
+        defined({
+          runDir: path.resolve(positionals[0]),
+          images: path.resolve(positionals[1]),
+          out: typeof v.out === 'string' ? path.resolve(v.out) : undefined,
+          clip: v.clip,
+          positive: v.positive,
+          batch: v.batch,
+          engine: v.engine,
+          workers: v.workers,
+        }),
+      );
       if (v.json) printJson(r);
       else {
         const what = r.positive ? `label = P(${r.positive})` : `columns ${r.columns.join(', ')}`;

@@ -25,7 +25,8 @@ const HELP = `usage: transfer-lab prepare <dir> [--out DIR] [--val 0.2] [--train
 
 function placementOf(v: Record<string, unknown>): string | undefined {
   const chosen = (['copy', 'link', 'symlink'] as const).filter((k) => v[k]);
-  if (chosen.length > 1) throw new UsageError(`choose one of --copy, --link, --symlink (got ${chosen.map((k) => `--${k}`).join(' and ')})`);
+  if (chosen.length > 1)
+    throw new UsageError(`choose one of --copy, --link, --symlink (got ${chosen.map((k) => `--${k}`).join(' and ')})`);
   return chosen[0];
 }
 
@@ -34,28 +35,55 @@ export const prepareCommands: Record<string, CliCommand> = {
     summary: 'detect a dataset layout, split it train/val(/test) with a seed, and report its health',
     help: HELP,
     options: {
-      json: { type: 'boolean', default: false }, out: { type: 'string' }, val: { type: 'string' }, 'train-dev': { type: 'string' },
-      seed: { type: 'string' }, 'max-per-class': { type: 'string' }, 'max-val-per-class': { type: 'string' }, 'max-test': { type: 'string' },
-      copy: { type: 'boolean' }, link: { type: 'boolean' }, symlink: { type: 'boolean' }, root: { type: 'string' }, layout: { type: 'string' },
-      samples: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, undo: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      val: { type: 'string' },
+      'train-dev': { type: 'string' },
+      seed: { type: 'string' },
+      'max-per-class': { type: 'string' },
+      'max-val-per-class': { type: 'string' },
+      'max-test': { type: 'string' },
+      copy: { type: 'boolean' },
+      link: { type: 'boolean' },
+      symlink: { type: 'boolean' },
+      root: { type: 'string' },
+      layout: { type: 'string' },
+      samples: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      undo: { type: 'boolean', default: false },
     },
     async run(v, positionals) {
-      if (positionals.length !== 1) throw new UsageError(positionals.length ? `expected one folder, got ${positionals.length}` : 'the image folder is required');
+      if (positionals.length !== 1)
+        throw new UsageError(
+          positionals.length ? `expected one folder, got ${positionals.length}` : 'the image folder is required',
+        );
       const config = {
         source: path.resolve(positionals[0]),
         out: typeof v.out === 'string' ? path.resolve(v.out) : undefined,
-        val: v.val, trainDev: v['train-dev'], seed: v.seed, maxPerClass: v['max-per-class'],
-        maxValPerClass: v['max-val-per-class'], maxTest: v['max-test'], placement: placementOf(v),
+        val: v.val,
+        trainDev: v['train-dev'],
+        seed: v.seed,
+        maxPerClass: v['max-per-class'],
+        maxValPerClass: v['max-val-per-class'],
+        maxTest: v['max-test'],
+        placement: placementOf(v),
         root: typeof v.root === 'string' ? v.root.replace(/\\/g, '/').replace(/^\.\/|\/+$/g, '') : undefined,
-        layout: v.layout, samples: v.samples, dryRun: v['dry-run'], undo: v.undo,
+        layout: v.layout,
+        samples: v.samples,
+        dryRun: v['dry-run'],
+        undo: v.undo,
       };
       const defined = Object.fromEntries(Object.entries(config).filter(([, x]) => x !== undefined));
       const r = await runCliJob('prepare', defined);
       if (v.json) printJson(r);
       else if ('undo' in r) {
-        process.stdout.write(`undone: removed ${r.removedFiles} files and ${r.removedDirs} folders from ${r.output}` +
-          (r.keptDirs.length ? `; kept ${r.keptDirs.join(', ')} (they hold files Prepare Dataset did not create)` : '')
-          + '\n');
+        process.stdout.write(
+          `undone: removed ${r.removedFiles} files and ${r.removedDirs} folders from ${r.output}` +
+            (r.keptDirs.length
+              ? `; kept ${r.keptDirs.join(', ')} (they hold files Prepare Dataset did not create)`
+              : '') +
+            '\n',
+        );
       } else process.stdout.write(formatPrepareSummary(r));
       return 0;
     },

@@ -6,7 +6,9 @@ export function formatDuration(seconds: number): string {
   const s = Math.round(seconds);
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+  return m < 60
+    ? `${m}m${String(s % 60).padStart(2, '0')}s`
+    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
 export function progressLine(phase: string, done: number, total: number, etaSeconds?: number, width = 24): string {
@@ -45,7 +47,9 @@ export class TerminalReporter {
         );
         return;
       case 'error':
-        this.line(`error: ${event.message}${event.file ? ` (${event.file})` : ''}${event.hint ? `\n  hint: ${event.hint}` : ''}`);
+        this.line(
+          `error: ${event.message}${event.file ? ` (${event.file})` : ''}${event.hint ? `\n  hint: ${event.hint}` : ''}`,
+        );
         return;
       default:
         return;

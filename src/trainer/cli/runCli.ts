@@ -76,7 +76,10 @@ export async function runCli(argv: string[], commands: Record<string, CliCommand
     if (e instanceof CliJobFailure) return fail(errorOf(e.event));
     // A file-system errno from the command's own work (outside a job) is a sentence too, never a raw "EROFS: …".
     const known = (await asProductError(e)) as unknown as CliError | undefined;
-    if (typeof known?.code === 'string' && (['bad-input', 'bad-layout'].includes(known.code) || known instanceof FsError)) {
+    if (
+      typeof known?.code === 'string' &&
+      (['bad-input', 'bad-layout'].includes(known.code) || known instanceof FsError)
+    ) {
       // A bad input the command itself found, such as a folder flag naming a file.
       process.stderr.write(`error: ${known.message}${known.hint ? `\n  hint: ${known.hint}` : ''}\n`);
       return fail(errorOf(known));

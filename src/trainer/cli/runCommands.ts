@@ -20,15 +20,30 @@ export const runCommands: Record<string, CliCommand> = {
       const { runs, unreadable } = await listRunDirs(dir);
       for (const u of unreadable) process.stderr.write(`skipped ${u.dir}: ${u.reason}\n`);
       if (values.json) {
-        printJson(runs.map((r) => ({ id: r.record.id, dir: r.dir, status: r.status, mode: r.record.mode, backbone: r.record.backbone,
-          dataset: r.record.dataset, best: r.record.best ?? null, engine: r.record.engine, createdAt: r.record.createdAt })));
+        printJson(
+          runs.map((r) => ({
+            id: r.record.id,
+            dir: r.dir,
+            status: r.status,
+            mode: r.record.mode,
+            backbone: r.record.backbone,
+            dataset: r.record.dataset,
+            best: r.record.best ?? null,
+            engine: r.record.engine,
+            createdAt: r.record.createdAt,
+          })),
+        );
         return 0;
       }
       if (runs.length === 0) process.stdout.write(`no runs in ${dir}\n`);
       for (const r of runs) {
-        const best = r.record.best ? `val_acc ${r.record.best.valAcc.toFixed(4)} (epoch ${r.record.best.epoch})` : 'no epoch yet';
+        const best = r.record.best
+          ? `val_acc ${r.record.best.valAcc.toFixed(4)} (epoch ${r.record.best.epoch})`
+          : 'no epoch yet';
         const secs = Object.values(r.record.timings).reduce((a, b) => a + b, 0);
-        process.stdout.write(`${r.record.id}  ${r.status.padEnd(9)}  ${r.record.mode.padEnd(17)}  ${r.record.backbone}  ${best}  ${formatDuration(secs)}\n`);
+        process.stdout.write(
+          `${r.record.id}  ${r.status.padEnd(9)}  ${r.record.mode.padEnd(17)}  ${r.record.backbone}  ${best}  ${formatDuration(secs)}\n`,
+        );
       }
       return 0;
     },

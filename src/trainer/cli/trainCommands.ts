@@ -22,33 +22,71 @@ function lrFindHint(runDir: string): string {
 export const trainCommands: Record<string, CliCommand> = {
   train: {
     summary: 'train a feature extractor, or fine-tune a saved run',
-    help: 'usage: transfer-lab train <prepared-dir> --backbone <zoo-id|path|url> [--cut LAYER] [--mode feature-extractor|fine-tune]\n' +
+    help:
+      'usage: transfer-lab train <prepared-dir> --backbone <zoo-id|path|url> [--cut LAYER] [--mode feature-extractor|fine-tune]\n' +
       '       transfer-lab train --from RUN_DIR [--unfreeze-from LAYER|BLOCK]   (fine-tune; default: the top block)\n' +
       '         [--epochs 50] [--patience 10|5] [--batch 32] [--size 224]\n' +
       '         [--resize cover|fill|contain] [--augment K] [--lr X] [--seed 42] [--max-per-class N] [--head recipe|linear] [--dropout R]\n' +
       '         [--monitor val_loss|val_acc] [--class-weights none|balanced]\n' +
       '         [--runs DIR] [--cache DIR] [--engine auto|wasm|cpu|...] [--workers N] [--json]',
     options: {
-      json: { type: 'boolean', default: false }, backbone: { type: 'string' }, cut: { type: 'string' }, mode: { type: 'string' },
-      from: { type: 'string' }, 'unfreeze-from': { type: 'string' }, epochs: { type: 'string' }, patience: { type: 'string' },
-      batch: { type: 'string' }, size: { type: 'string' }, resize: { type: 'string' }, augment: { type: 'string' }, lr: { type: 'string' },
-      seed: { type: 'string' }, monitor: { type: 'string' }, 'class-weights': { type: 'string' }, 'max-per-class': { type: 'string' }, head: { type: 'string' }, dropout: { type: 'string' }, runs: { type: 'string' },
-      cache: { type: 'string' }, engine: { type: 'string' }, workers: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      backbone: { type: 'string' },
+      cut: { type: 'string' },
+      mode: { type: 'string' },
+      from: { type: 'string' },
+      'unfreeze-from': { type: 'string' },
+      epochs: { type: 'string' },
+      patience: { type: 'string' },
+      batch: { type: 'string' },
+      size: { type: 'string' },
+      resize: { type: 'string' },
+      augment: { type: 'string' },
+      lr: { type: 'string' },
+      seed: { type: 'string' },
+      monitor: { type: 'string' },
+      'class-weights': { type: 'string' },
+      'max-per-class': { type: 'string' },
+      head: { type: 'string' },
+      dropout: { type: 'string' },
+      runs: { type: 'string' },
+      cache: { type: 'string' },
+      engine: { type: 'string' },
+      workers: { type: 'string' },
     },
     async run(v, positionals) {
       const mode = (v.mode as string | undefined) ?? (v.from ? 'fine-tune' : 'feature-extractor');
       const dataset = positionals[0];
-      if (mode === 'feature-extractor' && (!dataset || !v.backbone)) throw new UsageError('a prepared dataset folder and --backbone are required');
+      if (mode === 'feature-extractor' && (!dataset || !v.backbone))
+        throw new UsageError('a prepared dataset folder and --backbone are required');
       // Without --unfreeze-from the job unfreezes the backbone's top block, as the VS Code command does.
       if (mode === 'fine-tune' && !v.from) throw new UsageError('fine-tuning needs --from RUN_DIR');
       // Checked here, before the engine loads, so a wrong folder is a sentence and not ENOENT from inside the job.
       if (typeof v.from === 'string') checkRunFolder('--from', v.from);
       const abs = (p: unknown) => (typeof p === 'string' ? path.resolve(p) : undefined);
       const config = {
-        mode, dataset: abs(dataset), backbone: v.backbone, cut: v.cut, from: abs(v.from), unfreezeFrom: v['unfreeze-from'],
-        epochs: v.epochs, patience: v.patience, batch: v.batch, size: v.size, resize: v.resize, augment: v.augment,
-        lr: v.lr, seed: v.seed, maxPerClass: v['max-per-class'], head: v.head, dropout: v.dropout, monitor: v.monitor,
-        classWeights: v['class-weights'], runsDir: abs(v.runs), cacheDir: abs(v.cache), engine: v.engine,
+        mode,
+        dataset: abs(dataset),
+        backbone: v.backbone,
+        cut: v.cut,
+        from: abs(v.from),
+        unfreezeFrom: v['unfreeze-from'],
+        epochs: v.epochs,
+        patience: v.patience,
+        batch: v.batch,
+        size: v.size,
+        resize: v.resize,
+        augment: v.augment,
+        lr: v.lr,
+        seed: v.seed,
+        maxPerClass: v['max-per-class'],
+        head: v.head,
+        dropout: v.dropout,
+        monitor: v.monitor,
+        classWeights: v['class-weights'],
+        runsDir: abs(v.runs),
+        cacheDir: abs(v.cache),
+        engine: v.engine,
         workers: v.workers,
       };
       if (mode === 'fine-tune' && v.lr === undefined) process.stderr.write(lrFindHint(path.resolve(v.from as string)));
@@ -56,16 +94,28 @@ export const trainCommands: Record<string, CliCommand> = {
       const s = await runCliJob('train', defined);
       if (v.json) {
         printJson({
-          id: s.runId, dir: s.dir, status: s.status, engine: s.engine, best: s.best, seconds: s.seconds,
-          classes: s.classes, counts: s.counts, cache: s.cache, skipped: s.skipped, warnings: s.warnings,
+          id: s.runId,
+          dir: s.dir,
+          status: s.status,
+          engine: s.engine,
+          best: s.best,
+          seconds: s.seconds,
+          classes: s.classes,
+          counts: s.counts,
+          cache: s.cache,
+          skipped: s.skipped,
+          warnings: s.warnings,
           ...(s.unfreezeFrom ? { unfreezeFrom: s.unfreezeFrom } : {}),
         });
       } else {
         const best = `best val_acc ${s.best.valAcc.toFixed(4)} at epoch ${s.best.epoch}`;
-        const cache = `cache: ${s.cache.fromCache} read, ${s.cache.computed} computed` +
+        const cache =
+          `cache: ${s.cache.fromCache} read, ${s.cache.computed} computed` +
           (s.cache.corrupt ? ` (${s.cache.corrupt} damaged entries recomputed)` : '');
-        process.stdout.write(`run ${s.runId} completed: ${best}\n  ${s.dir}\n  ${cache}\n` +
-          s.warnings.map((w) => `warning: ${w}\n`).join(''));
+        process.stdout.write(
+          `run ${s.runId} completed: ${best}\n  ${s.dir}\n  ${cache}\n` +
+            s.warnings.map((w) => `warning: ${w}\n`).join(''),
+        );
       }
       return 0;
     },

@@ -26,7 +26,11 @@ export class KernelRunner {
   run(name: string, inputs: Record<string, TensorInfo> | TensorInfo[], attrs: Attrs = {}): TensorInfo {
     const kernel = this.tf.getKernel(name, this.backendName);
     if (!kernel) throw new Error(`backend ${this.backendName} has no ${name} kernel`);
-    const out = kernel.kernelFunc({ inputs: inputs as never, attrs: attrs as never, backend: this.backend as never }) as TensorInfo;
+    const out = kernel.kernelFunc({
+      inputs: inputs as never,
+      attrs: attrs as never,
+      backend: this.backend as never,
+    }) as TensorInfo;
     this.temps.push(out);
     return out;
   }
@@ -48,22 +52,64 @@ export class KernelRunner {
   }
 }
 
-interface ConvGeometry { n: number; outH: number; outW: number; kH: number; kW: number; sH: number; sW: number; padded: TensorInfo }
+interface ConvGeometry {
+  n: number;
+  outH: number;
+  outW: number;
+  kH: number;
+  kW: number;
+  sH: number;
+  sW: number;
+  padded: TensorInfo;
+}
 
-function geometry(tf: Tf, r: KernelRunner, x: TensorInfo, filterShape: number[], attrs: Attrs, depthwise: boolean): ConvGeometry | undefined {
+function geometry(
+  tf: Tf,
+  r: KernelRunner,
+  x: TensorInfo,
+  filterShape: number[],
+  attrs: Attrs,
+  depthwise: boolean,
+): ConvGeometry | undefined {
   const dilations = (attrs.dilations ?? 1) as number | [number, number];
   const dataFormat = (attrs.dataFormat ?? 'NHWC') as string;
-  if (dataFormat !== 'NHWC' || (Array.isArray(dilations) ? dilations.some((d) => d !== 1) : dilations !== 1)) return undefined;
+  if (dataFormat !== 'NHWC' || (Array.isArray(dilations) ? dilations.some((d) => d !== 1) : dilations !== 1))
+    return undefined;
   const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], filterShape as [number, number, number, number],
-    attrs.strides as [number, number], 1, attrs.pad as 'same', attrs.dimRoundingMode as 'floor' | undefined, depthwise);
+    x.shape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides as [number, number],
+    1,
+    attrs.pad as 'same',
+    attrs.dimRoundingMode as 'floor' | undefined,
+    depthwise,
+  );
   const { top, bottom, left, right } = info.padInfo;
-  const padded = top || bottom || left || right
-    ? r.run('PadV2', { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 })
-    : x;
+  const padded =
+    top || bottom || left || right
+      ? r.run(
+          'PadV2',
+          { x },
+          {
+            paddings: [
+              [0, 0],
+              [top, bottom],
+              [left, right],
+              [0, 0],
+            ],
+            constantValue: 0,
+          },
+        )
+      : x;
   return {
-    n: info.batchSize, outH: info.outHeight, outW: info.outWidth, kH: info.filterHeight, kW: info.filterWidth,
-    sH: info.strideHeight, sW: info.strideWidth, padded,
+    n: info.batchSize,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    kH: info.filterHeight,
+    kW: info.filterWidth,
+    sH: info.strideHeight,
+    sW: info.strideWidth,
+    padded,
   };
 }
 

@@ -60,7 +60,9 @@ export async function loadEngine(preference: EnginePreference = 'auto'): Promise
       return loaded;
     } catch (e) {
       const missing = (e as { code?: string }).code === 'MODULE_NOT_FOUND' && engine.startsWith('tfjs-node');
-      const why = missing ? ' (optional dependency not installed: its installer downloads libtensorflow, which failed or was skipped)' : '';
+      const why = missing
+        ? ' (optional dependency not installed: its installer downloads libtensorflow, which failed or was skipped)'
+        : '';
       skipped.push({ engine, reason: firstLine(e) + why });
     }
   }
@@ -70,6 +72,11 @@ export async function loadEngine(preference: EnginePreference = 'auto'): Promise
 /** What every job does first: load the engine its config asks for (else the fastest) and tell the listener which. */
 export async function startEngine(preference: unknown, ctx: JobContext): Promise<{ tf: Tf; info: EngineInfo }> {
   const loaded = await loadEngine(isEnginePreference(preference) ? preference : 'auto');
-  ctx.emit({ type: 'engine', engine: loaded.info.engine, version: loaded.info.version, slowPath: loaded.info.slowPath });
+  ctx.emit({
+    type: 'engine',
+    engine: loaded.info.engine,
+    version: loaded.info.version,
+    slowPath: loaded.info.slowPath,
+  });
   return loaded;
 }

@@ -15,7 +15,12 @@
 // BatchMatMul is wrapped too: with an operand transposed (every dense layer's backward pass) wasm's kernel takes a
 // scalar path; transposing first halved the recipe head's epoch on 1120 × 1280 features (0.93 s → 0.44 s).
 import type * as tfType from '@tensorflow/tfjs';
-import { batchMatMulTransposedComposite, conv2DBackpropFilterComposite, conv2DBackpropInput1x1Composite, depthwiseBackpropFilterComposite } from './convGradComposite';
+import {
+  batchMatMulTransposedComposite,
+  conv2DBackpropFilterComposite,
+  conv2DBackpropInput1x1Composite,
+  depthwiseBackpropFilterComposite,
+} from './convGradComposite';
 
 type Tf = typeof tfType;
 type TensorInfo = tfType.TensorInfo;
@@ -27,9 +32,14 @@ export const WASM_MISSING_GRAD_KERNELS = [
   'DepthwiseConv2dNativeBackpropInput',
 ] as const;
 
-interface ReadableBackend { readSync(dataId: object): BackendValues; disposeData(dataId: object, force?: boolean): boolean }
+interface ReadableBackend {
+  readSync(dataId: object): BackendValues;
+  disposeData(dataId: object, force?: boolean): boolean;
+}
 interface CpuBackend extends ReadableBackend { write(values: BackendValues, shape: number[], dtype: string): object }
-interface WasmBackend extends ReadableBackend { makeOutput(shape: number[], dtype: string, memoryOffset?: number, values?: BackendValues): TensorInfo }
+interface WasmBackend extends ReadableBackend {
+  makeOutput(shape: number[], dtype: string, memoryOffset?: number, values?: BackendValues): TensorInfo;
+}
 
 /** wasm's readSync may return a view of its heap, which a later heap growth detaches. */
 const copyOf = (values: BackendValues): BackendValues => values.slice() as BackendValues;
@@ -124,7 +134,13 @@ function fastConv2DBackpropInput(tf: Tf): boolean {
   if (!original || wrapped.has(original.kernelFunc)) return false;
   const calls = (wasmGradKernelCalls.Conv2DBackpropInput ??= { composed: 0, delegated: 0 });
   const kernelFunc: typeof original.kernelFunc = (args) => {
-    const fast = conv2DBackpropInput1x1Composite(tf, 'wasm', args.backend as never, args.inputs as never, args.attrs as Record<string, unknown>);
+    const fast = conv2DBackpropInput1x1Composite(
+      tf,
+      'wasm',
+      args.backend as never,
+      args.inputs as never,
+      args.attrs as Record<string, unknown>,
+    );
     if (fast) calls.composed++;
     else calls.delegated++;
     return fast ?? original.kernelFunc(args);
@@ -145,9 +161,21 @@ function fastBatchMatMul(tf: Tf): boolean {
   if (!original || wrapped.has(original.kernelFunc)) return false;
   const kernelFunc: typeof original.kernelFunc = (args) => {
     const plain = (a: TensorInfo, b: TensorInfo) =>
-      original.kernelFunc({ ...args, inputs: { a, b }, attrs: { ...args.attrs, transposeA: false, transposeB: false } }) as TensorInfo;
-    return batchMatMulTransposedComposite(tf, 'wasm', args.backend as never, args.inputs as never, args.attrs as Record<string, unknown>, plain)
-      ?? original.kernelFunc(args);
+      original.kernelFunc({
+        ...args,
+        inputs: { a, b },
+        attrs: { ...args.attrs, transposeA: false, transposeB: false },
+      }) as TensorInfo;
+    return (
+      batchMatMulTransposedComposite(
+        tf,
+        'wasm',
+        args.backend as never,
+        args.inputs as never,
+        args.attrs as Record<string, unknown>,
+        plain,
+      ) ?? original.kernelFunc(args)
+    );
   };
   wrapped.add(kernelFunc);
   tf.unregisterKernel('BatchMatMul', 'wasm');

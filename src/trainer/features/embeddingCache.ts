@@ -144,8 +144,11 @@ async function cacheWriteError(target: string, e: NodeJS.ErrnoException, root: s
     for (let dir = path.dirname(target); dir !== path.dirname(dir); dir = path.dirname(dir)) {
       const stat = await fs.stat(dir).catch(() => undefined);
       if (stat && !stat.isDirectory()) {
-        return new BadInputError(`The embedding cache cannot be written: ${dir} is a file where the cache needs a folder.`,
-          dir, 'Move that file away, or pass --cache another folder.');
+        return new BadInputError(
+          `The embedding cache cannot be written: ${dir} is a file where the cache needs a folder.`,
+          dir,
+          'Move that file away, or pass --cache another folder.',
+        );
       }
     }
   }

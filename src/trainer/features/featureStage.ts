@@ -66,7 +66,9 @@ export async function cachedFeatures(
   }
   const failed = new Set<number>();
   const total = misses.length;
-  const batches = Array.from({ length: Math.ceil(total / req.batchSize) }, (_, b) => misses.slice(b * req.batchSize, (b + 1) * req.batchSize));
+  const batches = Array.from({ length: Math.ceil(total / req.batchSize) }, (_, b) =>
+    misses.slice(b * req.batchSize, (b + 1) * req.batchSize),
+  );
   const decode = (batch: { i: number; v: number }[]) => Promise.all(batch.map((m) => load(items[m.i], m.v)));
   const store = async (ok: { i: number; v: number }[], data: Float32Array) => {
     for (let k = 0; k < ok.length; k++) {
@@ -119,13 +121,22 @@ export async function cachedFeatures(
  * `out` (default: a new array).
  */
 export function readRows(
-  m: FeatureMatrix, variantOf: (item: number, k: number) => number, rows: readonly number[], out = new Float32Array(rows.length * m.dim),
+  m: FeatureMatrix,
+  variantOf: (item: number, k: number) => number,
+  rows: readonly number[],
+  out = new Float32Array(rows.length * m.dim),
 ): Float32Array {
   rows.forEach((i, k) => decodeHalf(m.halves[variantOf(i, k)].subarray(i * m.dim, (i + 1) * m.dim), out, k * m.dim));
   return out;
 }
 
 /** readRows() as a [n, ...shape] tensor. */
-export function rowsTensor(tf: Tf, m: FeatureMatrix, variantOf: (item: number, k: number) => number, rows: readonly number[], shape: number[]): tfType.Tensor {
+export function rowsTensor(
+  tf: Tf,
+  m: FeatureMatrix,
+  variantOf: (item: number, k: number) => number,
+  rows: readonly number[],
+  shape: number[],
+): tfType.Tensor {
   return tf.tensor(readRows(m, variantOf, rows), [rows.length, ...shape]);
 }

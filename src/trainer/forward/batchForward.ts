@@ -23,7 +23,12 @@ export interface BatchForward {
 
 /** What a worker builds: the backbone's pooled features or its frozen bottom, or a saved image classifier. */
 export type ForwardSpec =
-  | { kind: 'features'; backbone: BackboneReload; size: number; split?: { unfreezeFrom: string; options?: SplitOptions } }
+  | {
+      kind: 'features';
+      backbone: BackboneReload;
+      size: number;
+      split?: { unfreezeFrom: string; options?: SplitOptions };
+    }
   | { kind: 'classifier'; modelJson: string; size: number; preprocessing: Preprocessing };
 
 /**
@@ -35,7 +40,9 @@ export const FORWARD_CHUNK = 4;
 
 /** Preprocess, run and flatten `images` a chunk at a time: images.length × dim values. */
 export async function forwardInChunks(
-  tf: Tf, images: readonly Uint8Array[], o: { dim: number; size: number; preprocessing: Preprocessing; run: (x: tfType.Tensor4D) => tfType.Tensor },
+  tf: Tf,
+  images: readonly Uint8Array[],
+  o: { dim: number; size: number; preprocessing: Preprocessing; run: (x: tfType.Tensor4D) => tfType.Tensor },
 ): Promise<Float32Array> {
   const out = new Float32Array(images.length * o.dim);
   for (let start = 0; start < images.length; start += FORWARD_CHUNK) {
@@ -51,11 +58,20 @@ export async function forwardInChunks(
 }
 
 /** The same pass in this thread. */
-export function inThreadForward(tf: Tf, dim: number, size: number, preprocessing: Preprocessing, run: (x: tfType.Tensor4D) => tfType.Tensor): BatchForward {
+export function inThreadForward(
+  tf: Tf,
+  dim: number,
+  size: number,
+  preprocessing: Preprocessing,
+  run: (x: tfType.Tensor4D) => tfType.Tensor,
+): BatchForward {
   return {
-    dim, threads: 1,
+    dim,
+    threads: 1,
     run: (images) => forwardInChunks(tf, images, { dim, size, preprocessing, run }),
-    async dispose() { /* nothing of its own: the model belongs to the caller */ },
+    async dispose() {
+      /* nothing of its own: the model belongs to the caller */
+    },
   };
 }
 
@@ -101,7 +117,11 @@ export function openBatchForward(o: ForwardChoice): BatchForward {
       const { WorkerPool } = await import('./workerPool');
       return await WorkerPool.open(o.spec!, { dim: inThread.dim, threads: n, engine: o.engine });
     } catch (e) {
-      log(o.ctx, `forward passes stay on one thread: the worker threads did not start (${(e as Error).message})`, 'warn');
+      log(
+        o.ctx,
+        `forward passes stay on one thread: the worker threads did not start (${(e as Error).message})`,
+        'warn',
+      );
       return inThread;
     }
   };
@@ -121,8 +141,23 @@ export function backboneForward(
 ): BatchForward {
   const reload = backbone.reload;
   return openBatchForward({
-    tf, engine: o.engine, workers: o.workers, ctx: o.ctx,
-    spec: reload && { kind: 'features', backbone: reload, size: o.size, ...(split ? { split: { unfreezeFrom: split.unfreezeFrom, options: split.options } } : {}) },
-    inThread: () => inThreadForward(tf, split ? split.dim : backbone.featureDim, o.size, backbone.preprocessing, split ? split.run : (x) => backbone.embed(x)),
+    tf,
+    engine: o.engine,
+    workers: o.workers,
+    ctx: o.ctx,
+    spec: reload && {
+      kind: 'features',
+      backbone: reload,
+      size: o.size,
+      ...(split ? { split: { unfreezeFrom: split.unfreezeFrom, options: split.options } } : {}),
+    },
+    inThread: () =>
+      inThreadForward(
+        tf,
+        split ? split.dim : backbone.featureDim,
+        o.size,
+        backbone.preprocessing,
+        split ? split.run : (x) => backbone.embed(x),
+      ),
   });
 }

@@ -27,7 +27,13 @@ async function build(tf: Tf, spec: ForwardSpec): Promise<Built> {
     return { dim, preprocessing: spec.preprocessing, size: spec.size, run: (x) => model.predict(x) as tfType.Tensor };
   }
   const backbone = await loadBackbone(spec.backbone);
-  if (!spec.split) return { dim: backbone.featureDim, preprocessing: backbone.preprocessing, size: spec.size, run: (x) => backbone.embed(x) };
+  if (!spec.split)
+    return {
+      dim: backbone.featureDim,
+      preprocessing: backbone.preprocessing,
+      size: spec.size,
+      run: (x) => backbone.embed(x),
+    };
   const split = backbone.splitAt(spec.split.unfreezeFrom, spec.split.options);
   return {
     dim: split.boundaryShape.reduce((a, b) => a * b, 1), preprocessing: backbone.preprocessing, size: spec.size,

@@ -16,7 +16,14 @@ import { readCompletedRun } from '../runs/runWriter';
 
 export { BadInputError };
 
-export interface SavedModelMeta { classes: string[]; inputSize: number; resize: ResizeMode; preprocessing: Preprocessing; backbone?: string; cut?: string }
+export interface SavedModelMeta {
+  classes: string[];
+  inputSize: number;
+  resize: ResizeMode;
+  preprocessing: Preprocessing;
+  backbone?: string;
+  cut?: string;
+}
 
 export interface SavedModel {
   dir: string; run: RunRecord; meta: SavedModelMeta; model: tfType.LayersModel;
@@ -36,9 +43,17 @@ export async function loadSavedModel(tf: Tf, runDir: string, ctx?: JobContext): 
   const artifacts = await readModelArtifacts(jsonPath);
   const meta = artifacts.userDefinedMetadata as Partial<SavedModelMeta> | undefined;
   // Runs on graph backbones save only the head in model/ (no metadata): there is no image → probabilities model to run.
-  if (!meta || !Array.isArray(meta.classes) || typeof meta.inputSize !== 'number' || typeof meta.preprocessing !== 'string') {
-    throw new BadInputError(`${jsonPath} is not a full image classifier (no classes, input size and preprocessing in its metadata).`, jsonPath,
-      'Runs on graph-model backbones save only the head; train on a layers backbone to evaluate or predict.');
+  if (
+    !meta ||
+    !Array.isArray(meta.classes) ||
+    typeof meta.inputSize !== 'number' ||
+    typeof meta.preprocessing !== 'string'
+  ) {
+    throw new BadInputError(
+      `${jsonPath} is not a full image classifier (no classes, input size and preprocessing in its metadata).`,
+      jsonPath,
+      'Runs on graph-model backbones save only the head; train on a layers backbone to evaluate or predict.',
+    );
   }
   const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
   return { dir: runDir, run, meta: { ...meta, resize: meta.resize ?? 'cover' } as SavedModelMeta, model, jsonPath };
@@ -75,11 +90,19 @@ function engineOf(tf: Tf): EngineName {
 }
 
 /** Image → model output rows, on forward workers when `jsonPath` is known and they help. */
-export function classifierForward(tf: Tf, saved: Pick<SavedModel, 'model' | 'meta' | 'jsonPath'>, workers: number | 'auto', ctx: JobContext): BatchForward {
+export function classifierForward(
+  tf: Tf,
+  saved: Pick<SavedModel, 'model' | 'meta' | 'jsonPath'>,
+  workers: number | 'auto',
+  ctx: JobContext,
+): BatchForward {
   const { inputSize: size, preprocessing } = saved.meta;
   const dim = saved.model.outputs[0].shape.at(-1) as number;
   return openBatchForward({
-    tf, engine: engineOf(tf), workers, ctx,
+    tf,
+    engine: engineOf(tf),
+    workers,
+    ctx,
     spec: saved.jsonPath ? { kind: 'classifier', modelJson: saved.jsonPath, size, preprocessing } : undefined,
     inThread: () => inThreadForward(tf, dim, size, preprocessing, (x) => saved.model.predict(x) as tfType.Tensor),
   });
@@ -91,7 +114,11 @@ export function classifierForward(tf: Tf, saved: Pick<SavedModel, 'model' | 'met
  * there are.
  */
 export async function* predictFiles(
-  tf: Tf, saved: Pick<SavedModel, 'model' | 'meta' | 'jsonPath'>, files: readonly string[], batchSize: number, ctx: JobContext,
+  tf: Tf,
+  saved: Pick<SavedModel, 'model' | 'meta' | 'jsonPath'>,
+  files: readonly string[],
+  batchSize: number,
+  ctx: JobContext,
   workers: number | 'auto',
 ): AsyncGenerator<PredictedBatch> {
   const { inputSize: size, resize, classes } = saved.meta;
@@ -101,12 +128,13 @@ export async function* predictFiles(
     for await (const batch of decodeBatches(files, { size, resize, batchSize, signal: ctx.signal })) {
       throwIfCancelled(ctx);
       const done = Math.min(batch.start + batchSize, files.length);
-      const predicted = (batch.images.length ? forward.run(batch.images) : Promise.resolve(new Float32Array(0)))
-        .then((out) => {
+      const predicted = (batch.images.length ? forward.run(batch.images) : Promise.resolve(new Float32Array(0))).then(
+        (out) => {
           checkFinite(out, batch.files, saved.jsonPath);
           const probabilities = rowsOf(out, batch.images.length, classes.length);
           return { files: batch.files, probabilities, skipped: batch.skipped, done };
-        });
+        },
+      );
       predicted.catch(() => undefined); // awaited below, in order; this only keeps a later failure from counting as unhandled
       pending.push(predicted);
       while (pending.length > forward.threads) yield await pending.shift()!;
@@ -132,5 +160,7 @@ function checkFinite(out: Float32Array, files: string[], jsonPath: string | unde
 /** Output rows as probabilities per class: a binary model's single sigmoid p becomes [1 − p, p]. */
 function rowsOf(out: Float32Array, n: number, classes: number): Float32Array[] {
   const per = out.length / Math.max(n, 1);
-  return Array.from({ length: n }, (_, i) => (per === 1 && classes === 2 ? Float32Array.of(1 - out[i], out[i]) : out.slice(i * per, (i + 1) * per)));
+  return Array.from({ length: n }, (_, i) =>
+    per === 1 && classes === 2 ? Float32Array.of(1 - out[i], out[i]) : out.slice(i * per, (i + 1) * per),
+  );
 }

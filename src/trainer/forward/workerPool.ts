@@ -49,7 +49,8 @@ export class WorkerPool implements BatchForward {
       w.once('message', (m: FromWorker) => {
         w.off('error', failed);
         if (m.type !== 'ready') return reject(new Error(m.type === 'initError' ? m.message : `unexpected ${m.type}`));
-        if (m.dim !== this.dim) return reject(new Error(`a worker's model gives ${m.dim} values per image, this thread's ${this.dim}`));
+        if (m.dim !== this.dim)
+          return reject(new Error(`a worker's model gives ${m.dim} values per image, this thread's ${this.dim}`));
         w.on('message', (r: FromWorker) => this.finished(w, r));
         w.on('error', (e) => this.died(w, e));
         w.on('exit', (code) => this.died(w, new Error(`a forward worker exited (code ${code})`)));

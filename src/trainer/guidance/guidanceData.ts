@@ -23,11 +23,20 @@ export interface EmbeddedDataset {
   cache: { computed: number; fromCache: number }; seconds: number;
 }
 
-export async function loadGuidanceBackbone(source: string, cut: string | undefined, modelCacheDir: string | undefined, ctx: JobContext): Promise<Backbone> {
+export async function loadGuidanceBackbone(
+  source: string,
+  cut: string | undefined,
+  modelCacheDir: string | undefined,
+  ctx: JobContext,
+): Promise<Backbone> {
   try {
     return await loadBackbone({
-      source, cut, cacheDir: modelCacheDir, signal: ctx.signal,
-      onProgress: (p) => ctx.emit({ type: 'progress', phase: 'download', done: p.bytesDone, total: p.bytesTotal ?? p.bytesDone }),
+      source,
+      cut,
+      cacheDir: modelCacheDir,
+      signal: ctx.signal,
+      onProgress: (p) =>
+        ctx.emit({ type: 'progress', phase: 'download', done: p.bytesDone, total: p.bytesTotal ?? p.bytesDone }),
     });
   } catch (e) {
     const message = (e as Error).message;
@@ -47,7 +56,8 @@ export async function embedDataset(o: EmbedOptions, ctx: JobContext, trainOnly =
   const { tf, info } = await startEngine(o.engine, ctx);
   // The cap thins training only: dev and train-dev stay whole, so every point is judged on the same images.
   const data = await readTrainingData(o.dataset, undefined, o.seed, ctx, trainOnly ? ['train'] : undefined);
-  if (o.maxPerClass) data.train = capPerClass(data.train, data.classes.length, o.maxPerClass, deriveSeed(o.seed, 'cap-train'));
+  if (o.maxPerClass)
+    data.train = capPerClass(data.train, data.classes.length, o.maxPerClass, deriveSeed(o.seed, 'cap-train'));
   const backbone = await loadGuidanceBackbone(o.backbone, o.cut, o.modelCacheDir, ctx);
   try {
     const fx = FeatureExtractor.open(backbone, {

@@ -11,7 +11,11 @@ import { errorRate, fitEpochs, newHead } from '../training/headFit';
 import { fetchModel } from '../model/modelDownload';
 import { readModelJson } from '../model/modelFiles';
 
-interface KerasTopology { model_config?: KerasTopology; class_name?: string; config?: { layers?: { config?: { name?: string } }[]; output_layers?: unknown[][] } }
+interface KerasTopology {
+  model_config?: KerasTopology;
+  class_name?: string;
+  config?: { layers?: { config?: { name?: string } }[]; output_layers?: unknown[][] };
+}
 
 /**
  * The layer that outputs the ImageNet class scores, when the file still has them: the model's output layer, if the
@@ -21,7 +25,9 @@ interface KerasTopology { model_config?: KerasTopology; class_name?: string; con
 export async function imagenetOutputLayer(source: string, modelCacheDir?: string): Promise<string | undefined> {
   const zoo = findZooEntry(source);
   if (zoo && !zoo.hasImagenetTop) return undefined;
-  const json = await readModelJson(await fetchModel(zoo?.url ?? source, { cacheDir: modelCacheDir, id: zoo?.id, sha256: zoo?.sha256 }));
+  const json = await readModelJson(
+    await fetchModel(zoo?.url ?? source, { cacheDir: modelCacheDir, id: zoo?.id, sha256: zoo?.sha256 }),
+  );
   const topo = json.modelTopology as (KerasTopology & { node?: unknown }) | undefined;
   if (!topo || Array.isArray(topo.node)) return undefined;
   const config = (topo.model_config ?? topo).config;
@@ -54,8 +60,16 @@ export function imagenetEvidence(tf: Tf, scores: Matrix): ImagenetEvidence {
 function standardised(train: Matrix, test: Matrix): [Matrix, Matrix] {
   const { dim } = train;
   const mean = new Float64Array(dim), sq = new Float64Array(dim);
-  for (let i = 0; i < train.n; i++) for (let j = 0; j < dim; j++) { const v = train.x[i * dim + j]; mean[j] += v; sq[j] += v * v; }
-  for (let j = 0; j < dim; j++) { mean[j] /= train.n; sq[j] = Math.sqrt(Math.max(sq[j] / train.n - mean[j] ** 2, 0)) || 1; }
+  for (let i = 0; i < train.n; i++)
+    for (let j = 0; j < dim; j++) {
+      const v = train.x[i * dim + j];
+      mean[j] += v;
+      sq[j] += v * v;
+    }
+  for (let j = 0; j < dim; j++) {
+    mean[j] /= train.n;
+    sq[j] = Math.sqrt(Math.max(sq[j] / train.n - mean[j] ** 2, 0)) || 1;
+  }
   const scale = (m: Matrix): Matrix => ({ ...m, x: m.x.map((v, k) => (v - mean[k % dim]) / sq[k % dim]) });
   return [scale(train), scale(test)];
 }
@@ -65,7 +79,11 @@ export async function linearProbeAccuracy(
   tf: Tf, train: Matrix, test: Matrix, classes: number, seed: number, signal: AbortSignal,
 ): Promise<number> {
   const [a, b] = standardised(train, test);
-  const { model, optimizer }: { model: tfType.LayersModel; optimizer: tfType.Optimizer } = newHead(tf, a.dim, classes, { kind: 'linear', lr: 0.01, seed });
+  const { model, optimizer }: { model: tfType.LayersModel; optimizer: tfType.Optimizer } = newHead(tf, a.dim, classes, {
+    kind: 'linear',
+    lr: 0.01,
+    seed,
+  });
   try {
     const rows = Array.from({ length: a.n }, (_, i) => i);
     await fitEpochs(tf, model, a, rows, classes, { epochs: epochsFor(a.n, 32, 150), batch: 32, seed, signal });

@@ -38,7 +38,15 @@ export interface AugmentOptions {
 }
 
 /** One draw of the random transform: angles in radians, shifts in pixels-per-size fractions. */
-export interface AffineParams { angle: number; tx: number; ty: number; shear: number; zx: number; zy: number; flip: boolean }
+export interface AffineParams {
+  angle: number;
+  tx: number;
+  ty: number;
+  shear: number;
+  zx: number;
+  zy: number;
+  flip: boolean;
+}
 
 export function sampleParams(o: AugmentOptions, a: AugmentParams = o.params ?? RECIPE_AUGMENTATION): AffineParams {
   const r = mulberry32(deriveSeed(o.seed, `augment:${o.variant}:${o.image ?? ''}`));

@@ -97,7 +97,12 @@ export function preprocessInto(rgb: Uint8Array, preprocessing: Preprocessing, ou
 }
 
 /** Stacks decoded images into a float32 [n, size, size, 3] batch with the backbone's preprocessing. */
-export function toBatchTensor(tf: Tf, images: readonly Uint8Array[], size: number, preprocessing: Preprocessing): tfType.Tensor4D {
+export function toBatchTensor(
+  tf: Tf,
+  images: readonly Uint8Array[],
+  size: number,
+  preprocessing: Preprocessing,
+): tfType.Tensor4D {
   const per = size * size * 3;
   const out = new Float32Array(images.length * per);
   images.forEach((img, i) => {
@@ -156,9 +161,17 @@ export async function* decodeBatches(files: readonly string[], o: BatchStreamOpt
         queue.push(() => {
           decodeImage(files[i], o)
             .then((rgb) => (o.transform ? o.transform(rgb, files[i], i) : rgb))
-            .then((rgb) => resolve({ ok: true, rgb }), (e: unknown) => resolve({
-              ok: false, error: e instanceof ImageDecodeError ? e : new ImageDecodeError(files[i], e instanceof Error ? e.message : String(e)),
-            }))
+            .then(
+              (rgb) => resolve({ ok: true, rgb }),
+              (e: unknown) =>
+                resolve({
+                  ok: false,
+                  error:
+                    e instanceof ImageDecodeError
+                      ? e
+                      : new ImageDecodeError(files[i], e instanceof Error ? e.message : String(e)),
+                }),
+            )
             .finally(() => {
               running--;
               pump();

@@ -22,11 +22,17 @@ export function thumbnailDirOf(config: { thumbnailDir?: unknown }, runDir?: stri
 export async function thumbnailOf(file: string, dir: string, size = THUMBNAIL_SIZE): Promise<string | undefined> {
   const stat = await fs.stat(file).catch(() => undefined);
   if (!stat?.isFile()) return undefined;
-  const key = createHash('sha1').update(`${path.resolve(file)}\u0000${stat.size}\u0000${stat.mtimeMs}\u0000${size}`).digest('hex');
+  const key = createHash('sha1')
+    .update(`${path.resolve(file)}\u0000${stat.size}\u0000${stat.mtimeMs}\u0000${size}`)
+    .digest('hex');
   const out = path.join(dir, key.slice(0, 2), `${key}.jpg`);
   if (await fs.access(out).then(() => true, () => false)) return out;
   try {
-    const jpeg = await sharp(file, { failOn: 'error' }).rotate().resize(size, size, { fit: 'inside' }).jpeg({ quality: 80 }).toBuffer();
+    const jpeg = await sharp(file, { failOn: 'error' })
+      .rotate()
+      .resize(size, size, { fit: 'inside' })
+      .jpeg({ quality: 80 })
+      .toBuffer();
     await writeFileAtomic(out, jpeg);
     return out;
   } catch {
@@ -35,7 +41,11 @@ export async function thumbnailOf(file: string, dir: string, size = THUMBNAIL_SI
 }
 
 /** Thumbnails for many files, a few at a time (sharp has its own thread pool; this just bounds open files). */
-export async function thumbnailsOf(files: readonly string[], dir: string | undefined, size = THUMBNAIL_SIZE): Promise<(string | undefined)[]> {
+export async function thumbnailsOf(
+  files: readonly string[],
+  dir: string | undefined,
+  size = THUMBNAIL_SIZE,
+): Promise<(string | undefined)[]> {
   const out: (string | undefined)[] = new Array(files.length);
   if (!dir) return out;
   for (let i = 0; i < files.length; i += 8) {

@@ -78,7 +78,12 @@ async function sampleFeatures(
   const f = await fx.features(items, { phase, batchSize });
   const m = toMatrix(items, f);
   const trainRows = items.slice(0, nTrain).filter((_, i) => !f.failed.has(i)).length;
-  const part = (from: number, to: number): Matrix => ({ x: m.x.slice(from * m.dim, to * m.dim), labels: m.labels.slice(from, to), n: to - from, dim: m.dim });
+  const part = (from: number, to: number): Matrix => ({
+    x: m.x.slice(from * m.dim, to * m.dim),
+    labels: m.labels.slice(from, to),
+    n: to - from,
+    dim: m.dim,
+  });
   return [part(0, trainRows), part(trainRows, m.n)];
 }
 
@@ -90,7 +95,13 @@ async function imagenetOf(
   const classifier = await loadGuidanceBackbone(c.backbone, layer, c.modelCacheDir, ctx);
   try {
     if (classifier.featureDim !== 1000 && classifier.featureDim !== 1001) return undefined;
-    const [scores] = await sampleFeatures(extractor(classifier), sample, sample.length, 'ImageNet predictions', c.batch);
+    const [scores] = await sampleFeatures(
+      extractor(classifier),
+      sample,
+      sample.length,
+      'ImageNet predictions',
+      c.batch,
+    );
     return imagenetEvidence(tf, scores);
   } finally {
     classifier.dispose();

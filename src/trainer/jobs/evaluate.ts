@@ -37,12 +37,20 @@ export async function evaluateJob(config: EvaluateConfig, ctx: JobContext): Prom
     const rc = saved.run.config;
     // The same seeded cap the run trained with, so this is the val set its val_acc was measured on.
     // Only val is read, so only val is checked against dataset.json.
-    const data = await readTrainingData(saved.run.dataset, typeof rc.maxPerClass === 'number' ? rc.maxPerClass : undefined,
-      typeof rc.seed === 'number' ? rc.seed : undefined, ctx, ['val']);
+    const data = await readTrainingData(
+      saved.run.dataset,
+      typeof rc.maxPerClass === 'number' ? rc.maxPerClass : undefined,
+      typeof rc.seed === 'number' ? rc.seed : undefined,
+      ctx,
+      ['val'],
+    );
     const classes = saved.meta.classes;
     if (data.classes.join('\u0000') !== classes.join('\u0000')) {
-      throw new BadInputError(`The dataset at ${saved.run.dataset} now has classes [${data.classes.join(', ')}], but the model predicts [${classes.join(', ')}].`,
-        saved.run.dataset, 'Evaluate on the dataset the run was trained on.');
+      throw new BadInputError(
+        `The dataset at ${saved.run.dataset} now has classes [${data.classes.join(', ')}], but the model predicts [${classes.join(', ')}].`,
+        saved.run.dataset,
+        'Evaluate on the dataset the run was trained on.',
+      );
     }
     const labelOf = new Map(data.val.map((i) => [i.file, i.label]));
     const files = data.val.map((i) => i.file);
@@ -60,7 +68,8 @@ export async function evaluateJob(config: EvaluateConfig, ctx: JobContext): Prom
       }
       ctx.emit({ type: 'progress', phase: 'evaluate val', done: b.done, total: files.length });
     }
-    if (!truth.length) throw new BadInputError(`None of the ${files.length} val images could be decoded.`, saved.run.dataset);
+    if (!truth.length)
+      throw new BadInputError(`None of the ${files.length} val images could be decoded.`, saved.run.dataset);
     requireFinite(probabilities, predictedFiles, runDir);
 
     const report = classificationReport(truth, probabilities, classes, { eps: LOG_LOSS_EPS });
@@ -83,15 +92,31 @@ export async function evaluateJob(config: EvaluateConfig, ctx: JobContext): Prom
       seconds: (performance.now() - t0) / 1000,
     };
     await writeJsonAtomic(path.join(runDir, RUN_FILES.evaluation), {
-      ...summary, evaluatedAt: new Date().toISOString(), engine: info.engine, logLossEps: LOG_LOSS_EPS, model: saved.meta, predictions,
+      ...summary,
+      evaluatedAt: new Date().toISOString(),
+      engine: info.engine,
+      logLossEps: LOG_LOSS_EPS,
+      model: saved.meta,
+      predictions,
     });
     const thumbs = thumbnailDirOf(config, runDir);
     await emitAndSave(ctx, runDir, 'predictions-val', {
-      type: 'predictions', kind: 'val', runDir, classes, items: await withThumbnails(valGrid(predictions, classes), thumbs),
+      type: 'predictions',
+      kind: 'val',
+      runDir,
+      classes,
+      items: await withThumbnails(valGrid(predictions, classes), thumbs),
     });
     await emitAndSave(ctx, runDir, 'evaluation', {
-      type: 'evaluation', runDir, classes, count: summary.count, accuracy: summary.accuracy, logLoss: summary.logLoss,
-      ...(summary.auc !== undefined ? { auc: summary.auc } : {}), confusion: summary.confusion, perClass: summary.perClass,
+      type: 'evaluation',
+      runDir,
+      classes,
+      count: summary.count,
+      accuracy: summary.accuracy,
+      logLoss: summary.logLoss,
+      ...(summary.auc !== undefined ? { auc: summary.auc } : {}),
+      confusion: summary.confusion,
+      perClass: summary.perClass,
       topLosses: await withThumbnails(topLosses, thumbs),
     });
     return summary;

@@ -20,12 +20,26 @@ export async function learningCurveJob(c: LearningCurveConfig, ctx: JobContext):
     const [t0, cpu0] = [performance.now(), process.cpuUsage()];
     const points = await runCurve(e, c, ctx);
     const cpu = process.cpuUsage(cpu0);
-    const seconds = { embedding: e.seconds, curve: (performance.now() - t0) / 1000, curveCpu: (cpu.user + cpu.system) / 1e6 };
+    const seconds = {
+      embedding: e.seconds,
+      curve: (performance.now() - t0) / 1000,
+      curveCpu: (cpu.user + cpu.system) / 1e6,
+    };
     const diagnosis = diagnose(points, c.desiredError, contextOf(e, c));
     ctx.emit({ type: 'guidance', ...diagnosis });
     const result: LearningCurveResult = {
-      points, total: e.train.n, desiredError: c.desiredError, diagnosis, backbone: e.backbone.id, cut: e.backbone.cut, head: c.head,
-      repeats: c.repeats, steps: c.steps, engine: e.info.engine, seconds, cache: e.cache,
+      points,
+      total: e.train.n,
+      desiredError: c.desiredError,
+      diagnosis,
+      backbone: e.backbone.id,
+      cut: e.backbone.cut,
+      head: c.head,
+      repeats: c.repeats,
+      steps: c.steps,
+      engine: e.info.engine,
+      seconds,
+      cache: e.cache,
     };
     if (c.out) await writeJsonAtomic(c.out, result);
     return result;
@@ -48,7 +62,9 @@ async function runCurve(e: EmbeddedDataset, c: LearningCurveConfig, ctx: JobCont
   const classes = e.data.classes.length;
   const sizes = sizesOf(c, train, classes, path.join(c.dataset, MANIFEST_FILE));
   const labels = Array.from(train.labels);
-  const subsets = Array.from({ length: c.repeats }, (_, r) => nestedSubsets(labels, sizes, deriveSeed(c.seed, `curve-repeat-${r}`)));
+  const subsets = Array.from({ length: c.repeats }, (_, r) =>
+    nestedSubsets(labels, sizes, deriveSeed(c.seed, `curve-repeat-${r}`)),
+  );
   const points: CurvePointStats[] = [];
   const total = sizes.length * c.repeats;
   const started = performance.now();
@@ -58,9 +74,19 @@ async function runCurve(e: EmbeddedDataset, c: LearningCurveConfig, ctx: JobCont
       throwIfCancelled(ctx);
       const rows = subsets[r][s];
       const seed = deriveSeed(c.seed, `curve-${r}-${sizes[s]}`) & 0x7fffffff;
-      const { model, optimizer } = newHead(tf, train.dim, classes, { kind: c.head, dropout: c.dropout, lr: c.lr, seed });
+      const { model, optimizer } = newHead(tf, train.dim, classes, {
+        kind: c.head,
+        dropout: c.dropout,
+        lr: c.lr,
+        seed,
+      });
       try {
-        await fitEpochs(tf, model, train, rows, classes, { epochs: epochsFor(rows.length, c.batch, c.steps), batch: c.batch, seed, signal: ctx.signal });
+        await fitEpochs(tf, model, train, rows, classes, {
+          epochs: epochsFor(rows.length, c.batch, c.steps),
+          batch: c.batch,
+          seed,
+          signal: ctx.signal,
+        });
         errors.train.push(errorRate(tf, model, train, rows));
         errors.dev.push(errorRate(tf, model, e.val!));
         if (e.trainDev) errors.trainDev.push(errorRate(tf, model, e.trainDev));
@@ -73,7 +99,10 @@ async function runCurve(e: EmbeddedDataset, c: LearningCurveConfig, ctx: JobCont
       ctx.emit({ type: 'progress', phase: 'learning curve', done, total, etaSeconds: (total - done) / rate });
     }
     const point: CurvePointStats = {
-      size: sizes[s], train: errorStat(errors.train), dev: errorStat(errors.dev), ...(e.trainDev ? { trainDev: errorStat(errors.trainDev) } : {}),
+      size: sizes[s],
+      train: errorStat(errors.train),
+      dev: errorStat(errors.dev),
+      ...(e.trainDev ? { trainDev: errorStat(errors.trainDev) } : {}),
     };
     points.push(point);
     ctx.emit({ type: 'curvePoint', total: train.n, desiredError: c.desiredError, ...point });

@@ -39,7 +39,11 @@ export async function lrFindJob(c: LrFindConfig, ctx: JobContext): Promise<LrFin
   try {
     s = suggestLr(r.sweep.lrs, r.sweep.losses);
   } catch (e) {
-    throw new BadInputError((e as Error).message, undefined, `Sweep a wider range, e.g. --start ${(c.start / 100).toPrecision(1)} --end ${(c.end * 10).toPrecision(1)}.`);
+    throw new BadInputError(
+      (e as Error).message,
+      undefined,
+      `Sweep a wider range, e.g. --start ${(c.start / 100).toPrecision(1)} --end ${(c.end * 10).toPrecision(1)}.`,
+    );
   }
   ctx.emit({ type: 'lrFind', lrs: r.sweep.lrs, losses: r.sweep.losses, suggestion: s.suggestion });
   const file = c.mode === 'fine-tune' ? path.join(c.from, RUN_FILES.lrFind) : c.out;
@@ -58,7 +62,12 @@ async function sweepHead(c: HeadSweepConfig, ctx: JobContext): Promise<Swept> {
   const e = await embedDataset(c, ctx, true);
   const { tf, train } = e;
   const classes = e.data.classes.length;
-  const { model, optimizer } = newHead(tf, train.dim, classes, { kind: c.head, dropout: c.dropout, lr: c.start, seed: c.seed });
+  const { model, optimizer } = newHead(tf, train.dim, classes, {
+    kind: c.head,
+    dropout: c.dropout,
+    lr: c.start,
+    seed: c.seed,
+  });
   try {
     const sweep = await sweepLearningRate(tf, model, rowsIn(tf, train, [train.dim], classes), sweepOf(c), ctx);
     return { sweep, images: train.n, engine: e.info.engine };
@@ -103,7 +112,11 @@ async function sweepFineTune(c: FineTuneSweepConfig, ctx: JobContext): Promise<S
   const backbone = await loadGuidanceBackbone(sc.backbone ?? run.backbone, sc.cut, c.modelCacheDir, ctx);
   let head: tfType.LayersModel | undefined;
   try {
-    if (!backbone.canFineTune) throw new BadInputError(`${backbone.id} is a graph model: it cannot be fine-tuned, so there is no top to sweep.`, run.backbone);
+    if (!backbone.canFineTune)
+      throw new BadInputError(
+        `${backbone.id} is a graph model: it cannot be fine-tuned, so there is no top to sweep.`,
+        run.backbone,
+      );
     const unfreezeFrom = c.unfreezeFrom ?? blockAt(blocksOf(backbone.layerTable()), 1)!;
     // The run's image settings, so the sweep reads the activations fine-tuning will cache.
     const pooled = FeatureExtractor.open(backbone, {

@@ -175,7 +175,12 @@ export async function predictJob(config: PredictConfig, ctx: JobContext): Promis
   for (const rel of candidates) {
     const stem = stemOf(path.basename(rel));
     const other = byStem.get(stem);
-    if (other) throw new BadInputError(`${other} and ${rel} would both get id "${stem}" in the CSV`, path.join(images, rel), 'Rename one, or predict the folders separately.');
+    if (other)
+      throw new BadInputError(
+        `${other} and ${rel} would both get id "${stem}" in the CSV`,
+        path.join(images, rel),
+        'Rename one, or predict the folders separately.',
+      );
     byStem.set(stem, rel);
   }
   if (!candidates.length) throw new BadInputError(`No images in ${images}`, images);
@@ -189,9 +194,12 @@ export async function predictJob(config: PredictConfig, ctx: JobContext): Promis
     if (binary) {
       // Kaggle's dogs-vs-cats scores P(dog): the second class in alphabetical order, whatever the model's order.
       positive = config.positive ?? [...classes].sort()[1];
-      if (!classes.includes(positive)) throw new BadInputError(`--positive ${positive} is not one of this run's classes (${classes.join(', ')})`);
+      if (!classes.includes(positive))
+        throw new BadInputError(`--positive ${positive} is not one of this run's classes (${classes.join(', ')})`);
     } else if (config.positive !== undefined) {
-      throw new BadInputError(`--positive applies to binary runs; this run has ${classes.length} classes, and every class gets a column`);
+      throw new BadInputError(
+        `--positive applies to binary runs; this run has ${classes.length} classes, and every class gets a column`,
+      );
     }
     const positiveIndex = positive === undefined ? -1 : classes.indexOf(positive);
     const relOf = new Map(candidates.map((rel) => [path.join(images, rel), rel]));
@@ -207,7 +215,11 @@ export async function predictJob(config: PredictConfig, ctx: JobContext): Promis
       for (const s of b.skipped) skip(relOf.get(s.file) ?? s.file, s.reason);
       ctx.emit({ type: 'progress', phase: 'predict', done: b.done, total: candidates.length });
     }
-    if (!rows.length) throw new BadInputError(`None of the ${candidates.length} images in ${images} could be decoded; nothing written.`, images);
+    if (!rows.length)
+      throw new BadInputError(
+        `None of the ${candidates.length} images in ${images} could be decoded; nothing written.`,
+        images,
+      );
     const columns = binary ? ['label'] : classes;
     const csv = predictionsCsv(columns, rows, decimalsFor(clip));
     await writeCsv(out, csv);
@@ -215,10 +227,20 @@ export async function predictJob(config: PredictConfig, ctx: JobContext): Promis
     const scoredOf = new Map(rows.map((r, i) => [r, scored[i]]));
     const inCsvOrder = sortRows(rows).map((r) => scoredOf.get(r)!);
     await emitAndSave(ctx, runDir, 'predictions-test', {
-      type: 'predictions', kind: 'test', runDir, classes, items: await withThumbnails(testGrid(inCsvOrder, classes), thumbnailDirOf(config, runDir)),
+      type: 'predictions',
+      kind: 'test',
+      runDir,
+      classes,
+      items: await withThumbnails(testGrid(inCsvOrder, classes), thumbnailDirOf(config, runDir)),
     });
     return {
-      rows: rows.length, out, classes, columns, ...(positive ? { positive } : {}), ...(clip !== undefined ? { clip } : {}), skipped,
+      rows: rows.length,
+      out,
+      classes,
+      columns,
+      ...(positive ? { positive } : {}),
+      ...(clip !== undefined ? { clip } : {}),
+      skipped,
       seconds: (performance.now() - t0) / 1000,
     };
   } finally {

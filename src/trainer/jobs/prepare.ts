@@ -23,7 +23,7 @@ import { scanImages, validScanCacheEntry, type ScanCache } from '../prepare/imag
 import { log, throwIfCancelled, type JobContext } from '../runtime/jobContext';
 import { applyManifest, assertManifestReadable, PrepareError, undoPrepare } from '../prepare/placeFiles';
 import { thumbnailDirOf, thumbnailsOf } from '../images/thumbnails';
-import { nodeDirReader } from '../prepare/workspaceScan';
+import { nodeDirReader } from '../prepare/nodeDirReader';
 
 export async function prepareJob(c: PrepareConfig, ctx: JobContext): Promise<PrepareResult | UndoResult> {
   const source = path.resolve(c.source);
@@ -32,9 +32,14 @@ export async function prepareJob(c: PrepareConfig, ctx: JobContext): Promise<Pre
   if (c.undo) return undoPrepare(output, source);
 
   const started = Date.now();
-  const { detection, walk } = await detectLayoutIn(nodeDirReader(), source, c.root !== undefined || c.layout ? { root: c.root, kind: c.layout } : undefined);
+  const { detection, walk } = await detectLayoutIn(
+    nodeDirReader(),
+    source,
+    c.root !== undefined || c.layout ? { root: c.root, kind: c.layout } : undefined,
+  );
   throwIfCancelled(ctx);
-  if (detection.status === 'none') throw new PrepareError('bad-layout', `${source}: ${detection.message}`, detection.hint);
+  if (detection.status === 'none')
+    throw new PrepareError('bad-layout', `${source}: ${detection.message}`, detection.hint);
   if (detection.status === 'ambiguous') {
     throw new PrepareError('bad-layout', `${source}: ${detection.message}`,
       'Say which one: --root <folder> (and --layout <kind>) on the command line; VS Code asks with a list.');
@@ -53,8 +58,16 @@ export async function prepareJob(c: PrepareConfig, ctx: JobContext): Promise<Pre
   assertManifestReadable(draft);
   const thumbs = await thumbnailsOf(result.samples.map((s) => path.resolve(source, s.file)), thumbnailDirOf(c));
   ctx.emit({
-    type: 'dataset', layout: layout.kind, layoutReason: layout.reason, source, output, classes: draft.classes, counts: draft.counts,
-    samples: result.samples.map((s, i) => (thumbs[i] ? { ...s, thumbnail: thumbs[i] } : s)), findings: draft.findings, dryRun: c.dryRun,
+    type: 'dataset',
+    layout: layout.kind,
+    layoutReason: layout.reason,
+    source,
+    output,
+    classes: draft.classes,
+    counts: draft.counts,
+    samples: result.samples.map((s, i) => (thumbs[i] ? { ...s, thumbnail: thumbs[i] } : s)),
+    findings: draft.findings,
+    dryRun: c.dryRun,
   });
 
   const placeStarted = Date.now();
@@ -62,7 +75,11 @@ export async function prepareJob(c: PrepareConfig, ctx: JobContext): Promise<Pre
     return { ...result, changed: !(await matchesExisting(draft)), seconds: { scan: scanSeconds, place: 0 } };
   }
   const progress = progressReporter(ctx, 'place');
-  const outcome = await applyManifest(draft, { signal: ctx.signal, onProgress: progress, scanCache: scanCacheText(fresh) });
+  const outcome = await applyManifest(draft, {
+    signal: ctx.signal,
+    onProgress: progress,
+    scanCache: scanCacheText(fresh),
+  });
   log(ctx, outcome.changed ? `prepared ${output}` : `no change: ${output} already matches these settings`);
   return {
     ...result, changed: outcome.changed, placed: outcome.placed, removed: outcome.removed,
@@ -86,15 +103,32 @@ async function checkFolders(source: string, output: string): Promise<void> {
   try {
     isDir = (await fs.stat(source)).isDirectory();
   } catch {
-    throw new PrepareError('bad-input', `The source folder ${source} does not exist.`, 'Pass the folder that holds your images.');
+    throw new PrepareError(
+      'bad-input',
+      `The source folder ${source} does not exist.`,
+      'Pass the folder that holds your images.',
+    );
   }
-  if (!isDir) throw new PrepareError('bad-input', `${source} is a file; Prepare Dataset needs the folder that holds your images.`);
-  const within = (inner: string, outer: string) => inner === outer || inner.startsWith(outer.endsWith(path.sep) ? outer : outer + path.sep);
+  if (!isDir)
+    throw new PrepareError(
+      'bad-input',
+      `${source} is a file; Prepare Dataset needs the folder that holds your images.`,
+    );
+  const within = (inner: string, outer: string) =>
+    inner === outer || inner.startsWith(outer.endsWith(path.sep) ? outer : outer + path.sep);
   if (within(output, source)) {
-    throw new PrepareError('bad-input', `The output folder ${output} is inside the source folder ${source}; the next scan would find its own output.`,
-      `Put it beside the source, e.g. --out ${defaultOutputFor(source)}`);
+    throw new PrepareError(
+      'bad-input',
+      `The output folder ${output} is inside the source folder ${source}; the next scan would find its own output.`,
+      `Put it beside the source, e.g. --out ${defaultOutputFor(source)}`,
+    );
   }
-  if (within(source, output)) throw new PrepareError('bad-input', `The source folder ${source} is inside the output folder ${output}.`, 'Choose an output folder outside the source.');
+  if (within(source, output))
+    throw new PrepareError(
+      'bad-input',
+      `The source folder ${source} is inside the output folder ${output}.`,
+      'Choose an output folder outside the source.',
+    );
 }
 
 const KIND_PROBLEMS: Partial<Record<TreeFile['kind'], { detail: string; hint?: string }>> = {
@@ -104,13 +138,22 @@ const KIND_PROBLEMS: Partial<Record<TreeFile['kind'], { detail: string; hint?: s
   'bad-name': { detail: UNDECODABLE_NAME, hint: UNDECODABLE_NAME_HINT },
 };
 
-async function scanLayout(layout: DetectedLayout, ctx: JobContext, cache: ScanCache, fresh: ScanCache): Promise<ImageScan[]> {
+async function scanLayout(
+  layout: DetectedLayout,
+  ctx: JobContext,
+  cache: ScanCache,
+  fresh: ScanCache,
+): Promise<ImageScan[]> {
   const regular = layout.items.map((item, i) => ({ item, i })).filter(({ item }) => item.file.kind === 'file');
   const progress = progressReporter(ctx, 'scan');
   progress(0, regular.length);
-  const scanned = await scanImages(regular.map(({ item }) => item.file.path), { signal: ctx.signal, onProgress: progress, cache, fresh });
+  const scanned = await scanImages(
+    regular.map(({ item }) => item.file.path),
+    { signal: ctx.signal, onProgress: progress, cache, fresh },
+  );
   const scans: ImageScan[] = layout.items.map((item) => ({
-    bytes: 0, problem: { code: 'unreadable', ...(KIND_PROBLEMS[item.file.kind] ?? { detail: 'unknown' }) },
+    bytes: 0,
+    problem: { code: 'unreadable', ...(KIND_PROBLEMS[item.file.kind] ?? { detail: 'unknown' }) },
   }));
   regular.forEach(({ i }, k) => (scans[i] = scanned[k]));
   return scans;
@@ -148,7 +191,14 @@ function issueFindings(issues: TreeIssue[], notes: readonly Finding[]): Finding[
 
 type Assembled = { draft: DatasetManifest; result: Omit<PrepareResult, 'changed' | 'seconds'> };
 
-function assemble(c: PrepareConfig, source: string, output: string, layout: DetectedLayout, scans: ImageScan[], issues: TreeIssue[]): Assembled {
+function assemble(
+  c: PrepareConfig,
+  source: string,
+  output: string,
+  layout: DetectedLayout,
+  scans: ImageScan[],
+  issues: TreeIssue[],
+): Assembled {
   const problems: Finding[] = [];
   const excluded: ExcludedFile[] = [];
   const usable: ScannedItem[] = [];
@@ -156,47 +206,100 @@ function assemble(c: PrepareConfig, source: string, output: string, layout: Dete
   layout.items.forEach((item, i) => {
     const scan = scans[i];
     if (scan.problem || !scan.sha256 || !scan.width || !scan.height) {
-      const finding = problemFinding(item.file.rel, scan.problem ?? { code: 'undecodable', detail: 'no size found' }, scan.format);
+      const finding = problemFinding(
+        item.file.rel,
+        scan.problem ?? { code: 'undecodable', detail: 'no size found' },
+        scan.format,
+      );
       problems.push(finding);
       excluded.push({ file: item.file.path, reason: finding.message, code: finding.code });
       return;
     }
     scanOf.set(item.file.rel, scan);
     usable.push({
-      rel: item.file.rel, source: item.file.path, name: item.file.name, label: item.label, split: item.split,
-      sha256: scan.sha256, bytes: scan.bytes, width: scan.width, height: scan.height,
+      rel: item.file.rel,
+      source: item.file.path,
+      name: item.file.name,
+      label: item.label,
+      split: item.split,
+      sha256: scan.sha256,
+      bytes: scan.bytes,
+      width: scan.width,
+      height: scan.height,
     });
   });
   const plan = planSplit(usable, c);
-  const near = findNearDuplicates(plan.files.map((f) => ({ id: f.rel, dhash: scanOf.get(f.rel)?.dhash ?? '', sha256: f.sha256 })));
+  const near = findNearDuplicates(
+    plan.files.map((f) => ({ id: f.rel, dhash: scanOf.get(f.rel)?.dhash ?? '', sha256: f.sha256 })),
+  );
   const splitOf = new Map(plan.files.map((f) => [f.rel, f.split]));
   const nearDuplicates = near.pairs.map((p) => ({ ...p, splits: [splitOf.get(p.a)!, splitOf.get(p.b)!] }));
   const nearFindings: Finding[] = nearDuplicates.map((p) => ({
-    code: 'near-duplicate', severity: 'warning', files: [p.a, p.b],
-    message: `${p.a} and ${p.b} look nearly the same (difference hash ${p.distance}/64 bits apart)` +
-      (p.splits[0] !== p.splits[1] ? `; they are in ${p.splits[0]} and ${p.splits[1]}, so validation partly repeats training.` : '.'),
+    code: 'near-duplicate',
+    severity: 'warning',
+    files: [p.a, p.b],
+    message:
+      `${p.a} and ${p.b} look nearly the same (difference hash ${p.distance}/64 bits apart)` +
+      (p.splits[0] !== p.splits[1]
+        ? `; they are in ${p.splits[0]} and ${p.splits[1]}, so validation partly repeats training.`
+        : '.'),
     hint: 'If they are the same photo, delete one and prepare again.',
   }));
   if (near.truncated) {
-    nearFindings.push({ code: 'near-duplicate', severity: 'info', files: [], message: 'The near-duplicate search stopped early: too many images share one hash (blank or uniform images?).' });
+    nearFindings.push({
+      code: 'near-duplicate',
+      severity: 'info',
+      files: [],
+      message: 'The near-duplicate search stopped early: too many images share one hash (blank or uniform images?).',
+    });
   }
   const perClass: Record<string, number> = Object.fromEntries(layout.classes.map((cl) => [cl, 0]));
   for (const f of plan.files) if (f.class !== null && f.split !== 'test') perClass[f.class]++;
   const findings = [
-    ...issueFindings(issues, layout.notes), ...layout.notes, ...problems, ...plan.findings, ...nearFindings,
-    ...imageNotes(plan.files.map((f) => ({ rel: f.rel, scan: scanOf.get(f.rel)! }))), ...classNotes(perClass),
+    ...issueFindings(issues, layout.notes),
+    ...layout.notes,
+    ...problems,
+    ...plan.findings,
+    ...nearFindings,
+    ...imageNotes(plan.files.map((f) => ({ rel: f.rel, scan: scanOf.get(f.rel)! }))),
+    ...classNotes(perClass),
   ];
   const files = plan.files.map(({ rel: _rel, ...f }) => f);
-  const allExcluded = [...excluded, ...plan.excluded.map(({ rel: _rel, ...e }) => e)].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const allExcluded = [...excluded, ...plan.excluded.map(({ rel: _rel, ...e }) => e)].sort((a, b) =>
+    a.file < b.file ? -1 : a.file > b.file ? 1 : 0,
+  );
   const draft: DatasetManifest = {
-    version: 1, layout: layout.kind, source, output, classes: layout.classes, settings: manifestSettingsOf(c), files,
-    excluded: allExcluded, findings, counts: countsOf(files, layout.classes), createdDirs: [],
+    version: 1,
+    layout: layout.kind,
+    source,
+    output,
+    classes: layout.classes,
+    settings: manifestSettingsOf(c),
+    files,
+    excluded: allExcluded,
+    findings,
+    counts: countsOf(files, layout.classes),
+    createdDirs: [],
   };
   const result: Assembled['result'] = {
-    layout: layout.kind, layoutReason: layout.reason, root: layout.root, source, output, classes: layout.classes, counts: draft.counts,
-    excluded: allExcluded, duplicates: plan.duplicates, conflicts: plan.conflicts, nearDuplicates, findings,
-    samples: pickSamples(files, layout.classes, c.samples, c.seed), placement: c.placement,
-    placed: { link: 0, copy: 0, symlink: 0 }, removed: 0, dryRun: c.dryRun, images: layout.items.length,
+    layout: layout.kind,
+    layoutReason: layout.reason,
+    root: layout.root,
+    source,
+    output,
+    classes: layout.classes,
+    counts: draft.counts,
+    excluded: allExcluded,
+    duplicates: plan.duplicates,
+    conflicts: plan.conflicts,
+    nearDuplicates,
+    findings,
+    samples: pickSamples(files, layout.classes, c.samples, c.seed),
+    placement: c.placement,
+    placed: { link: 0, copy: 0, symlink: 0 },
+    removed: 0,
+    dryRun: c.dryRun,
+    images: layout.items.length,
   };
   return { draft, result };
 }

@@ -38,7 +38,8 @@ export async function runJob<J extends JobName>(
     const result = await job(config, ctx);
     return { type: 'done', job: name, result, ...runIdOf(result) };
   } catch (e) {
-    if (e instanceof CancelledError || ctx.signal.aborted) return { type: 'error', code: 'cancelled', message: 'Cancelled.' };
+    if (e instanceof CancelledError || ctx.signal.aborted)
+      return { type: 'error', code: 'cancelled', message: 'Cancelled.' };
     const err = (await asProductError(e)) as JobFailure;
     return {
       type: 'error',

@@ -52,18 +52,28 @@ export async function trainJob(config: TrainConfig, ctx: JobContext): Promise<Tr
   // train-dev is the learning curve's; training reads (and checks) only train and val.
   const data = await readTrainingData(c.dataset, c.maxPerClass, c.seed, ctx, ['train', 'val']);
   const backbone = await loadBackbone({
-    source: c.backbone, cut: c.cut, cacheDir: c.modelCacheDir, signal: ctx.signal,
-    onProgress: (p) => ctx.emit({ type: 'progress', phase: 'download', done: p.bytesDone, total: p.bytesTotal ?? p.bytesDone }),
+    source: c.backbone,
+    cut: c.cut,
+    cacheDir: c.modelCacheDir,
+    signal: ctx.signal,
+    onProgress: (p) =>
+      ctx.emit({ type: 'progress', phase: 'download', done: p.bytesDone, total: p.bytesTotal ?? p.bytesDone }),
   });
   if (c.mode === 'fine-tune' && !backbone.canFineTune) {
-    throw new BadInputError(`${backbone.id} is a graph model: it can extract features but cannot be fine-tuned.`, undefined,
-      'Fine-tune a TF.js layers model instead, such as mobilenet_v2_0.35_224 from the zoo.');
+    throw new BadInputError(
+      `${backbone.id} is a graph model: it can extract features but cannot be fine-tuned.`,
+      undefined,
+      'Fine-tune a TF.js layers model instead, such as mobilenet_v2_0.35_224 from the zoo.',
+    );
   }
   if (c.size !== undefined && backbone.fixedInputSize !== undefined && c.size !== backbone.fixedInputSize) {
     backbone.dispose();
-    throw new BadInputError(`${backbone.id} takes ${backbone.fixedInputSize}×${backbone.fixedInputSize} images: its model ` +
-      `file fixes the input size, so --size ${c.size} cannot go through it.`, undefined,
-      `Leave --size out (or pass ${backbone.fixedInputSize}), or pick a backbone whose input size is not fixed.`);
+    throw new BadInputError(
+      `${backbone.id} takes ${backbone.fixedInputSize}×${backbone.fixedInputSize} images: its model ` +
+        `file fixes the input size, so --size ${c.size} cannot go through it.`,
+      undefined,
+      `Leave --size out (or pass ${backbone.fixedInputSize}), or pick a backbone whose input size is not fixed.`,
+    );
   }
   // Chosen before the run is created, so run.json's config records the block that really trained.
   const plan: TrainPlan = c.mode === 'fine-tune'
@@ -123,9 +133,16 @@ async function train(
   const valRows = decodedRows(data.classes, 'val', data.val, valF, fx.failures, data.skipped);
 
   const classes = data.classes.length;
-  const head = c.mode === 'fine-tune'
-    ? await tf.loadLayersModel(fileSystemLoader(path.join(c.from, RUN_FILES.head)))
-    : buildHead(tf, { inputDim: backbone.featureDim, classes, seed: c.seed, kind: c.head, ...(c.dropout !== undefined ? { dropout: [c.dropout, c.dropout] as [number, number] } : {}) });
+  const head =
+    c.mode === 'fine-tune'
+      ? await tf.loadLayersModel(fileSystemLoader(path.join(c.from, RUN_FILES.head)))
+      : buildHead(tf, {
+          inputDim: backbone.featureDim,
+          classes,
+          seed: c.seed,
+          kind: c.head,
+          ...(c.dropout !== undefined ? { dropout: [c.dropout, c.dropout] as [number, number] } : {}),
+        });
   const trainable = fx.trainableModel(head);
   const lr = c.lr ?? defaultLearningRate(c.mode);
   trainable.compile({
@@ -161,9 +178,17 @@ async function train(
   await run.setTiming('saving', seconds.saving);
 
   return {
-    runId: run.id, dir: run.dir, status: 'completed', engine: info.engine, mode: c.mode, best: fit.best, seconds, classes: data.classes,
+    runId: run.id,
+    dir: run.dir,
+    status: 'completed',
+    engine: info.engine,
+    mode: c.mode,
+    best: fit.best,
+    seconds,
+    classes: data.classes,
     counts: { train: classCounts(classes, data.train, trainRows), val: classCounts(classes, data.val, valRows) },
-    skipped: data.skipped, warnings: runWarnings(data, listed, ctx),
+    skipped: data.skipped,
+    warnings: runWarnings(data, listed, ctx),
     ...(c.mode === 'fine-tune' ? { unfreezeFrom: c.unfreezeFrom } : {}),
     cache: fx.counts,
   };

@@ -72,7 +72,9 @@ export type BackboneReload = Pick<LoadBackboneOptions, 'source' | 'cacheDir' | '
 export async function loadBackbone(o: LoadBackboneOptions): Promise<Backbone> {
   const zoo = findZooEntry(o.source);
   if (!zoo && !isHttpUrl(o.source) && !o.source.startsWith('file:') && !existsSync(o.source)) {
-    throw new Error(`unknown backbone "${o.source}": not a zoo id (${ZOO.map((e) => e.id).join(', ')}) and no such file or folder`);
+    throw new Error(
+      `unknown backbone "${o.source}": not a zoo id (${ZOO.map((e) => e.id).join(', ')}) and no such file or folder`,
+    );
   }
   const bundled = zoo && bundledModelJson(zoo);
   if (bundled) await verifyBundled(zoo, bundled);
@@ -88,15 +90,31 @@ export async function loadBackbone(o: LoadBackboneOptions): Promise<Backbone> {
     // TF-Hub image modules take [0, 1] and rescale inside the graph (hub_input/Mul, Sub).
     const hubInput = (topo.node as { name: string }[]).some((n) => n.name.includes('hub_input'));
     return new GraphBackbone(tf, {
-      id, model, artifacts, cut: o.cut,
-      inputSize: fixedSize(shape) ?? o.inputSize ?? 224, fixedInputSize: fixedSize(shape),
+      id,
+      model,
+      artifacts,
+      cut: o.cut,
+      inputSize: fixedSize(shape) ?? o.inputSize ?? 224,
+      fixedInputSize: fixedSize(shape),
       preprocessing: o.preprocessing ?? (hubInput ? 'zero1' : 'minus1to1'),
-      reload: { source: o.source, cacheDir: o.cacheDir, cut: o.cut, preprocessing: o.preprocessing, inputSize: o.inputSize },
+      reload: {
+        source: o.source,
+        cacheDir: o.cacheDir,
+        cut: o.cut,
+        preprocessing: o.preprocessing,
+        inputSize: o.inputSize,
+      },
     });
   }
   const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
   const backbone = new LayersBackbone(id, model, zoo, o);
-  backbone.reload = { source: o.source, cacheDir: o.cacheDir, cut: backbone.cut, preprocessing: backbone.preprocessing, inputSize: backbone.inputSize };
+  backbone.reload = {
+    source: o.source,
+    cacheDir: o.cacheDir,
+    cut: backbone.cut,
+    preprocessing: backbone.preprocessing,
+    inputSize: backbone.inputSize,
+  };
   return backbone;
 }
 
@@ -112,7 +130,9 @@ function fixedSize(shape: readonly (number | null)[]): number | undefined {
 export function defaultCut(graph: FlatGraph, zoo: ZooEntry | undefined, family: BackboneFamily | undefined): FlatLayer {
   const named = zoo?.defaultCut ?? (family ? FAMILY_DEFAULTS[family].defaultCut : undefined);
   if (named && graph.byName.has(named)) return graph.byName.get(named)!;
-  const pool = graph.layers.find((l) => /^(GlobalAveragePooling2D|GlobalMaxPooling2D|Flatten)$/.test(l.layer.getClassName()));
+  const pool = graph.layers.find((l) =>
+    /^(GlobalAveragePooling2D|GlobalMaxPooling2D|Flatten)$/.test(l.layer.getClassName()),
+  );
   const fed = pool && graph.leafOf(pool.inputs[0]);
   if (fed) return fed;
   return [...graph.layers].reverse().find((l) => l.outputs[0].rank === 4) ?? graph.layers.at(-1)!;
@@ -135,7 +155,12 @@ export class LayersBackbone implements Backbone {
   private readonly cutLeaf: FlatLayer;
   private readonly backboneLeaves: FlatLayer[];
 
-  constructor(readonly id: string, private readonly full: tf.LayersModel, zoo: ZooEntry | undefined, o: LoadBackboneOptions) {
+  constructor(
+    readonly id: string,
+    private readonly full: tf.LayersModel,
+    zoo: ZooEntry | undefined,
+    o: LoadBackboneOptions,
+  ) {
     this.graph = flattenModel(full);
     const names = this.graph.layers.map((l) => l.layer.name);
     this.family = zoo?.family ?? detectFamily(names);
@@ -149,10 +174,12 @@ export class LayersBackbone implements Backbone {
     this.layers = this.backboneLeaves.map((l) => l.layer);
     this.fixedInputSize = fixedSize(this.graph.input.shape);
     this.inputSize = this.fixedInputSize ?? zoo?.inputSize ?? o.inputSize ?? 224;
-    this.preprocessing = o.preprocessing ?? zoo?.preprocessing ?? (this.family ? FAMILY_DEFAULTS[this.family].preprocessing : 'minus1to1');
+    this.preprocessing =
+      o.preprocessing ?? zoo?.preprocessing ?? (this.family ? FAMILY_DEFAULTS[this.family].preprocessing : 'minus1to1');
 
     let out = this.cutLeaf.outputs[0];
-    if (out.rank === 4) out = tf.layers.globalAveragePooling2d({ name: 'features_pool' }).apply(out) as tf.SymbolicTensor;
+    if (out.rank === 4)
+      out = tf.layers.globalAveragePooling2d({ name: 'features_pool' }).apply(out) as tf.SymbolicTensor;
     else if (out.rank !== 2) out = tf.layers.flatten({ name: 'features_flatten' }).apply(out) as tf.SymbolicTensor;
     this.model = tf.model({ inputs: this.cutLeaf.owner.inputs, outputs: out, name: 'backbone_features' });
     this.featureDim = out.shape[1] as number;

@@ -72,7 +72,12 @@ export function validSplitPoints(graph: FlatGraph, backbone: readonly FlatLayer[
 }
 
 export function splitBackbone(
-  tf: Tf, graph: FlatGraph, cut: FlatLayer, unfreezeFrom: string, blockOf: (n: string) => string, options: SplitOptions = {},
+  tf: Tf,
+  graph: FlatGraph,
+  cut: FlatLayer,
+  unfreezeFrom: string,
+  blockOf: (n: string) => string,
+  options: SplitOptions = {},
 ): BackboneSplit {
   const backbone = ancestorsOf(graph, cut.outputs[0]);
   const k = resolveStart(backbone, unfreezeFrom, blockOf);
@@ -83,18 +88,21 @@ export function splitBackbone(
     const valid = validSplitPoints(graph, backbone);
     const before = valid.filter((n) => backbone.findIndex((l) => l.layer.name === n) <= k).at(-1);
     const after = valid.find((n) => backbone.findIndex((l) => l.layer.name === n) > k);
-    throw new Error(`cannot unfreeze from ${backbone[k].layer.name}: the layers after it also read ` +
-      `${boundary.map((t) => t.sourceLayer.name).join(' and ')} (a residual connection crosses this point). ` +
-      `Unfreeze from the start of a block instead: ${[before, after].filter(Boolean).join(' or ')}.`);
+    throw new Error(
+      `cannot unfreeze from ${backbone[k].layer.name}: the layers after it also read ` +
+        `${boundary.map((t) => t.sourceLayer.name).join(' and ')} (a residual connection crosses this point). ` +
+        `Unfreeze from the start of a block instead: ${[before, after].filter(Boolean).join(' or ')}.`,
+    );
   }
   const b = boundary[0];
   const bottomLeaf = graph.leafOf(b);
 
   const bottom = backbone.slice(0, k);
   for (const l of bottom) l.layer.trainable = false;
-  const frozenBottom = b === graph.input || !bottomLeaf
-    ? identityModel(tf, b)
-    : tf.model({ inputs: bottomLeaf.owner.inputs, outputs: b, name: 'frozen_bottom' });
+  const frozenBottom =
+    b === graph.input || !bottomLeaf
+      ? identityModel(tf, b)
+      : tf.model({ inputs: bottomLeaf.owner.inputs, outputs: b, name: 'frozen_bottom' });
 
   const x = tf.input({ shape: b.shape.slice(1) as number[], name: 'cached_activation' });
   const mapped = new Map<SymbolicTensor, SymbolicTensor>([[b, x]]);
@@ -118,7 +126,8 @@ export function splitBackbone(
     leaf.outputs.forEach((o, i) => mapped.set(o, outs[i]));
   }
   let features = mapped.get(graph.resolve(cut.outputs[0]))!;
-  if (features.rank === 4) features = tf.layers.globalAveragePooling2d({ name: 'features_pool' }).apply(features) as SymbolicTensor;
+  if (features.rank === 4)
+    features = tf.layers.globalAveragePooling2d({ name: 'features_pool' }).apply(features) as SymbolicTensor;
   const trainableTop = tf.model({ inputs: x, outputs: features, name: 'trainable_top' });
 
   return {

@@ -24,7 +24,8 @@ export function bundledModelJson(entry: ZooEntry): string | undefined {
  */
 export async function verifyBundled(entry: ZooEntry, jsonPath: string): Promise<void> {
   const hash = createHash('sha256').update(await fsp.readFile(jsonPath));
-  for (const rel of shardPaths(await readModelJson(jsonPath))) hash.update(await fsp.readFile(path.join(path.dirname(jsonPath), rel)));
+  for (const rel of shardPaths(await readModelJson(jsonPath)))
+    hash.update(await fsp.readFile(path.join(path.dirname(jsonPath), rel)));
   const actual = hash.digest('hex');
   if (actual !== entry.bundledSha256) {
     throw new Error(`The bundled backbone ${path.dirname(jsonPath)} is damaged (sha256 ${actual.slice(0, 12)}…, ` +

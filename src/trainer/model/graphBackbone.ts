@@ -95,8 +95,10 @@ export class GraphBackbone implements Backbone {
   }
 
   splitAt(): never {
-    throw new Error(`${this.id} is a graph model (a frozen TensorFlow graph): it has no layers to unfreeze, so it ` +
-      'can extract features but not be fine-tuned. Pick a Keras-layers backbone such as mobilenet_v2_0.35_224 to fine-tune.');
+    throw new Error(
+      `${this.id} is a graph model (a frozen TensorFlow graph): it has no layers to unfreeze, so it ` +
+        'can extract features but not be fine-tuned. Pick a Keras-layers backbone such as mobilenet_v2_0.35_224 to fine-tune.',
+    );
   }
 
   blockOf(name: string): string {

@@ -24,7 +24,13 @@ export function buildHead(tf: Tf, o: HeadOptions): tfType.Sequential {
     o.kind === 'linear'
       ? [tf.layers.dense({ inputShape: [o.inputDim], ...out, kernelInitializer: init(3), name: 'head_out' })]
       : [
-          tf.layers.dense({ inputShape: [o.inputDim], units: 256, activation: 'relu', kernelInitializer: init(1), name: 'head_dense_256' }),
+          tf.layers.dense({
+            inputShape: [o.inputDim],
+            units: 256,
+            activation: 'relu',
+            kernelInitializer: init(1),
+            name: 'head_dense_256',
+          }),
           tf.layers.dropout({ rate: d1, seed: o.seed + 11, name: 'head_dropout_1' }),
           tf.layers.dense({ units: 128, activation: 'relu', kernelInitializer: init(2), name: 'head_dense_128' }),
           tf.layers.dropout({ rate: d2, seed: o.seed + 12, name: 'head_dropout_2' }),

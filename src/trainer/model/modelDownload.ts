@@ -190,7 +190,15 @@ async function removeCachedCopy(dir: string): Promise<void> {
   }
 }
 
-const BYTES_PER: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8, uint8: 1, uint16: 2, float16: 2 };
+const BYTES_PER: Record<string, number> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  complex64: 8,
+  uint8: 1,
+  uint16: 2,
+  float16: 2,
+};
 
 /** Total shard bytes the manifest implies, or undefined when a dtype has no fixed size (strings). */
 export function manifestBytes(modelJson: tfType.io.ModelJSON): number | undefined {
@@ -203,7 +211,15 @@ export function manifestBytes(modelJson: tfType.io.ModelJSON): number | undefine
   return total;
 }
 
-const OFFLINE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'ETIMEDOUT', 'ENETDOWN']);
+const OFFLINE_CODES = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNREFUSED',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  'ENETDOWN',
+]);
 const EMIT_EVERY = 256 * 1024;
 
 class Downloader {
@@ -224,7 +240,8 @@ class Downloader {
     } catch {
       throw new DownloadError('invalid', `${this.url} is not a TF.js model.json (not valid JSON)`, this.url);
     }
-    if (!modelJson.modelTopology) throw new DownloadError('invalid', `${this.url} is not a TF.js model.json (no modelTopology)`, this.url);
+    if (!modelJson.modelTopology)
+      throw new DownloadError('invalid', `${this.url} is not a TF.js model.json (no modelTopology)`, this.url);
     const shards = shardPaths(modelJson);
     this.total = jsonBytes.length + (manifestBytes(modelJson) ?? 0);
     this.done = jsonBytes.length;
@@ -233,7 +250,11 @@ class Downloader {
     for (const rel of shards) {
       const file = path.resolve(this.dir, rel);
       if (!file.startsWith(this.dir + path.sep)) {
-        throw new DownloadError('invalid', `${this.url} lists a weight file outside its folder ("${rel}"); refusing it`, this.url);
+        throw new DownloadError(
+          'invalid',
+          `${this.url} lists a weight file outside its folder ("${rel}"); refusing it`,
+          this.url,
+        );
       }
       if (await exists(file)) {
         this.done += (await fsp.stat(file)).size;
@@ -268,8 +289,12 @@ class Downloader {
     if (actual !== this.o.sha256!.toLowerCase()) {
       // The files are wrong, not half-done: remove them so the next attempt starts clean.
       await Promise.all(shards.map((rel) => fsp.rm(path.resolve(this.dir, rel), { force: true })));
-      throw new DownloadError('checksum', `checksum mismatch for ${this.url}: expected sha256 ${this.o.sha256}, got ${actual}. ` +
-        'The files were deleted; the server may be serving a different model version.', this.url);
+      throw new DownloadError(
+        'checksum',
+        `checksum mismatch for ${this.url}: expected sha256 ${this.o.sha256}, got ${actual}. ` +
+          'The files were deleted; the server may be serving a different model version.',
+        this.url,
+      );
     }
   }
 
@@ -278,7 +303,8 @@ class Downloader {
       try {
         return await attempt();
       } catch (e) {
-        if (!(e instanceof DownloadError) || e.kind !== 'interrupted' || i >= this.retries || this.o.signal?.aborted) throw e;
+        if (!(e instanceof DownloadError) || e.kind !== 'interrupted' || i >= this.retries || this.o.signal?.aborted)
+          throw e;
       }
     }
   }
@@ -294,7 +320,9 @@ class Downloader {
           resolve(this.request(new URL(res.headers.location, url).toString(), headers, redirects - 1));
         } else if (status === 404 || status === 410) {
           res.resume();
-          reject(new DownloadError('not-found', `HTTP ${status}: ${url} does not exist. Check the model id or URL.`, url));
+          reject(
+            new DownloadError('not-found', `HTTP ${status}: ${url} does not exist. Check the model id or URL.`, url),
+          );
         } else if (status >= 400) {
           res.resume();
           reject(new DownloadError('http', `HTTP ${status} ${res.statusMessage ?? ''} from ${url}`.trim(), url));

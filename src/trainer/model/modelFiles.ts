@@ -161,7 +161,9 @@ export function fileSystemSaver(dir: string, at: Omit<FsContext, 'file'> = {}): 
       if (artifacts.trainingConfig) modelJson.trainingConfig = artifacts.trainingConfig;
       if (artifacts.userDefinedMetadata) modelJson.userDefinedMetadata = artifacts.userDefinedMetadata;
       await writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify(modelJson), undefined, at);
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
+      return {
+        modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength },
+      };
     },
   };
 }

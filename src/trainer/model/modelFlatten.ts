@@ -45,11 +45,17 @@ export const isInputLayer = (l: Layer) => l.getClassName() === 'InputLayer';
  * TM's Sequentials hold MobileNet; a functional parent calls the child, which leaves a node.
  */
 function fedByParentInput(child: LayersModel, parent: LayersModel): boolean {
-  return child.inputs[0] === parent.inputs[0] || child.inboundNodes.some((n) => n.inboundLayers.length > 0 && n.inputTensors.length === 1 && n.inputTensors[0] === parent.inputs[0]);
+  return (
+    child.inputs[0] === parent.inputs[0] ||
+    child.inboundNodes.some(
+      (n) => n.inboundLayers.length > 0 && n.inputTensors.length === 1 && n.inputTensors[0] === parent.inputs[0],
+    )
+  );
 }
 
 export function flattenModel(root: LayersModel): FlatGraph {
-  if (root.inputs.length !== 1) throw new Error(`${root.name} has ${root.inputs.length} inputs; a backbone must take one image input`);
+  if (root.inputs.length !== 1)
+    throw new Error(`${root.name} has ${root.inputs.length} inputs; a backbone must take one image input`);
   const layers: FlatLayer[] = [];
   const inlined = new Set<Layer>();
   let input: SymbolicTensor = root.inputs[0];
@@ -64,7 +70,9 @@ export function flattenModel(root: LayersModel): FlatGraph {
       }
       const node = layer.inboundNodes.filter((n) => isInputLayer(layer) || n.inboundLayers.length > 0);
       if (node.length !== 1) {
-        throw new Error(`layer ${layer.name} is called ${node.length} times in ${model.name}; shared layers cannot be cut or fine-tuned`);
+        throw new Error(
+          `layer ${layer.name} is called ${node.length} times in ${model.name}; shared layers cannot be cut or fine-tuned`,
+        );
       }
       layers.push({
         layer, owner: model, inputs: node[0].inputTensors.slice(), outputs: node[0].outputTensors.slice(),

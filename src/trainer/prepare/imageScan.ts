@@ -9,18 +9,40 @@ import type { ImageScan, ScanProblemCode } from '../../core/healthChecks';
 // Formats people save datasets in that the bundled libvips cannot decode; named so the message can say what they are.
 const SIGNATURES: { test: (b: Buffer) => boolean; name: string; supported: boolean }[] = [
   { name: 'JPEG', supported: true, test: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
-  { name: 'PNG', supported: true, test: (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) },
+  {
+    name: 'PNG',
+    supported: true,
+    test: (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+  },
   { name: 'GIF', supported: true, test: (b) => b.subarray(0, 4).toString('latin1') === 'GIF8' },
-  { name: 'WebP', supported: true, test: (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP' },
+  {
+    name: 'WebP',
+    supported: true,
+    test: (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP',
+  },
   { name: 'a BMP bitmap', supported: false, test: (b) => b.subarray(0, 2).toString('latin1') === 'BM' },
-  { name: 'a Windows icon (ICO)', supported: false, test: (b) => b.length > 4 && b[0] === 0 && b[1] === 0 && b[2] === 1 && b[3] === 0 },
+  {
+    name: 'a Windows icon (ICO)',
+    supported: false,
+    test: (b) => b.length > 4 && b[0] === 0 && b[1] === 0 && b[2] === 1 && b[3] === 0,
+  },
   { name: 'a Photoshop document (PSD)', supported: false, test: (b) => b.subarray(0, 4).toString('latin1') === '8BPS' },
-  { name: 'a HEIC photo (the iPhone format)', supported: false, test: (b) => b.subarray(4, 8).toString('latin1') === 'ftyp' && /^(hei|hev|mif|msf)/.test(b.subarray(8, 12).toString('latin1')) },
-  { name: 'a JPEG XL image', supported: false, test: (b) => (b[0] === 0xff && b[1] === 0x0a) || b.subarray(4, 8).toString('latin1') === 'JXL ' },
+  {
+    name: 'a HEIC photo (the iPhone format)',
+    supported: false,
+    test: (b) =>
+      b.subarray(4, 8).toString('latin1') === 'ftyp' && /^(hei|hev|mif|msf)/.test(b.subarray(8, 12).toString('latin1')),
+  },
+  {
+    name: 'a JPEG XL image',
+    supported: false,
+    test: (b) => (b[0] === 0xff && b[1] === 0x0a) || b.subarray(4, 8).toString('latin1') === 'JXL ',
+  },
 ];
 
 const VECTOR_FORMATS = new Set(['svg', 'pdf']);
-const TRUNCATION = /premature end|truncat|unexpected end|read error|end of (file|stream|data)|not enough data|incomplete/i;
+const TRUNCATION =
+  /premature end|truncat|unexpected end|read error|end of (file|stream|data)|not enough data|incomplete/i;
 
 /**
  * libvips words the same truncation differently from run to run (it depends on where its read threads stop), so a
@@ -54,7 +76,18 @@ function contentKind(buf: Buffer): string {
   return 'it holds text';
 }
 
-const bitsOf: Record<string, number> = { uchar: 8, char: 8, ushort: 16, short: 16, uint: 32, int: 32, float: 32, complex: 64, double: 64, dpcomplex: 128 };
+const bitsOf: Record<string, number> = {
+  uchar: 8,
+  char: 8,
+  ushort: 16,
+  short: 16,
+  uint: 32,
+  int: 32,
+  float: 32,
+  complex: 64,
+  double: 64,
+  dpcomplex: 128,
+};
 
 export async function scanImage(file: string): Promise<ImageScan> {
   let buf: Buffer;
@@ -72,26 +105,50 @@ export async function scanImage(file: string): Promise<ImageScan> {
     meta = await sharp(buf).metadata();
   } catch (e) {
     const message = (e as Error).message;
-    if (signature) return problem(buf.length, TRUNCATION.test(message) || buf.length < 1024 ? 'truncated' : 'undecodable', message, sha256, signature.name);
+    if (signature)
+      return problem(
+        buf.length,
+        TRUNCATION.test(message) || buf.length < 1024 ? 'truncated' : 'undecodable',
+        message,
+        sha256,
+        signature.name,
+      );
     return problem(buf.length, 'not-an-image', contentKind(buf), sha256);
   }
   if (meta.format && VECTOR_FORMATS.has(meta.format)) {
-    return problem(buf.length, 'unsupported-format', `a ${meta.format.toUpperCase()} vector drawing, not a photo`, sha256);
+    return problem(
+      buf.length,
+      'unsupported-format',
+      `a ${meta.format.toUpperCase()} vector drawing, not a photo`,
+      sha256,
+    );
   }
   let dhash: string;
   try {
     dhash = await decodeToHash(buf, meta);
   } catch (e) {
     const message = (e as Error).message;
-    return problem(buf.length, TRUNCATION.test(message) || missingEndMarker(buf, meta.format) ? 'truncated' : 'undecodable', message, sha256, meta.format);
+    return problem(
+      buf.length,
+      TRUNCATION.test(message) || missingEndMarker(buf, meta.format) ? 'truncated' : 'undecodable',
+      message,
+      sha256,
+      meta.format,
+    );
   }
   // Sizes are reported upright (EXIF orientations 5–8 swap width and height), as a person sees the photo.
   const swap = (meta.orientation ?? 1) >= 5;
   return {
-    bytes: buf.length, sha256, format: meta.format,
+    bytes: buf.length,
+    sha256,
+    format: meta.format,
     width: swap ? meta.height : meta.width,
     height: swap ? meta.width : meta.height,
-    pages: meta.pages, orientation: meta.orientation, channels: meta.channels, space: meta.space, hasAlpha: meta.hasAlpha,
+    pages: meta.pages,
+    orientation: meta.orientation,
+    channels: meta.channels,
+    space: meta.space,
+    hasAlpha: meta.hasAlpha,
     bitsPerSample: meta.depth ? bitsOf[meta.depth] : undefined,
     dhash,
   };
@@ -108,8 +165,11 @@ async function decodeToHash(buf: Buffer, meta: sharp.Metadata): Promise<string> 
   // failOn 'truncated', not 'error': many real photos carry harmless "corrupt data" warnings and load fine.
   let pipeline = sharp(buf, { failOn: 'truncated' });
   if ((meta.orientation ?? 1) > 1) pipeline = pipeline.rotate();
-  if ((meta.width ?? 0) * (meta.height ?? 0) > SHRINK_ABOVE_PIXELS) pipeline = pipeline.resize(512, 512, { fit: 'inside' });
-  const { data, info } = await pipeline.raw(meta.depth && meta.depth !== 'uchar' ? { depth: 'uchar' } : undefined).toBuffer({ resolveWithObject: true });
+  if ((meta.width ?? 0) * (meta.height ?? 0) > SHRINK_ABOVE_PIXELS)
+    pipeline = pipeline.resize(512, 512, { fit: 'inside' });
+  const { data, info } = await pipeline
+    .raw(meta.depth && meta.depth !== 'uchar' ? { depth: 'uchar' } : undefined)
+    .toBuffer({ resolveWithObject: true });
   return differenceHash(boxGrey(data, info.width, info.height, info.channels));
 }
 
@@ -215,7 +275,11 @@ async function scanOne(file: string, opts: ScanOptions): Promise<ImageScan> {
     }
   }
   const hit = stat && opts.cache?.get(file);
-  const scan = hit && hit.size === stat!.size && hit.mtimeMs === stat!.mtimeMs && hit.ino === stat!.ino ? hit.scan : await scanImage(file);
-  if (stat && opts.fresh && !scan.problem) opts.fresh.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, scan });
+  const scan =
+    hit && hit.size === stat!.size && hit.mtimeMs === stat!.mtimeMs && hit.ino === stat!.ino
+      ? hit.scan
+      : await scanImage(file);
+  if (stat && opts.fresh && !scan.problem)
+    opts.fresh.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, scan });
   return scan;
 }

@@ -67,7 +67,12 @@ async function readOutput(out: string): Promise<OutputState> {
     names = await fs.readdir(out);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { exists: false, foreign: [] };
-    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') throw new PrepareError('bad-input', `The output path ${out} is a file, not a folder.`, 'Choose another output folder.');
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR')
+      throw new PrepareError(
+        'bad-input',
+        `The output path ${out} is a file, not a folder.`,
+        'Choose another output folder.',
+      );
     throw e;
   }
   const manifestText = await readIfExists(path.join(out, MANIFEST_FILE));
@@ -82,8 +87,11 @@ async function readOutput(out: string): Promise<OutputState> {
     }
     const parsed = parseManifest(raw);
     if (!parsed.ok) {
-      throw new PrepareError('bad-input', `${path.join(out, MANIFEST_FILE)} is not a valid Prepare Dataset manifest: ${parsed.error}`,
-        'Move that folder away or choose another output folder; Transfer Lab will not overwrite what it cannot account for.');
+      throw new PrepareError(
+        'bad-input',
+        `${path.join(out, MANIFEST_FILE)} is not a valid Prepare Dataset manifest: ${parsed.error}`,
+        'Move that folder away or choose another output folder; Transfer Lab will not overwrite what it cannot account for.',
+      );
     }
     manifest = parsed.value;
   }
@@ -100,7 +108,8 @@ function owned(state: OutputState): Owned {
 /** Resolves a manifest path inside the output folder, refusing anything that would escape it. */
 function inside(out: string, rel: string): string {
   const abs = path.resolve(out, ...rel.split('/'));
-  if (rel !== '.' && !abs.startsWith(path.resolve(out) + path.sep)) throw new PrepareError('bad-input', `Refusing to touch ${abs}: it is outside ${out}.`);
+  if (rel !== '.' && !abs.startsWith(path.resolve(out) + path.sep))
+    throw new PrepareError('bad-input', `Refusing to touch ${abs}: it is outside ${out}.`);
   return abs;
 }
 
@@ -263,19 +272,29 @@ async function applyLocked(draft: DatasetManifest, opts: ApplyOptions, created: 
       'Choose another output folder (--out), or undo that one first.');
   }
   if (state.exists && !state.manifest && state.journalText === undefined && state.foreign.length) {
-    throw new PrepareError('bad-input', `The output folder ${out} already exists and was not made by Prepare Dataset (it holds ${state.foreign.slice(0, 3).join(', ')}${state.foreign.length > 3 ? ', …' : ''}).`,
-      'Choose a new or empty output folder (--out); existing files are never overwritten.');
+    throw new PrepareError(
+      'bad-input',
+      `The output folder ${out} already exists and was not made by Prepare Dataset (it holds ${state.foreign.slice(0, 3).join(', ')}${state.foreign.length > 3 ? ', …' : ''}).`,
+      'Choose a new or empty output folder (--out); existing files are never overwritten.',
+    );
   }
   const mine = owned(state);
-  const placementChanged = state.manifest !== undefined && state.manifest.settings.placement !== draft.settings.placement;
+  const placementChanged =
+    state.manifest !== undefined && state.manifest.settings.placement !== draft.settings.placement;
   const present = placementChanged ? new Set<string>() : await presentFiles(out, draft.files, draft.settings.placement);
   const plan = reconcile(draft.files, mine, present);
   const staleDirs = unneededDirs(mine.dirs, draft.files);
   const placed: Record<Placement, number> = { link: 0, copy: 0, symlink: 0 };
   const finalManifest = (dirs: Iterable<string>): DatasetManifest => ({ ...draft, createdDirs: [...dirs].sort() });
 
-  if (state.manifestText !== undefined && state.journalText === undefined && !plan.remove.length && !plan.place.length &&
-    !staleDirs.length && state.manifestText === manifestJson(finalManifest(mine.dirs))) {
+  if (
+    state.manifestText !== undefined &&
+    state.journalText === undefined &&
+    !plan.remove.length &&
+    !plan.place.length &&
+    !staleDirs.length &&
+    state.manifestText === manifestJson(finalManifest(mine.dirs))
+  ) {
     await writeScanCache(out, opts.scanCache);
     return { changed: false, manifest: finalManifest(mine.dirs), placed, removed: 0 };
   }
@@ -472,7 +491,11 @@ async function undoFiles(out: string, expectedSource?: string): Promise<Owned & 
   if (!state.manifest && state.journalText === undefined) throw nothingToUndo(out);
   const mine = owned(state);
   if (expectedSource && mine.source && path.resolve(mine.source) !== path.resolve(expectedSource)) {
-    throw new PrepareError('bad-input', `${out} was prepared from ${mine.source}, not from ${expectedSource}.`, 'Check the source folder and --out.');
+    throw new PrepareError(
+      'bad-input',
+      `${out} was prepared from ${mine.source}, not from ${expectedSource}.`,
+      'Check the source folder and --out.',
+    );
   }
   const journal = new Journal(out);
   await journal.start(journalSnapshot(mine, mine.source ?? ''));

@@ -7,8 +7,14 @@ import { writeJsonAtomic } from '../runtime/atomicFile';
 import type { JobContext } from '../runtime/jobContext';
 import { thumbnailsOf } from '../images/thumbnails';
 
-export async function withThumbnails<T extends GridItem | TopLossItem>(items: readonly T[], thumbnailDir: string | undefined): Promise<T[]> {
-  const thumbs = await thumbnailsOf(items.map((i) => i.file), thumbnailDir);
+export async function withThumbnails<T extends GridItem | TopLossItem>(
+  items: readonly T[],
+  thumbnailDir: string | undefined,
+): Promise<T[]> {
+  const thumbs = await thumbnailsOf(
+    items.map((i) => i.file),
+    thumbnailDir,
+  );
   return items.map((item, i) => (thumbs[i] ? { ...item, thumbnail: thumbs[i] } : item));
 }
 

@@ -10,7 +10,7 @@ import { MANIFEST_FILE, parseManifest, type DatasetManifest } from '../../../../
 import type { PrepareResult } from '../../../../src/core/jobs/prepare';
 import type { TrainerEvent } from '../../../../src/core/protocol';
 import { runJob } from '../../../../src/trainer/jobs/runJob';
-import { nodeDirReader } from '../../../../src/trainer/prepare/workspaceScan';
+import { nodeDirReader } from '../../../../src/trainer/prepare/nodeDirReader';
 import { patternJpeg } from '../../../fixtures/syntheticImages';
 import { SHARED } from '../../../fixtures/cliRun';
 
