@@ -2,6 +2,7 @@
 // Every message is validated where it arrives: a malformed message becomes a typed error, never a crash.
 import { JOBS, type JobName } from './jobs';
 import { datasetFinding, datasetSample, errorStat, evidence, recommendation, perClassRow } from './messageParts';
+import type { EpochRecord } from './runRecord';
 import { RUN_FILES } from './runFiles';
 import {
   arrayOf, bool, literal, metric, num, object, optional, recordOf, str, unknownValue, ValidationError, type Check,
@@ -29,16 +30,10 @@ export interface ProgressEvent { type: 'progress'; phase: string; done: number; 
 export interface EngineEvent {
   type: 'engine'; engine: string; version: string; slowPath: boolean; note?: string;
 }
-export interface EpochEvent {
+/** One epoch as run.json's history records it, streamed while the stage trains. */
+export interface EpochEvent extends EpochRecord {
   type: 'epoch';
   stage: string;
-  epoch: number;
-  loss: number;
-  acc: number;
-  valLoss: number;
-  valAcc: number;
-  lr: number;
-  seconds: number;
 }
 export interface LayerRow {
   index: number; name: string; type: string; outputShape: string; params: number; trainable: boolean; block: string;
