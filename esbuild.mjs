@@ -7,8 +7,9 @@ const production = process.argv.includes('--production');
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'info', legalComments: 'none' };
 
 // tfjs stays external so the native engines (tfjs-node, tfjs-node-gpu) and the wasm backend share one tfjs
-// instance at run time; sharp is native.
-const trainerExternal = ['@tensorflow/*', 'sharp'];
+// instance at run time; sharp and onnxruntime-node are native (onnxruntime-common stays beside it, so both share
+// one backend registry). protobufjs is plain JS and bundled: .vscodeignore leaves it out of the .vsix.
+const trainerExternal = ['@tensorflow/*', 'sharp', 'onnxruntime-node', 'onnxruntime-common'];
 
 const builds = [
   { ...common, platform: 'node', target: 'node20', format: 'cjs', entryPoints: ['src/extension/extension.ts'],

@@ -1,4 +1,5 @@
-// Lint, including the one-way layer rule: vscode only in src/extension; tfjs and sharp only in src/trainer;
+// Lint, including the one-way layer rule: vscode only in src/extension; tfjs and sharp only in src/trainer, ONNX
+// Runtime only in src/trainer/engine;
 // src/core imports only itself; the webview imports only the protocol types from src/core.
 import tseslint from 'typescript-eslint';
 
@@ -6,7 +7,11 @@ const vscodeOnlyInExtension = { name: 'vscode', message: 'Only src/extension may
 const computeOnlyInTrainer = [
   { group: ['@tensorflow/*'], message: 'Only src/trainer may import tfjs (see docs/architecture.md).' },
   { group: ['sharp'], message: 'Only src/trainer may import sharp (see docs/architecture.md).' },
+  { group: ['onnxruntime-*'], message: 'Only src/trainer/engine may load ONNX Runtime (see docs/architecture.md).' },
 ];
+// Inside the trainer, ONNX Runtime (an optional native addon) is loaded in one place, engine/ortEngine.ts, which turns
+// every way it can fail into a reason; everything else uses the types and the session it hands out.
+const ortOnlyInEngine = { group: ['onnxruntime-*'], message: computeOnlyInTrainer[2].message };
 const restrict = (paths, patterns) => ['error', { paths, patterns }];
 const trainerNotExtension = {
   group: ['../extension/*', '../../extension/*', '../../../extension/*'], message: 'src/trainer must not depend on src/extension.',
@@ -68,6 +73,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': restrict([vscodeOnlyInExtension], [
         trainerNotExtension,
+        ...(folder === 'engine' ? [] : [ortOnlyInEngine]),
         ...Object.keys(TRAINER_FOLDERS).filter((f) => f !== folder && !allowed.includes(f)).map((f) => ({
           // `../../${f}` from a subfolder (training/callbacks/); from a folder itself it would name src/${f}, which
           // does not exist.

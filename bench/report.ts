@@ -1,5 +1,7 @@
 // bench/out/results.json (written by bench/run.mjs) → bench/results.md: tables of every figure and ratio, the
 // machine they came from, and where each speed/memory goal stands. bench/run.mjs runs this last.
+// A bench missing from results.json (not run on this machine since bench/out was cleared, or a subset run) keeps
+// the section and goal rows the previous results.md showed for it, so a partial run never erases other figures.
 // Run alone: node --import tsx bench/report.ts
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -11,6 +13,18 @@ type Json = any;
 
 const OUT = path.join(__dirname, 'results.md');
 const results: Record<string, Json> = JSON.parse(fs.readFileSync(path.join(__dirname, 'out/results.json'), 'utf8'));
+const previous = fs.existsSync(OUT) ? fs.readFileSync(OUT, 'utf8') : '';
+
+/** The previous report's sections by bench name (from the `bench/<name>.ts` in each heading), as written. */
+const previousSections = new Map(previous.split(/^(?=## )/m).flatMap((block) => {
+  const name = block.split('\n', 1)[0].match(/^## .*`bench\/(\w+)\.ts`/)?.[1];
+  return name ? [[name, block.trim()] as const] : [];
+}));
+/** The previous report's goal rows by goal text. */
+const previousGoals = new Map(previous.split(/^## /m).find((b) => b.startsWith('Goals'))?.split('\n')
+  .filter((l) => l.startsWith('| ') && !l.startsWith('| goal |') && !l.startsWith('| ---'))
+  .map((l) => l.slice(2, -2).split(' | ')).filter((c) => c.length === 3).map((c) => [c[0], c] as const) ?? []);
+const carried = [...previousSections.keys()].filter((n) => !results[n]);
 
 const fmt = (v: unknown, d = 1): string => (typeof v === 'number' ? String(Math.round(v * 10 ** d) / 10 ** d) : v === undefined || v === null ? '–' : String(v));
 const times = (v: unknown) => (typeof v === 'number' ? `${fmt(v, 2)}×` : '–');
@@ -20,26 +34,66 @@ const table = (head: string[], rows: unknown[][]) =>
 function machine(): string {
   const cpuinfo = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
   const model = cpuinfo.match(/model name\s*:\s*(.+)/)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
-  const loads = Object.values(results).map((r) => r.loadAverage?.[0]).filter((l) => typeof l === 'number') as number[];
+  const loads = Object.values(results).flatMap((r) => [r.loadAverage?.[0], ...(r.loadAverageRange ?? [])]).filter((l) => typeof l === 'number') as number[];
+  // Carried sections ran under the load the previous report stated for them (or for all its benches).
+  const before = previous.match(/their load average ([\d.]+)–([\d.]+)/) ?? previous.match(/load average ([\d.]+)–([\d.]+)/);
   return [
     `- CPU: ${model}, ${os.availableParallelism()} cores; RAM ${fmt(os.totalmem() / 2 ** 30)} GiB; Node ${process.version}; ${os.type()} ${os.release()}`,
     `- Engine: ${results.pipeline?.engine ?? 'wasm'} (no native TensorFlow here); reference: ${results.forward?.reference?.versions ? `PyTorch ${results.forward.reference.versions} (Debian python3-torch, CPU, 2 threads)` : 'none'}`,
     `- Shared machine: 1-minute load average ${loads.length ? `${fmt(Math.min(...loads))}–${fmt(Math.max(...loads))}` : 'unknown'} on ${os.availableParallelism()} cores while the benches ran, so absolute figures are noisy; every tfjs side and its reference ran interleaved, run by run, in the same bench.`,
+    ...(carried.length ? [`- Not rerun for this report, so kept as the previous results.md showed them (each heading has its date${before ? `; their load average ${before[1]}–${before[2]}` : ''}): ${carried.map((n) => `\`${n}\``).join(', ')}.`] : []),
   ].join('\n');
 }
 
+/** Forward sides, the jobs' engines first; a side that did not run in this bench gets no column. */
+const FORWARD_SIDES = ['ort-2threads', 'ort-2sessions', 'ort-1thread', 'ort-2sessions-samethread', 'wasm-workers', 'wasm',
+  'wasm-setThreadsCount', 'wasm-threads', 'cpu', 'wasm-teachable'];
+
 function forward(r: Json): string {
-  const engines = ['wasm', 'wasm-workers', 'wasm-setThreadsCount', 'wasm-threads', 'cpu', 'wasm-teachable'];
-  const threads = (e: string) => r.engines?.[e]?.workers ?? r.engines?.[e]?.threads;
-  const head = ['config', 'PyTorch (2 threads)', 'PyTorch 1 thread', ...engines.map((e) => `${e}${threads(e) ? ` (${threads(e)} thr)` : ''}`)];
-  const rows = Object.entries(r.results as Record<string, Json>).map(([k, v]) => [k, fmt(v.pytorch?.imgPerS), v['pytorch-1thread'] ? `${fmt(v['pytorch-1thread'].imgPerS)} (${times(v['pytorch-1thread'].vsPytorch)})` : '–',
-    ...engines.map((e) => (v[e] ? `${fmt(v[e].imgPerS)} (${times(v[e].vsPytorch)})` : '–'))]);
-  return `img/s, batch ${r.batch} (cpu: batch ${r.cpu?.batch ?? '–'}, ${r.cpu?.runs ?? '–'} runs), median of ${r.runs} runs after ${r.warmup} warm-up; (×) = vs PyTorch.
-\`wasm\` is one wasm thread; \`wasm-workers\` is what the jobs run: the trainer's forward workers (\`src/trainer/forward/batchForward.ts\`), one single-threaded wasm instance per thread, each taking half the batch;
-\`wasm-setThreadsCount\` calls setThreadsCount(2) first (tfjs still runs 1 thread in Node, tfjs#3830);
-\`wasm-threads\` is the bench-only workaround in \`bench/lib/wasmThreads.ts\`; \`wasm-teachable\` is the real Teachable Machine 0.35@224 export.
+  const rows0 = Object.entries(r.results as Record<string, Json>);
+  const engines = FORWARD_SIDES.filter((e) => rows0.some(([, v]) => v[e]));
+  const label = (e: string) => {
+    const g = r.engines?.[e];
+    if (g?.sessions) return `${e} (${g.sessions} session${g.sessions > 1 ? 's' : ''} × ${g.threads} thr${g.workerThreads ? ', worker threads' : g.sessions > 1 ? ', one JS thread' : ''})`;
+    const t = g?.workers ?? g?.threads;
+    return `${e}${t ? ` (${t} thr)` : ''}`;
+  };
+  const jobsOrt: string = r.jobsOrt ?? 'ort-2threads';
+  const best = (v: Json) => Math.max(v.pytorch?.imgPerS ?? 0, v['pytorch-1thread']?.imgPerS ?? 0) || undefined;
+  const head = ['config', 'PyTorch (2 threads)', 'PyTorch 1 thread', ...engines.map(label), `${jobsOrt} / faster PyTorch`];
+  const rows = rows0.map(([k, v]) => [k, fmt(v.pytorch?.imgPerS), v['pytorch-1thread'] ? `${fmt(v['pytorch-1thread'].imgPerS)} (${times(v['pytorch-1thread'].vsPytorch)})` : '–',
+    ...engines.map((e) => (v[e] ? `${fmt(v[e].imgPerS)} (${times(v[e].vsPytorch)})` : '–')),
+    v[jobsOrt] && best(v) ? `**${times(v[jobsOrt].imgPerS / best(v)!)}**` : '–']);
+  const ortVersion = (Object.values(r.engines ?? {}) as Json[]).find((g) => g?.sessions)?.version;
+  const sessions = Object.entries((r.sessions ?? {}) as Record<string, Json>).map(([k, v]) => [k, fmt(v.oneSession2Threads), fmt(v.twoSessions1Thread),
+    fmt(v.twoSessionsSameThread), times(v.twoSessionsVsOne)]);
+  // One row per config and model: every ORT side runs the same graph, so the row holds the worst of them.
+  const checkRows = Object.entries((r.checks ?? {}) as Record<string, Record<string, Json>>).flatMap(([k, sides]) =>
+    ([['builtModel', 'built (random weights)'], ['teachable', 'Teachable Machine export']] as const).flatMap(([which, what]) => {
+      const cs = Object.values(sides).map((c) => c[which]).filter(Boolean);
+      if (!cs.length) return [];
+      const worst = cs.reduce((a, b) => (b.maxAbs / b.maxAbsTfjs > a.maxAbs / a.maxAbsTfjs ? b : a));
+      return [[k, what, Object.keys(sides).length, worst.images, worst.maxAbs.toExponential(1), worst.maxAbsTfjs.toExponential(1), (worst.maxAbs / worst.maxAbsTfjs).toExponential(1)]];
+    }));
+  return `img/s, batch ${r.batch}, median of ${r.runs} interleaved runs after ${r.warmup} warm-up; (×) = vs PyTorch on 2 threads; the last column is the jobs' ORT side over the faster of PyTorch's two settings (what the goals read).
+\`ort-*\` is the jobs' frozen-forward engine, ONNX Runtime${ortVersion ? ` ${ortVersion}` : ''} (CPU provider): the same tfjs-built model converted by the product's converter (\`src/trainer/model/onnx/layersToOnnx.ts\`), opened by \`openOrtSession\` and run through \`ortForward\`, JS preprocessing from uint8 pixels included, as the jobs run it.
+\`${jobsOrt}\` is what the jobs run (one session, intra-op threads = cores); \`ort-2sessions\` is two single-threaded sessions, one per worker thread, each taking half the batch; \`ort-2sessions-samethread\` is two sessions in one JS thread (onnxruntime-node's async \`run()\` computes on the calling thread, so they take turns); \`ort-1thread\` is one single-threaded session.
+\`wasm-workers\` is the tfjs path (where ORT does not load): the trainer's forward workers (\`src/trainer/forward/batchForward.ts\`), one single-threaded wasm instance per thread, each taking half the batch; \`wasm\` is one wasm thread; \`wasm-teachable\` is the real Teachable Machine 0.35@224 export on one wasm thread.
+${r.extraVariants ? `Other tfjs variants (\`wasm-setThreadsCount\`, \`wasm-threads\`, \`cpu\`): ${r.extraVariants}.` : ''}
 ${Object.keys(r.failed ?? {}).length ? `\nFailed: ${JSON.stringify(r.failed)}\n` : ''}
-${table(head, rows)}`;
+${table(head, rows)}
+${sessions.length ? `
+One ORT session using both cores (what the jobs run) vs two single-threaded sessions each taking half the batch, img/s.
+The order depends on how busy the machine is: ORT's intra-op threads meet at every op, so a 2-thread session loses most
+when other processes take a core. In a run at 1-minute load 6–10 on these 2 cores (2026-12-04) two sessions were
+1.1–2.2× faster than one, and one single-threaded session was fastest of all.
+
+${table(['config', 'one session, 2 intra-op threads', 'two 1-thread sessions, worker threads', 'two 1-thread sessions, one JS thread', 'two on worker threads / one'], sessions)}
+` : ''}${checkRows.length ? `
+ORT against tfjs at setup: the same model and the same uint8 pixels, tfjs (wasm, \`toBatchTensor\` + \`embed\`) vs ORT (\`ortForward\`); max abs difference${r.checkMaxAbs ? ` over all (built ${fmt(r.checkMaxAbs.builtModel?.toExponential?.(1))}, Teachable Machine ${fmt(r.checkMaxAbs.teachable?.toExponential?.(1))})` : ''}. The built model's random weights give tiny features, so the real-weight Teachable Machine export is checked too (at 0.35@224).
+
+${table(['config', 'model', 'ORT sides', 'images', 'max abs ORT − tfjs', 'max abs tfjs value', 'max abs / max tfjs'], checkRows)}
+` : ''}`.trimEnd();
 }
 
 function pipeline(r: Json): string {
@@ -123,7 +177,10 @@ function section(name: string, r: Json): string {
   return `## ${title}${when}\n\n${body || table(['figure', 'value'], rows.map(([k, v]) => [`\`${k}\``, v]))}`;
 }
 
-const order = [...Object.keys(sections), ...Object.keys(results).filter((n) => !(n in sections)).sort()].filter((n) => results[n]);
+const known = (n: string) => n in results || previousSections.has(n);
+const order = [...Object.keys(sections), ...[...Object.keys(results), ...carried].filter((n) => !(n in sections)).sort()].filter(known);
+const render = (n: string) => (results[n] ? section(n, results[n]) : previousSections.get(n)!);
+const goalRows = goals(results).map((g) => (g.benches.some((b) => results[b]) ? [g.goal, g.measured, g.status] : previousGoals.get(g.goal) ?? [g.goal, g.measured, g.status]));
 const md = `# Benchmark results
 
 Generated by \`bench/report.ts\` from \`bench/out/results.json\` (\`npm run bench\`), ${new Date().toISOString().slice(0, 10)}.
@@ -132,13 +189,13 @@ ${machine()}
 
 ## Goals
 
-${table(['goal', 'measured', 'status'], goals(results).map((g) => [g.goal, g.measured, g.status]))}
+${table(['goal', 'measured', 'status'], goalRows)}
 
 Goals against PyTorch use the faster of its 2-thread run (the reference as specified) and its 1-thread run: on this
 shared 2-core machine its two OpenMP threads often lost a core to other jobs and ran slower than one, and a goal
 should not pass on that. Both figures are in the tables below.
 
-${order.map((n) => section(n, results[n])).join('\n\n')}
+${order.map(render).join('\n\n')}
 `;
 fs.writeFileSync(OUT, md);
 process.stderr.write(`wrote ${path.relative(process.cwd(), OUT)}\n`);

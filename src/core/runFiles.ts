@@ -31,4 +31,13 @@ export const RUN_FILES = {
   /** predict's default output. */
   predictions: 'predictions.csv',
   thumbnails: THUMBNAILS_DIR,
+  /** `export`'s default folder: the ONNX file and its model card (EXPORT_FILES). */
+  export: 'export',
+} as const;
+
+/** What `export` writes into <run>/export/ unless told otherwise. */
+export const EXPORT_FILES = {
+  onnx: 'model.onnx',
+  /** The model card beside it; for an --out elsewhere, `<name>.README.md` (see modelCardFile). */
+  card: 'README.md',
 } as const;

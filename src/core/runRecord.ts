@@ -1,11 +1,23 @@
 // The run.json format: what a saved run (a "saved model") records, and how to read it defensively.
 import { RUN_FILES } from './runFiles';
+import type { ResizeMode } from './jobs/fields';
+import type { Preprocessing } from './zooCatalog';
 import {
   arrayOf, literal, metric, num, object, optional, recordOf, str, unknownValue, ValidationError, type Check,
 } from './validate';
 
 export const RUN_STATUSES = ['running', 'completed', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** What a run's model/ says about itself in its metadata: enough to feed it an image and read its output. */
+export interface SavedModelMeta {
+  classes: string[];
+  inputSize: number;
+  resize: ResizeMode;
+  preprocessing: Preprocessing;
+  backbone?: string;
+  cut?: string;
+}
 
 export interface EpochRecord {
   epoch: number;
@@ -25,6 +37,8 @@ export interface RunRecord {
   dataset: string;
   classes: string[];
   engine: string;
+  /** Where the frozen forward passes ran ('onnxruntime-cpu', 'tfjs'…); absent when all came from the cache. */
+  frozenEngine?: string;
   createdAt: string;
   updatedAt: string;
   /** The trainer's pid while running: lets a later start tell a live run from one whose trainer was killed. */
@@ -62,6 +76,7 @@ const runCheck: Check<RunRecord> = object({
   dataset: str,
   classes: arrayOf(str),
   engine: str,
+  frozenEngine: optional(str),
   createdAt: str,
   updatedAt: str,
   pid: optional(num),

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { registerEngineCommands } from './commands/engineCommands';
 import { registerEvaluateCommands } from './commands/evaluateCommands';
+import { registerExportCommands } from './commands/exportCommands';
 import { registerGuidanceCommands } from './commands/guidanceCommands';
 import { registerPrepareCommands } from './commands/prepareCommands';
 import { registerTrainingCommands } from './commands/trainingCommands';
@@ -35,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): TransferLabApi {
   registerPrepareCommands(context, runner);
   registerTrainingCommands(context, runner, savedModels);
   registerEvaluateCommands(context, runner, savedModels);
+  registerExportCommands(context, runner, savedModels);
   registerGuidanceCommands(context, runner);
   registerRunCommands(context, runner, savedModels);
   return {

@@ -4,11 +4,17 @@ import type * as vscode from 'vscode';
 import { trainerConfig } from './settings';
 import { embeddingCacheDir, modelCacheDir, runsDir } from './workspacePaths';
 
+/** The engine of each role: tfjs for what trains, and where the frozen forward passes run. */
+export function engineConfig() {
+  const s = trainerConfig();
+  return { engine: s.engine, frozen: s.frozenEngine };
+}
+
 /** The settings every job that reads images through a backbone takes. */
 export function baseConfig(context: vscode.ExtensionContext) {
   const s = trainerConfig();
   return {
-    batch: s.batchSize, size: s.imageSize, seed: s.seed, engine: s.engine, cacheDir: embeddingCacheDir(),
+    batch: s.batchSize, size: s.imageSize, seed: s.seed, ...engineConfig(), cacheDir: embeddingCacheDir(),
     modelCacheDir: modelCacheDir(context),
   };
 }

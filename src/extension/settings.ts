@@ -1,6 +1,7 @@
 // Reads the `transferLab.*` settings the jobs use as defaults.
 import * as vscode from 'vscode';
 import type { EnginePreference } from '../core/engineChoice';
+import type { FrozenPreference } from '../core/frozenEngineChoice';
 
 export interface TrainerSettings {
   backbone: string;
@@ -13,6 +14,8 @@ export interface TrainerSettings {
   cacheLocation: string;
   /** package.json lists the choices; the trainer's contract refuses any other. */
   engine: EnginePreference;
+  /** Where frozen forward passes run (ONNX Runtime or tfjs); package.json lists the choices. */
+  frozenEngine: FrozenPreference;
 }
 
 export function trainerConfig(): TrainerSettings {
@@ -27,5 +30,6 @@ export function trainerConfig(): TrainerSettings {
     seed: c.get('seed', 42),
     cacheLocation: c.get('cacheLocation', ''),
     engine: c.get<EnginePreference>('engine', 'auto'),
+    frozenEngine: c.get<FrozenPreference>('frozenEngine', 'auto'),
   };
 }

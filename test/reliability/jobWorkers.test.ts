@@ -1,4 +1,4 @@
-// Every job that runs forward passes over images honours its `workers` setting. The guidance jobs once passed an
+// Every job that runs forward passes over images on tfjs honours its `workers` setting. The guidance jobs once passed an
 // empty setting and started a thread per core whatever the user asked; this counts the threads each job really
 // starts (Node's 'worker' event, on wasm, where workers are used at all). Each run gets a fresh cache, because
 // workers start only on the first image that is not cached.
@@ -20,7 +20,8 @@ async function threadsOf(name: JobName, config: Record<string, unknown>): Promis
   const count = () => void started++;
   process.on('worker', count);
   try {
-    const r = await job(name, { engine: 'wasm', ...config });
+    // Forward workers serve frozen passes on tfjs; on ONNX Runtime one session uses every core (tested below).
+    const r = await job(name, { engine: 'wasm', frozen: 'tfjs', ...config });
     assert.equal(r.error, undefined, `${name}: ${r.error?.message}`);
   } finally {
     process.off('worker', count);
@@ -61,6 +62,13 @@ describe('jobs honour the workers setting', () => {
       assert.equal(await threadsOf(c.job, { ...c.config(), cacheDir: cacheDir(), workers: 1 }), 0);
       const two = await threadsOf(c.job, { ...c.config(), cacheDir: cacheDir(), workers: 2 });
       assert.ok(two >= 2 && two % 2 === 0, `${two} threads: each pass should start a pool of two`);
+    });
+  }
+
+  // On ONNX Runtime a pass is one session with intra-op threads = cores: asking for workers starts no tfjs pool.
+  for (const c of cases) {
+    it(`${c.name}: on ONNX Runtime, workers 2 starts no tfjs worker`, async () => {
+      assert.equal(await threadsOf(c.job, { ...c.config(), cacheDir: cacheDir(), workers: 2, frozen: 'onnxruntime' }), 0);
     });
   }
 });

@@ -27,6 +27,10 @@ describe('layer rule', () => {
     { file: 'src/trainer/jobs/ok.ts', code: "import { loadBackbone } from '../model/backbone';\nexport const x = loadBackbone;\n", blocked: false },
     { file: 'src/extension/commands/bad.ts', code: "import { trainJob } from '../../trainer/jobs/train';\nexport const x = trainJob;\n", blocked: true },
     { file: 'src/core/jobs/bad.ts', code: "import { trainJob } from '../../trainer/jobs/train';\nexport const x = trainJob;\n", blocked: true },
+    // ONNX Runtime, an optional native addon, is loaded only by src/trainer/engine, which turns its failures into reasons.
+    { file: 'src/extension/bad.ts', code: "import * as ort from 'onnxruntime-node';\nexport const x = ort;\n", blocked: true },
+    { file: 'src/trainer/forward/bad.ts', code: "import * as ort from 'onnxruntime-node';\nexport const x = ort;\n", blocked: true },
+    { file: 'src/trainer/engine/ok.ts', code: "import * as ort from 'onnxruntime-node';\nexport const x = ort;\n", blocked: false },
   ];
   for (const c of table) {
     it(`${c.blocked ? 'blocks' : 'allows'} ${c.code.split('\n')[0]} in ${c.file}`, async () => {

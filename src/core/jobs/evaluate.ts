@@ -1,6 +1,7 @@
 // The `evaluate` job's contract: a completed run to measure on its val split, and the metrics it reports (also
 // written to <run>/evaluation.json).
 import type { EnginePreference } from '../engineChoice';
+import type { FrozenPreference } from '../frozenEngineChoice';
 import type { AverageMetrics, ClassMetrics, ConfusedPair } from '../metrics';
 import { perClassRow } from '../messageParts';
 import {
@@ -13,7 +14,7 @@ const input = object({
   /** The folder of a completed run. */
   runDir: str,
   topLosses: optional(wholeIn(0, 1000)), batch: fields.batch, engine: fields.engine, workers: fields.workers,
-  thumbnailDir: fields.thumbnailDir,
+  frozen: fields.frozen, thumbnailDir: fields.thumbnailDir,
 });
 export type EvaluateConfigInput = Checked<typeof input>;
 export interface EvaluateConfig {
@@ -23,6 +24,7 @@ export interface EvaluateConfig {
   batch: number;
   engine: EnginePreference;
   workers?: number;
+  frozen?: FrozenPreference;
   thumbnailDir?: string;
 }
 

@@ -1,6 +1,7 @@
 // Config fields several jobs share, with the ranges the CLI's flags allow too (src/trainer/cli/flags.ts keeps its
 // own ranges at least as strict, so a value the CLI accepts never fails here).
 import { ENGINES, type EnginePreference } from '../engineChoice';
+import { FROZEN_PREFERENCES, type FrozenPreference } from '../frozenEngineChoice';
 import { literal, numberIn, objectOf, optional, str, wholeIn } from '../validate';
 
 export const RESIZE_MODES = ['cover', 'fill', 'contain'] as const;
@@ -16,6 +17,11 @@ export const fields = {
    * TRANSFER_LAB_WORKERS, else picks one per core (up to 4) on wasm and cpu.
    */
   workers: optional(wholeIn(0, 64)),
+  /**
+   * Where frozen forward passes run: 'auto' tries ONNX Runtime (GPU providers first) and falls back to tfjs with a
+   * reason. Absent, the trainer reads TRANSFER_LAB_FROZEN, else 'auto'.
+   */
+  frozen: optional(literal(...FROZEN_PREFERENCES)),
   batch: optional(wholeIn(1, 4096)),
   size: optional(wholeIn(16, 1024)),
   resize: optional(literal(...RESIZE_MODES)),
@@ -39,14 +45,15 @@ export const skippedFile = objectOf<SkippedFile>({ file: str, reason: str });
 export const embeddingFields = {
   cut: optional(str), size: fields.size, resize: fields.resize, batch: fields.batch, seed: fields.seed,
   maxPerClass: fields.maxPerClass, cacheDir: optional(str), modelCacheDir: optional(str), engine: fields.engine,
-  workers: fields.workers,
+  workers: fields.workers, frozen: fields.frozen,
   /** A JSON file to write the result to, besides returning it. */
   out: optional(str),
 };
 
 export interface EmbeddingSettings {
   cut?: string; size?: number; resize: ResizeMode; batch: number; seed: number; maxPerClass?: number;
-  cacheDir: string; modelCacheDir?: string; engine: EnginePreference; workers?: number; out?: string;
+  cacheDir: string; modelCacheDir?: string; engine: EnginePreference; workers?: number; frozen?: FrozenPreference;
+  out?: string;
 }
 
 type EmbeddingInput = { [K in keyof typeof embeddingFields]?: ReturnType<(typeof embeddingFields)[K]> };
@@ -55,6 +62,7 @@ export function embeddingSettingsOf(c: EmbeddingInput, defaults: { cacheDir: str
   return {
     cut: c.cut, size: c.size, resize: c.resize ?? FIELD_DEFAULTS.resize, batch: c.batch ?? FIELD_DEFAULTS.batch,
     seed: c.seed ?? FIELD_DEFAULTS.seed, maxPerClass: c.maxPerClass, cacheDir: c.cacheDir ?? defaults.cacheDir,
-    modelCacheDir: c.modelCacheDir, engine: c.engine ?? FIELD_DEFAULTS.engine, workers: c.workers, out: c.out,
+    modelCacheDir: c.modelCacheDir, engine: c.engine ?? FIELD_DEFAULTS.engine, workers: c.workers, frozen: c.frozen,
+    out: c.out,
   };
 }

@@ -6,6 +6,7 @@ import type { JobContract, JobDefaults } from './contract';
 import { advise } from './advise';
 import { doctor } from './doctor';
 import { evaluate } from './evaluate';
+import { exportModel } from './exportModel';
 import { learningCurve } from './learningCurve';
 import { lrFind } from './lrFind';
 import { predict } from './predict';
@@ -21,6 +22,7 @@ const contracts = {
   'learning-curve': learningCurve,
   advise,
   'lr-find': lrFind,
+  export: exportModel,
 };
 
 export type JobName = keyof typeof contracts;

@@ -1,6 +1,7 @@
 // The `predict` job's contract: a completed run's model over a folder of new images, and the Kaggle-style CSV it
 // wrote.
 import type { EnginePreference } from '../engineChoice';
+import type { FrozenPreference } from '../frozenEngineChoice';
 import {
   arrayOf, num, numberIn, object, objectOf, optional, str, type Checked,
 } from '../validate';
@@ -18,12 +19,13 @@ const input = object({
   clip: optional(numberIn(0, 0.5, { belowMax: true })),
   /** Binary runs: the class whose probability is the `label` column. */
   positive: optional(str),
-  batch: fields.batch, engine: fields.engine, workers: fields.workers, thumbnailDir: fields.thumbnailDir,
+  batch: fields.batch, engine: fields.engine, workers: fields.workers, frozen: fields.frozen,
+  thumbnailDir: fields.thumbnailDir,
 });
 export type PredictConfigInput = Checked<typeof input>;
 export interface PredictConfig {
   runDir: string; images: string; out?: string; clip?: number; positive?: string; batch: number;
-  engine: EnginePreference; workers?: number; thumbnailDir?: string;
+  engine: EnginePreference; workers?: number; frozen?: FrozenPreference; thumbnailDir?: string;
 }
 
 export interface PredictResult {

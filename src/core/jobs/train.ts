@@ -1,6 +1,7 @@
 // The `train` job's contract: its settings and their defaults (the classic Keras recipe's), and what a completed
 // run reports. A feature extractor needs a dataset and a backbone; fine-tuning needs the run it starts from.
 import type { EnginePreference } from '../engineChoice';
+import type { FrozenPreference } from '../frozenEngineChoice';
 import {
   arrayOf, literal, metric, num, object, objectOf, optional, recordOf, str, ValidationError, wholeIn, type Check,
   type Checked,
@@ -30,7 +31,7 @@ const input = object({
   seed: fields.seed, monitor: optional(literal('val_loss', 'val_acc')), head: fields.head, dropout: fields.dropout,
   classWeights: optional(literal('none', 'balanced')), maxPerClass: fields.maxPerClass,
   runsDir: optional(str), cacheDir: optional(str), modelCacheDir: optional(str), engine: fields.engine,
-  workers: fields.workers, thumbnailDir: fields.thumbnailDir,
+  workers: fields.workers, frozen: fields.frozen, thumbnailDir: fields.thumbnailDir,
 });
 export type TrainConfigInput = Checked<typeof input>;
 
@@ -57,6 +58,8 @@ interface TrainSettings {
   modelCacheDir?: string;
   engine: EnginePreference;
   workers?: number;
+  /** Where the frozen forward passes run; absent, TRANSFER_LAB_FROZEN or 'auto'. */
+  frozen?: FrozenPreference;
   thumbnailDir?: string;
 }
 
@@ -106,6 +109,7 @@ export function parseTrainConfig(raw: unknown, defaults: JobDefaults): TrainConf
     modelCacheDir: c.modelCacheDir,
     engine: c.engine ?? FIELD_DEFAULTS.engine,
     workers: c.workers,
+    frozen: c.frozen,
     thumbnailDir: c.thumbnailDir,
   };
   if (mode === 'fine-tune') {
@@ -134,6 +138,8 @@ export function balancedClassWeights(labels: ArrayLike<number>, classes: number)
 
 export interface TrainResult {
   runId: string; dir: string; status: 'completed'; engine: string; mode: TrainMode;
+  /** Where the frozen passes ran; absent when every vector came from the cache. */
+  frozenEngine?: string;
   best: { epoch: number; loss: number; acc: number; valLoss: number; valAcc: number };
   seconds: Record<string, number>; classes: string[];
   /** The images each class really trained and validated on: dataset.json's lists less `skipped`. */
@@ -152,7 +158,8 @@ export const train: JobContract<TrainConfigInput, TrainConfig, TrainResult> = {
   input,
   config: parseTrainConfig,
   result: objectOf<TrainResult>({
-    runId: str, dir: str, status: literal('completed'), engine: str, mode: literal(...TRAIN_MODES),
+    runId: str, dir: str, status: literal('completed'), engine: str, frozenEngine: optional(str),
+    mode: literal(...TRAIN_MODES),
     best: objectOf<TrainResult['best']>({ epoch: num, loss: metric, acc: metric, valLoss: metric, valAcc: metric }),
     seconds: recordOf(num), classes: arrayOf(str),
     counts: objectOf<TrainResult['counts']>({ train: arrayOf(num), val: arrayOf(num) }),

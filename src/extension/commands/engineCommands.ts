@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { JobRunner } from '../jobRunner';
 import { logChannel } from '../log';
-import { trainerConfig } from '../settings';
+import { engineConfig } from '../jobSettings';
 
 export function registerEngineCommands(context: vscode.ExtensionContext, runner: JobRunner): void {
   context.subscriptions.push(
@@ -10,15 +10,20 @@ export function registerEngineCommands(context: vscode.ExtensionContext, runner:
       const outcome = await runner.run({
         job: 'doctor',
         title: 'Check engine',
-        config: { engine: trainerConfig().engine },
+        config: engineConfig(),
         quiet: true,
       });
       if (outcome.status !== 'done') return undefined;
       const r = outcome.result;
-      for (const s of r.skipped) logChannel().info(`engine ${s.engine} skipped: ${s.reason}`);
+      for (const s of r.frozen.skipped) logChannel().info(`frozen-pass engine ${s.engine} skipped: ${s.reason}`);
+      for (const s of r.skipped) logChannel().info(`training engine ${s.engine} skipped: ${s.reason}`);
       const slow = r.slowPath ? ' No native TensorFlow here, so training uses cached activations on the CPU.' : '';
       void vscode.window
-        .showInformationMessage(`Transfer Lab engine: ${r.engine} ${r.version}.${slow}`, 'Show Log')
+        .showInformationMessage(
+          `Transfer Lab engines: frozen passes on ${r.frozen.engine} ${r.frozen.version}; ` +
+            `training on ${r.engine} ${r.version}.${slow}`,
+          'Show Log',
+        )
         .then((c) => c && logChannel().show());
       return outcome.result;
     }),

@@ -8,6 +8,7 @@ import { runCommands } from './runCommands';
 import { trainCommands } from './trainCommands';
 import { prepareCommands } from './prepareCommands';
 import { evaluateCommands } from './evaluateCommands';
+import { exportCommands } from './exportCommands';
 import { guidanceCommands } from './guidanceCommands';
 
 export interface CliCommand {
@@ -20,19 +21,24 @@ export interface CliCommand {
 
 const json = { json: { type: 'boolean' as const, default: false } };
 
+/** One block per role: the engine that runs it, then why each faster one was skipped. */
 function formatDoctor(r: DoctorResult): string {
   const lines = [
-    `engine:   ${r.engine} (backend "${r.backend}", version ${r.version})${r.slowPath ? '  [slow path: no native engine]' : ''}`,
+    `frozen:   ${r.frozen.engine} ${r.frozen.version}  (embeddings, activations below the unfreeze point, evaluate, predict)`,
+    ...r.frozen.skipped.map((s) => `  skipped ${s.engine}: ${s.reason}`),
+    `training: ${r.engine} (backend "${r.backend}", version ${r.version})${r.slowPath ? '  [slow path: no native engine]' : ''}` +
+      '  (heads, unfrozen top blocks)',
+    ...r.skipped.map((s) => `  skipped ${s.engine}: ${s.reason}`),
     `tfjs:     ${r.tfjs}`,
     `sharp:    ${r.sharp} (libvips ${r.libvips})`,
     `node:     ${r.node} on ${r.platform}, ${r.cpus} cpus`,
-    `forward:  ${r.forwardWorkers ? `${r.forwardWorkers} worker threads` : "the job's own thread"}${r.mallocArenaMax ? `; MALLOC_ARENA_MAX=${r.mallocArenaMax}` : ''}`,
+    `forward:  ${r.forwardWorkers ? `${r.forwardWorkers} worker threads` : "the job's own thread"} when frozen passes run on tfjs` +
+      (r.mallocArenaMax ? `; MALLOC_ARENA_MAX=${r.mallocArenaMax}` : ''),
   ];
   if (r.wasm)
     lines.push(
       `wasm:     SIMD ${r.wasm.simd ? 'yes' : 'no'}, threads ${r.wasm.threads ? 'yes' : 'no'} (${r.wasm.threadsCount} in use)`,
     );
-  for (const s of r.skipped) lines.push(`skipped:  ${s.engine}: ${s.reason}`);
   return lines.join('\n') + '\n';
 }
 
@@ -42,13 +48,14 @@ export const commands: Record<string, CliCommand> = {
   ...trainCommands,
   ...prepareCommands,
   ...evaluateCommands,
+  ...exportCommands,
   ...guidanceCommands,
   doctor: {
-    summary: 'show which tfjs engine loads here, and why faster ones were skipped',
-    help: 'usage: transfer-lab doctor [--engine auto|tfjs-node-gpu|tfjs-node|wasm|cpu] [--json]',
-    options: { ...json, engine: { type: 'string', default: 'auto' } },
+    summary: 'show the engine of each role (frozen passes, training) here, and why faster ones were skipped',
+    help: 'usage: transfer-lab doctor [--engine auto|tfjs-node-gpu|tfjs-node|wasm|cpu] [--frozen auto|onnxruntime|tfjs] [--json]',
+    options: { ...json, engine: { type: 'string', default: 'auto' }, frozen: { type: 'string' } },
     async run(values) {
-      const result = await runCliJob('doctor', { engine: values.engine });
+      const result = await runCliJob('doctor', { engine: values.engine, ...(values.frozen ? { frozen: values.frozen } : {}) });
       if (values.json) printJson(result);
       else process.stdout.write(formatDoctor(result));
       return 0;

@@ -64,12 +64,13 @@ export const evaluateCommands: Record<string, CliCommand> = {
     summary: "measure a saved run's model on its val split: accuracy, log loss, AUC, confusion, per-class, top losses",
     help:
       'usage: transfer-lab evaluate <run-dir> [--top-losses 16] [--batch 32] [--engine auto|wasm|cpu|...] ' +
-      '[--workers N] [--json]',
+      '[--frozen auto|onnxruntime|tfjs] [--workers N] [--json]',
     options: {
       json: { type: 'boolean', default: false },
       'top-losses': { type: 'string' },
       batch: { type: 'string' },
       engine: { type: 'string' },
+      frozen: { type: 'string' },
       workers: { type: 'string' },
     },
     async run(v, positionals) {
@@ -81,6 +82,7 @@ export const evaluateCommands: Record<string, CliCommand> = {
           topLosses: v['top-losses'],
           batch: v.batch,
           engine: v.engine,
+          frozen: v.frozen,
           workers: v.workers,
         }),
       );
@@ -93,7 +95,7 @@ export const evaluateCommands: Record<string, CliCommand> = {
     summary: "predict a folder of images with a saved run's model into a Kaggle-style CSV",
     help:
       'usage: transfer-lab predict <run-dir> <images-dir> [--out FILE] [--clip X] [--positive CLASS] [--batch 32]\n' +
-      '         [--engine auto|wasm|cpu|...] [--workers N] [--json]',
+      '         [--engine auto|wasm|cpu|...] [--frozen auto|onnxruntime|tfjs] [--workers N] [--json]',
     options: {
       json: { type: 'boolean', default: false },
       out: { type: 'string' },
@@ -101,6 +103,7 @@ export const evaluateCommands: Record<string, CliCommand> = {
       positive: { type: 'string' },
       batch: { type: 'string' },
       engine: { type: 'string' },
+      frozen: { type: 'string' },
       workers: { type: 'string' },
     },
     async run(v, positionals) {
@@ -115,6 +118,7 @@ export const evaluateCommands: Record<string, CliCommand> = {
           positive: v.positive,
           batch: v.batch,
           engine: v.engine,
+          frozen: v.frozen,
           workers: v.workers,
         }),
       );

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ENGINES } from '../../core/engineChoice';
+import { FROZEN_PREFERENCES } from '../../core/frozenEngineChoice';
 import { LAYOUT_KINDS } from '../../core/layoutDetection';
 import { RUN_FILES } from '../../core/runFiles';
 import { UsageError } from './cliJob';
@@ -70,6 +71,7 @@ export const CHOICE_FLAGS: Readonly<Record<string, readonly string[]>> = {
   '--head': ['recipe', 'linear'],
   '--class-weights': ['none', 'balanced'],
   '--engine': ['auto', ...ENGINES],
+  '--frozen': FROZEN_PREFERENCES,
   '--layout': LAYOUT_KINDS,
 };
 

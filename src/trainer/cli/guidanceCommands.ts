@@ -17,12 +17,14 @@ const shared = {
   cache: str,
   'model-cache': str,
   engine: str,
+  frozen: str,
   workers: str,
   out: str,
 };
 const SHARED_HELP =
   '[--cut LAYER] [--size PX] [--resize cover|fill|contain] [--batch 32] [--seed 42] [--max-per-class N]\n' +
-  '         [--cache DIR] [--model-cache DIR] [--engine auto|wasm|cpu|...] [--workers N] [--out FILE] [--json]';
+  '         [--cache DIR] [--model-cache DIR] [--engine auto|wasm|cpu|...] [--frozen auto|onnxruntime|tfjs]\n' +
+  '         [--workers N] [--out FILE] [--json]';
 
 const abs = (p: unknown) => (typeof p === 'string' ? path.resolve(p) : undefined);
 const defined = (o: Record<string, unknown>) =>
@@ -32,7 +34,7 @@ function sharedConfig(v: Record<string, unknown>, dataset: string | undefined) {
   return {
     dataset: abs(dataset), backbone: v.backbone, cut: v.cut, size: v.size, resize: v.resize, batch: v.batch,
     seed: v.seed, maxPerClass: v['max-per-class'], cacheDir: abs(v.cache), modelCacheDir: abs(v['model-cache']),
-    engine: v.engine, workers: v.workers, out: abs(v.out),
+    engine: v.engine, frozen: v.frozen, workers: v.workers, out: abs(v.out),
   };
 }
 

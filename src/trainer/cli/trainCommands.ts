@@ -28,7 +28,8 @@ export const trainCommands: Record<string, CliCommand> = {
       '         [--epochs 50] [--patience 10|5] [--batch 32] [--size 224]\n' +
       '         [--resize cover|fill|contain] [--augment K] [--lr X] [--seed 42] [--max-per-class N] [--head recipe|linear] [--dropout R]\n' +
       '         [--monitor val_loss|val_acc] [--class-weights none|balanced]\n' +
-      '         [--runs DIR] [--cache DIR] [--engine auto|wasm|cpu|...] [--workers N] [--json]',
+      '         [--runs DIR] [--cache DIR] [--engine auto|wasm|cpu|...] [--frozen auto|onnxruntime|tfjs]\n' +
+      '         [--workers N] [--json]',
     options: {
       json: { type: 'boolean', default: false },
       backbone: { type: 'string' },
@@ -52,6 +53,7 @@ export const trainCommands: Record<string, CliCommand> = {
       runs: { type: 'string' },
       cache: { type: 'string' },
       engine: { type: 'string' },
+      frozen: { type: 'string' },
       workers: { type: 'string' },
     },
     async run(v, positionals) {
@@ -87,6 +89,7 @@ export const trainCommands: Record<string, CliCommand> = {
         runsDir: abs(v.runs),
         cacheDir: abs(v.cache),
         engine: v.engine,
+        frozen: v.frozen,
         workers: v.workers,
       };
       if (mode === 'fine-tune' && v.lr === undefined) process.stderr.write(lrFindHint(path.resolve(v.from as string)));
@@ -98,6 +101,7 @@ export const trainCommands: Record<string, CliCommand> = {
           dir: s.dir,
           status: s.status,
           engine: s.engine,
+          ...(s.frozenEngine ? { frozenEngine: s.frozenEngine } : {}),
           best: s.best,
           seconds: s.seconds,
           classes: s.classes,
@@ -111,6 +115,7 @@ export const trainCommands: Record<string, CliCommand> = {
         const best = `best val_acc ${s.best.valAcc.toFixed(4)} at epoch ${s.best.epoch}`;
         const cache =
           `cache: ${s.cache.fromCache} read, ${s.cache.computed} computed` +
+          (s.frozenEngine ? ` (frozen passes on ${s.frozenEngine})` : '') +
           (s.cache.corrupt ? ` (${s.cache.corrupt} damaged entries recomputed)` : '');
         process.stdout.write(
           `run ${s.runId} completed: ${best}\n  ${s.dir}\n  ${cache}\n` +

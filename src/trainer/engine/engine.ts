@@ -17,7 +17,8 @@ export type Tf = typeof tf;
 
 let loaded: { tf: Tf; info: EngineInfo } | undefined;
 
-function firstLine(e: unknown): string {
+/** An error's first line, capped: what a skipped engine's reason shows. */
+export function firstLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   return msg.split('\n')[0].slice(0, 300);
 }

@@ -8,7 +8,7 @@ import type * as tfType from '@tensorflow/tfjs';
 import * as path from 'node:path';
 import type { EngineName } from '../../core/engineChoice';
 import type { Tf } from '../engine/engine';
-import { backboneForward, type BatchForward } from '../forward/batchForward';
+import { backboneForward, type BatchForward, type FrozenSetting } from '../forward/batchForward';
 import { imageLoader, type TrackedLoader } from '../images/imageLoader';
 import type { ResizeMode } from '../images/imagePipeline';
 import type { Backbone, BackboneSplit, SplitOptions } from '../model/backbone';
@@ -30,6 +30,8 @@ export interface FeatureSettings {
   seed: number;
   /** The root every job shares: train, the learning curve, the advisor and the LR finder fill it for each other. */
   cacheDir: string;
+  /** Where the frozen passes run (ONNX Runtime when it loads and the model converts); tfjs when not given. */
+  frozen?: FrozenSetting;
   ctx: JobContext;
 }
 
@@ -66,6 +68,8 @@ export class FeatureExtractor {
   readonly split: BackboneSplit | undefined;
   private readonly load: TrackedLoader;
   private forward: BatchForward | undefined;
+  /** The engine a disposed forward ran on: jobs read it after stopping the workers. */
+  private ranOn: string | undefined;
   private readonly totals: CacheCounts = { computed: 0, fromCache: 0, corrupt: 0 };
 
   private constructor(
@@ -103,6 +107,11 @@ export class FeatureExtractor {
   }
 
   /** Computed, cached and damaged vectors over every features() call so far. */
+  /** The engine the frozen passes ran on; undefined when every vector came from the cache (or no route was set). */
+  get frozenEngine(): string | undefined {
+    return this.forward?.engine ?? this.ranOn;
+  }
+
   get counts(): CacheCounts {
     return { ...this.totals };
   }
@@ -114,8 +123,9 @@ export class FeatureExtractor {
   async features(items: LabelledImage[], req: FeatureRequest): Promise<FeatureMatrix> {
     const { tf, ctx } = this.settings;
     this.forward ??= backboneForward(tf, this.backbone, {
-      size: this.size, engine: this.settings.engine, workers: this.settings.workers, ctx,
+      size: this.size, engine: this.settings.engine, workers: this.settings.workers, ctx, frozen: this.settings.frozen,
     }, this.boundary && {
+      model: this.boundary.split.frozenBottom,
       unfreezeFrom: this.boundary.unfreezeFrom, options: this.boundary.options, dim: this.dim,
       run: (x) => this.boundary!.split.frozenBottom.predict(x) as tfType.Tensor,
     });
@@ -156,6 +166,7 @@ export class FeatureExtractor {
    */
   async dispose(): Promise<void> {
     const forward = this.forward;
+    this.ranOn = forward?.engine ?? this.ranOn;
     this.forward = undefined;
     await forward?.dispose();
   }

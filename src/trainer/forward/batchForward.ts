@@ -9,12 +9,17 @@ import type { Backbone, BackboneReload, SplitOptions } from '../model/backbone';
 import type { Tf } from '../engine/engine';
 import { toBatchTensor } from '../images/imagePipeline';
 import { log, type JobContext } from '../runtime/jobContext';
+import { isFrozenPreference, type FrozenPreference } from '../../core/frozenEngineChoice';
+import { cores, openOrtSession } from '../engine/ortEngine';
+import { ortForward } from './ortForward';
 
 export interface BatchForward {
   /** Values per image in the result. */
   readonly dim: number;
   /** Threads the passes run on (1: this one). */
   readonly threads: number;
+  /** The frozen-pass engine that ran it ('onnxruntime-cpu', 'tfjs'…), once known: after the first batch on a route. */
+  readonly engine?: string;
   /** Decoded RGB images (size × size × 3 bytes each) → images.length × dim values, row i for images[i]. */
   run(images: Uint8Array[]): Promise<Float32Array>;
   dispose(): Promise<void>;
@@ -85,6 +90,15 @@ export function workersSetting(config: { workers?: unknown }): number | 'auto' {
   return Number.isFinite(n) && n >= 0 ? n : 'auto';
 }
 
+/** Where a job's frozen passes run, and where converted graphs are cached (none: converted in memory each time). */
+export interface FrozenSetting { preference: FrozenPreference; cacheDir?: string }
+
+/** The frozen engine a job asked for: its config's `frozen`, else TRANSFER_LAB_FROZEN, else 'auto'. */
+export function frozenSetting(config: { frozen?: unknown }, cacheDir?: string): FrozenSetting {
+  const given = config.frozen ?? process.env.TRANSFER_LAB_FROZEN;
+  return { preference: isFrozenPreference(given) ? given : 'auto', cacheDir };
+}
+
 /** What `workers` asks for, on this engine: native TensorFlow already uses every core, so it gets none. */
 export function workerCount(setting: number | 'auto', engine: EngineName): number {
   if (engine === 'tfjs-node' || engine === 'tfjs-node-gpu') return 0;
@@ -94,8 +108,20 @@ export function workerCount(setting: number | 'auto', engine: EngineName): numbe
   return cores > 1 ? Math.min(cores, 4) : 0;
 }
 
+/** Where the frozen pass may run on ONNX Runtime: the layers model to convert, and where converted graphs live. */
+export interface OnnxRoute {
+  preference: FrozenPreference;
+  model: () => tfType.LayersModel;
+  /** Where converted graphs are kept; absent, the graph is converted in memory (~40 ms for a MobileNet). */
+  cacheDir?: string;
+  size: number;
+  preprocessing: Preprocessing;
+}
+
 export interface ForwardChoice {
   tf: Tf;
+  /** Set when the pass may run on ONNX Runtime; it falls back to the tfjs forward below with a one-line reason. */
+  onnx?: OnnxRoute;
   engine: EngineName;
   workers: number | 'auto';
   spec: ForwardSpec | undefined;
@@ -108,6 +134,65 @@ export interface ForwardChoice {
  * start on the first batch, so a job whose every vector is cached pays nothing for them.
  */
 export function openBatchForward(o: ForwardChoice): BatchForward {
+  if (o.onnx && o.onnx.preference !== 'tfjs') return onnxOrTfjs({ ...o, onnx: o.onnx });
+  return tfjsBatchForward(o);
+}
+
+/**
+ * The pass on ONNX Runtime when the model converts and a session opens (on the first batch, so a fully cached job
+ * converts nothing), else the tfjs forward, with the reason in the log.
+ */
+function onnxOrTfjs(o: ForwardChoice & { onnx: OnnxRoute }): BatchForward {
+  const fallback = () => tfjsBatchForward(o);
+  const dim = o.inThread().dim;
+  let opened: Promise<BatchForward> | undefined;
+  let resolved: BatchForward | undefined;
+  let engine: string | undefined;
+  let ortEngine = '';
+  const open = async (): Promise<BatchForward> => (resolved = await choose());
+  const choose = async (): Promise<BatchForward> => {
+    const why: BatchForward | string = await (async () => {
+      try {
+        const { cachedOnnxGraph } = await import('../model/onnx/onnxGraphCache');
+        const graph = await cachedOnnxGraph(o.onnx.model(), o.onnx.cacheDir);
+        const s = await openOrtSession(graph, o.onnx.preference);
+        if ('session' in s) {
+          ortEngine = s.info.engine;
+          log(o.ctx, `frozen passes on ${s.info.engine} ${s.info.version}` +
+            (s.info.skipped.length ? ` (skipped ${s.info.skipped.map((k) => `${k.engine}: ${k.reason}`).join('; ')})` : ''));
+          return ortForward({ ort: s.ort, session: s.session, dim, size: o.onnx.size,
+            preprocessing: o.onnx.preprocessing, threads: cores() });
+        }
+        return s.skipped.map((k) => `${k.engine}: ${k.reason}`).join('; ');
+      } catch (e) {
+        return (e as Error).message.split('\n')[0];
+      }
+    })();
+    if (typeof why !== 'string') {
+      engine = ortEngine;
+      return why;
+    }
+    log(o.ctx, `frozen passes stay on tfjs: ${why}`, 'warn');
+    engine = 'tfjs';
+    return fallback();
+  };
+  return {
+    dim,
+    // The tfjs fallback may spread batches over workers: the caller reads this before each batch.
+    get threads() {
+      return resolved?.threads ?? 1;
+    },
+    get engine() {
+      return engine;
+    },
+    run: async (images) => (await (opened ??= open())).run(images),
+    dispose: async () => {
+      if (opened) await (await opened).dispose();
+    },
+  };
+}
+
+function tfjsBatchForward(o: ForwardChoice): BatchForward {
   const inThread = o.inThread();
   const n = o.spec ? workerCount(o.workers, o.engine) : 0;
   if (n < 2) return inThread;
@@ -136,12 +221,29 @@ export function openBatchForward(o: ForwardChoice): BatchForward {
 
 /** The forward for a backbone's pooled features, or for the frozen bottom of a fine-tuning split. */
 export function backboneForward(
-  tf: Tf, backbone: Backbone, o: { size: number; engine: EngineName; workers: number | 'auto'; ctx: JobContext },
-  split?: { unfreezeFrom: string; options?: SplitOptions; dim: number; run: (x: tfType.Tensor4D) => tfType.Tensor },
+  tf: Tf,
+  backbone: Backbone,
+  o: {
+    size: number; engine: EngineName; workers: number | 'auto'; ctx: JobContext;
+    /** Where the frozen pass runs; tfjs when not given. */
+    frozen?: FrozenSetting;
+  },
+  split?: {
+    unfreezeFrom: string; options?: SplitOptions; dim: number; run: (x: tfType.Tensor4D) => tfType.Tensor;
+    /** The frozen bottom as a layers model, for ONNX Runtime. */
+    model?: tfType.LayersModel;
+  },
 ): BatchForward {
   const reload = backbone.reload;
+  const layersModel = split ? split.model : backbone.model;
   return openBatchForward({
     tf,
+    ...(o.frozen && layersModel ? {
+      onnx: {
+        preference: o.frozen.preference, cacheDir: o.frozen.cacheDir, model: () => layersModel,
+        size: o.size, preprocessing: backbone.preprocessing,
+      },
+    } : {}),
     engine: o.engine,
     workers: o.workers,
     ctx: o.ctx,

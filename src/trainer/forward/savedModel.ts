@@ -4,26 +4,18 @@
 import type * as tfType from '@tensorflow/tfjs';
 import * as path from 'node:path';
 import { RUN_FILES } from '../../core/runFiles';
-import type { RunRecord } from '../../core/runRecord';
-import type { Preprocessing } from '../../core/zooCatalog';
+import type { RunRecord, SavedModelMeta } from '../../core/runRecord';
 import type { EngineName } from '../../core/engineChoice';
-import { inThreadForward, openBatchForward, type BatchForward } from './batchForward';
+import { inThreadForward, openBatchForward, type BatchForward, type FrozenSetting } from './batchForward';
 import type { Tf } from '../engine/engine';
-import { decodeBatches, type ImageDecodeError, type ResizeMode } from '../images/imagePipeline';
+import { decodeBatches, type ImageDecodeError } from '../images/imagePipeline';
 import { BadInputError, log, throwIfCancelled, type JobContext } from '../runtime/jobContext';
 import { modelJsonPath, readModelArtifacts } from '../model/modelFiles';
 import { readCompletedRun } from '../runs/runWriter';
 
 export { BadInputError };
 
-export interface SavedModelMeta {
-  classes: string[];
-  inputSize: number;
-  resize: ResizeMode;
-  preprocessing: Preprocessing;
-  backbone?: string;
-  cut?: string;
-}
+export type { SavedModelMeta };
 
 export interface SavedModel {
   dir: string; run: RunRecord; meta: SavedModelMeta; model: tfType.LayersModel;
@@ -95,11 +87,14 @@ export function classifierForward(
   saved: Pick<SavedModel, 'model' | 'meta' | 'jsonPath'>,
   workers: number | 'auto',
   ctx: JobContext,
+  frozen?: FrozenSetting,
 ): BatchForward {
   const { inputSize: size, preprocessing } = saved.meta;
   const dim = saved.model.outputs[0].shape.at(-1) as number;
   return openBatchForward({
     tf,
+    // The whole classifier is frozen here: it converts in ~40 ms, so it is not worth a cache entry per run.
+    ...(frozen ? { onnx: { preference: frozen.preference, model: () => saved.model, size, preprocessing } } : {}),
     engine: engineOf(tf),
     workers,
     ctx,
@@ -120,9 +115,10 @@ export async function* predictFiles(
   batchSize: number,
   ctx: JobContext,
   workers: number | 'auto',
+  frozen?: FrozenSetting,
 ): AsyncGenerator<PredictedBatch> {
   const { inputSize: size, resize, classes } = saved.meta;
-  const forward = classifierForward(tf, saved, workers, ctx);
+  const forward = classifierForward(tf, saved, workers, ctx, frozen);
   const pending: Promise<PredictedBatch>[] = [];
   try {
     for await (const batch of decodeBatches(files, { size, resize, batchSize, signal: ctx.signal })) {
@@ -158,7 +154,7 @@ function checkFinite(out: Float32Array, files: string[], jsonPath: string | unde
 }
 
 /** Output rows as probabilities per class: a binary model's single sigmoid p becomes [1 − p, p]. */
-function rowsOf(out: Float32Array, n: number, classes: number): Float32Array[] {
+export function rowsOf(out: Float32Array, n: number, classes: number): Float32Array[] {
   const per = out.length / Math.max(n, 1);
   return Array.from({ length: n }, (_, i) =>
     per === 1 && classes === 2 ? Float32Array.of(1 - out[i], out[i]) : out.slice(i * per, (i + 1) * per),

@@ -3,7 +3,7 @@
 import { deriveSeed } from '../../core/seededRandom';
 import type { EmbeddingSettings } from '../../core/jobs/fields';
 import { loadBackbone, type Backbone } from '../model/backbone';
-import { workersSetting } from '../forward/batchForward';
+import { frozenSetting, workersSetting } from '../forward/batchForward';
 import { startEngine, type EngineInfo, type Tf } from '../engine/engine';
 import { FeatureExtractor } from '../features/featureExtractor';
 import { readRows, type FeatureMatrix, type Matrix } from '../features/featureStage';
@@ -62,7 +62,7 @@ export async function embedDataset(o: EmbedOptions, ctx: JobContext, trainOnly =
   try {
     const fx = FeatureExtractor.open(backbone, {
       tf, engine: info.engine, workers: workersSetting({ workers: o.workers }), size: o.size, resize: o.resize,
-      seed: o.seed, cacheDir: o.cacheDir, ctx,
+      seed: o.seed, cacheDir: o.cacheDir, ctx, frozen: frozenSetting(o, o.cacheDir),
     });
     const t0 = performance.now();
     const embed = async (items: LabelledImage[], split: string) => {

@@ -10,6 +10,7 @@ import { writeJsonAtomic } from '../runtime/atomicFile';
 import type { Backbone } from '../model/backbone';
 import { startEngine, type Tf } from '../engine/engine';
 import { FeatureExtractor } from '../features/featureExtractor';
+import { frozenSetting } from '../forward/batchForward';
 import { loadGuidanceBackbone, toMatrix, type Matrix } from '../guidance/guidanceData';
 import type { JobContext } from '../runtime/jobContext';
 import { imagenetEvidence, imagenetOutputLayer, linearProbeAccuracy } from '../guidance/similarityProbes';
@@ -27,7 +28,7 @@ export async function adviseJob(c: AdviseConfig, ctx: JobContext): Promise<Advis
   // starting them for.
   const extractor = (b: Backbone) => FeatureExtractor.open(b, {
     tf, engine: info.engine, workers: c.workers ?? 0, size: c.size, resize: c.resize, seed: c.seed,
-    cacheDir: c.cacheDir, ctx,
+    cacheDir: c.cacheDir, ctx, frozen: frozenSetting(c, c.cacheDir),
   });
   const features = (b: Backbone, phase: string) =>
     sampleFeatures(extractor(b), [...sampleTrain, ...sampleTest], sampleTrain.length, phase, c.batch);

@@ -2,7 +2,8 @@
 import * as os from 'node:os';
 import sharp from 'sharp';
 import type { DoctorConfig, DoctorResult } from '../../core/jobs/doctor';
-import { workerCount, workersSetting } from '../forward/batchForward';
+import { frozenSetting, workerCount, workersSetting } from '../forward/batchForward';
+import { probeFrozenEngine } from '../forward/ortForward';
 import { startEngine } from '../engine/engine';
 import type { JobContext } from '../runtime/jobContext';
 
@@ -13,6 +14,7 @@ export async function doctorJob(config: DoctorConfig, ctx: JobContext): Promise<
   if (sum !== 4) throw new Error(`engine ${info.engine} computed 1+1 wrongly (${sum / 2})`);
   return {
     ...info,
+    frozen: await probeFrozenEngine(frozenSetting(config).preference, tf.version.tfjs),
     tfjs: tf.version.tfjs,
     sharp: sharp.versions.sharp ?? 'unknown',
     libvips: sharp.versions.vips,

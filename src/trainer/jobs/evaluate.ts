@@ -9,7 +9,7 @@ import { writeJsonAtomic } from '../runtime/atomicFile';
 import { emitAndSave, withThumbnails } from '../runs/dashboardFiles';
 import { startEngine } from '../engine/engine';
 import { log, type JobContext } from '../runtime/jobContext';
-import { workersSetting } from '../forward/batchForward';
+import { frozenSetting, workersSetting } from '../forward/batchForward';
 import { BadInputError, loadSavedModel, predictFiles } from '../forward/savedModel';
 import { thumbnailDirOf } from '../images/thumbnails';
 import { readTrainingData } from '../features/trainingData';
@@ -56,7 +56,7 @@ export async function evaluateJob(config: EvaluateConfig, ctx: JobContext): Prom
     const files = data.val.map((i) => i.file);
     const truth: number[] = [], probabilities: Float32Array[] = [], predictedFiles: string[] = [];
     const skipped: { file: string; reason: string }[] = [...data.skipped];
-    for await (const b of predictFiles(tf, saved, files, batchSize, ctx, workersSetting(config))) {
+    for await (const b of predictFiles(tf, saved, files, batchSize, ctx, workersSetting(config), frozenSetting(config))) {
       b.files.forEach((f, i) => {
         predictedFiles.push(f);
         truth.push(labelOf.get(f)!);

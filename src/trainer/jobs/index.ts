@@ -10,6 +10,7 @@ import { predictJob } from './predict';
 import { learningCurveJob } from './learningCurve';
 import { adviseJob } from './advise';
 import { lrFindJob } from './lrFind';
+import { exportJob } from './exportModel';
 
 export type Job<J extends JobName> = (config: JobConfig<J>, ctx: JobContext) => Promise<JobResult<J>>;
 
@@ -23,6 +24,7 @@ const jobs: { [J in JobName]: Job<J> } = {
   'learning-curve': learningCurveJob,
   advise: adviseJob,
   'lr-find': lrFindJob,
+  export: exportJob,
 };
 
 export function findJob<J extends JobName>(name: J): Job<J> | undefined {

@@ -24,7 +24,7 @@ import { sweepLearningRate, type SweepResult } from '../training/lrSweep';
 import type { Rows } from '../training/fitLoop';
 import { readCompletedRun } from '../runs/runWriter';
 import { readTrainingData } from '../features/trainingData';
-import { workersSetting } from '../forward/batchForward';
+import { frozenSetting, workersSetting } from '../forward/batchForward';
 
 export async function lrFindJob(c: LrFindConfig, ctx: JobContext): Promise<LrFindResult> {
   const r = c.mode === 'fine-tune' ? await sweepFineTune(c, ctx) : await sweepHead(c, ctx);
@@ -121,7 +121,7 @@ async function sweepFineTune(c: FineTuneSweepConfig, ctx: JobContext): Promise<S
     // The run's image settings, so the sweep reads the activations fine-tuning will cache.
     const pooled = FeatureExtractor.open(backbone, {
       tf, engine: info.engine, workers: workersSetting(c), size: c.size ?? sc.size, resize: sc.resize ?? c.resize,
-      seed: c.seed, cacheDir: c.cacheDir, ctx,
+      seed: c.seed, cacheDir: c.cacheDir, ctx, frozen: frozenSetting(c, c.cacheDir),
     });
     let fx: FeatureExtractor;
     try {

@@ -14,7 +14,7 @@ import { tempNameFor, writeFileAtomic } from '../runtime/atomicFile';
 import { emitAndSave, withThumbnails } from '../runs/dashboardFiles';
 import { startEngine } from '../engine/engine';
 import { log, type JobContext } from '../runtime/jobContext';
-import { workersSetting } from '../forward/batchForward';
+import { frozenSetting, workersSetting } from '../forward/batchForward';
 import { BadInputError, loadSavedModel, predictFiles } from '../forward/savedModel';
 import { thumbnailDirOf } from '../images/thumbnails';
 
@@ -205,7 +205,7 @@ export async function predictJob(config: PredictConfig, ctx: JobContext): Promis
     const relOf = new Map(candidates.map((rel) => [path.join(images, rel), rel]));
     const rows: PredictionRow[] = [];
     const scored: Scored[] = [];
-    for await (const b of predictFiles(tf, saved, [...relOf.keys()], batchSize, ctx, workersSetting(config))) {
+    for await (const b of predictFiles(tf, saved, [...relOf.keys()], batchSize, ctx, workersSetting(config), frozenSetting(config))) {
       b.files.forEach((file, i) => {
         const p = b.probabilities[i];
         const values = binary ? [p[positiveIndex]] : Array.from(p);

@@ -12,7 +12,7 @@ import { writeJsonAtomic } from '../runtime/atomicFile';
 import { loadBackbone, type Backbone } from '../model/backbone';
 import { emitAndSave, withThumbnails } from '../runs/dashboardFiles';
 import { startEngine, type EngineInfo, type Tf } from '../engine/engine';
-import { workersSetting } from '../forward/batchForward';
+import { frozenSetting, workersSetting } from '../forward/batchForward';
 import { FeatureExtractor } from '../features/featureExtractor';
 import type { FeatureMatrix } from '../features/featureStage';
 import { thumbnailDirOf } from '../images/thumbnails';
@@ -110,6 +110,7 @@ async function train(
   // layers the table below shows as trainable).
   const pooled = FeatureExtractor.open(backbone, {
     tf, engine: info.engine, workers, size: c.size, resize: c.resize, seed: c.seed, cacheDir: c.cacheDir, ctx,
+    frozen: frozenSetting(c, c.cacheDir),
   });
   const fx = c.mode === 'fine-tune' ? pooled.atBoundary(c.unfreezeFrom) : pooled;
   const layers = backbone.layerTable();
@@ -127,6 +128,8 @@ async function train(
   }
   seconds.embedding = (performance.now() - t0) / 1000;
   await run.setTiming('embedding', seconds.embedding);
+  const frozenEngine = fx.frozenEngine;
+  if (frozenEngine) await run.setFrozenEngine(frozenEngine);
   // Images that did not decode are named and left out; a class left with none in a split stops the run here.
   const listed = data.train.length + data.val.length + data.skipped.length;
   const trainRows = decodedRows(data.classes, 'train', data.train, trainF, fx.failures, data.skipped);
@@ -165,7 +168,7 @@ async function train(
     const predictions = await saveInferenceModel(tf, full, run, {
       classes: data.classes, inputSize: fx.size, resize: c.resize, preprocessing: backbone.preprocessing,
       backbone: backbone.id, cut: backbone.cut,
-    }, data.val, c.batch, ctx, workers);
+    }, data.val, c.batch, ctx, workers, frozenSetting(c));
     await emitAndSave(ctx, run.dir, 'predictions-val', {
       type: 'predictions', kind: 'val', runDir: run.dir, classes: data.classes,
       items: await withThumbnails(valGrid(predictions, data.classes), thumbnailDir),
@@ -191,5 +194,6 @@ async function train(
     warnings: runWarnings(data, listed, ctx),
     ...(c.mode === 'fine-tune' ? { unfreezeFrom: c.unfreezeFrom } : {}),
     cache: fx.counts,
+    ...(frozenEngine ? { frozenEngine } : {}),
   };
 }

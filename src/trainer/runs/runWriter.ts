@@ -83,6 +83,11 @@ export class RunWriter {
     await this.flush();
   }
 
+  async setFrozenEngine(engine: string): Promise<void> {
+    this.record.frozenEngine = engine;
+    await this.flush();
+  }
+
   async setTiming(phase: string, seconds: number): Promise<void> {
     this.record.timings[phase] = Math.round(seconds * 1000) / 1000;
     await this.flush();

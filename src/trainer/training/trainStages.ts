@@ -15,6 +15,7 @@ import { BadInputError, type JobContext } from '../runtime/jobContext';
 import { log } from '../runtime/jobContext';
 import { fileSystemSaver, modelJsonPath } from '../model/modelFiles';
 import { predictFiles, type SavedModelMeta } from '../forward/savedModel';
+import type { FrozenSetting } from '../forward/batchForward';
 import { writeJsonAtomic } from '../runtime/atomicFile';
 import type { RunWriter } from '../runs/runWriter';
 import { Cancel } from './callbacks/cancel';
@@ -149,6 +150,7 @@ export async function saveInferenceModel(
   tf: Tf, full: tfType.LayersModel, run: RunWriter, meta: SavedModelMeta, val: LabelledImage[], batch: number,
   ctx: JobContext,
   workers: number | 'auto',
+  frozen: FrozenSetting,
 ): Promise<ValPrediction[]> {
   full.setUserDefinedMetadata({ ...meta });
   await full.save(fileSystemSaver(run.modelDir, run.writeContext));
@@ -156,7 +158,7 @@ export async function saveInferenceModel(
   const truthOf = new Map(val.map((item) => [item.file, meta.classes[item.label]]));
   const predictions: ValPrediction[] = [];
   const saved = { model: full, meta, jsonPath: modelJsonPath(run.modelDir) };
-  for await (const b of predictFiles(tf, saved, val.map((v) => v.file), batch, ctx, workers)) {
+  for await (const b of predictFiles(tf, saved, val.map((v) => v.file), batch, ctx, workers, frozen)) {
     b.files.forEach((file, k) => predictions.push({
       file, truth: truthOf.get(file)!, probabilities: Array.from(b.probabilities[k]),
     }));

@@ -28,6 +28,7 @@ const MINIMAL: Record<JobName, Record<string, unknown>> = {
   'learning-curve': { dataset: '/d', backbone: 'b' },
   advise: { dataset: '/d', backbone: 'b' },
   'lr-find': { dataset: '/d', backbone: 'b' },
+  export: { runDir: '/r' },
 };
 
 describe('job contracts', () => {
@@ -52,6 +53,8 @@ describe('job contracts', () => {
     ['advise', { backbone: undefined }, /^config\.backbone: expected string/],
     ['lr-find', { dataset: undefined }, /^config\.dataset: expected a prepared dataset folder/],
     ['doctor', { workers: 1.5 }, /^config\.workers: expected a whole number from 0 to 64/],
+    ['export', { format: 'tflite' }, /^config\.format: expected "onnx", got "tflite"$/],
+    ['export', { verifyImages: -1 }, /^config\.verifyImages: expected a whole number from 0 to 100000/],
   ];
   for (const [job, change, message] of bad) {
     it(`${job} refuses ${JSON.stringify(change)} naming the field`, () => {

@@ -21,6 +21,7 @@ fs.writeFileSync(TRAINER, `process.on('message', (m) => {
 const doctor: DoctorResult = {
   engine: 'wasm', backend: 'wasm', version: '4.22.0', slowPath: true,
   skipped: [{ engine: 'tfjs-node', reason: 'absent' }],
+  frozen: { engine: 'onnxruntime-cpu', version: '1.30.0', skipped: [{ engine: 'onnxruntime-cuda', reason: 'absent' }] },
   wasm: { simd: true, threads: false, threadsCount: 1 }, tfjs: '4.22.0', sharp: '0.33', libvips: '8.15', node: 'v20',
   platform: 'linux-x64', cpus: 2, forwardWorkers: 2, mallocArenaMax: '2', pid: 1,
 };

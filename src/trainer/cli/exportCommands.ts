@@ -1,0 +1,75 @@
+// `transfer-lab export`: a saved run's model as one ONNX file with its model card, checked against TF.js.
+import * as path from 'node:path';
+import { EXPORT_FORMATS, EXPORT_VERIFY_IMAGES, type ExportResult } from '../../core/jobs/exportModel';
+import type { CliCommand } from './commands';
+import { printJson, runCliJob, UsageError } from './cliJob';
+import { parseNumber } from './flags';
+
+const defined = (o: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined));
+
+export function formatExport(r: ExportResult): string {
+  const v = r.verification;
+  const check = v.status === 'passed'
+    ? `verified on ${v.images} validation images against TF.js: largest probability difference ` +
+      `${v.maxAbsDiff!.toExponential(2)} (≤ ${v.tolerance}), same class on ` +
+      `${Math.round(v.argmaxAgreement! * v.images)}/${v.images}` +
+      (v.skipped.length ? ` (${v.skipped.length} images skipped)` : '')
+    : `not verified: ${v.reason}`;
+  const output = r.binaryExpanded
+    ? `[1 - p, p] = P(${r.classes[0]}), P(${r.classes[1]})`
+    : `P(${r.classes.join('), P(')})`;
+  return [
+    `wrote ${r.out} (${(r.bytes / 1e6).toFixed(2)} MB)`,
+    `  input  ${r.inputName} float32 [N, ${r.inputShape.slice(1).join(', ')}] NHWC, ${r.metadata.preprocessing}, ` +
+      `resize ${r.metadata.resize}`,
+    `  output ${r.outputName} float32 [N, ${r.classes.length}]: ${output}`,
+    `  ${check}`,
+    `model card: ${r.modelCard}`,
+  ].join('\n') + '\n';
+}
+
+export const exportCommands: Record<string, CliCommand> = {
+  export: {
+    summary: "write a saved run's model (backbone + head) as one ONNX file with a model card, verified against TF.js",
+    help:
+      `usage: transfer-lab export <run-dir> [--format onnx] [--out FILE] [--verify-images ${EXPORT_VERIFY_IMAGES}] ` +
+      '[--batch 32]\n' +
+      '         [--engine auto|wasm|cpu|...] [--workers N] [--json]\n' +
+      '  --out            the .onnx file (default <run-dir>/export/model.onnx; the card is written beside it)\n' +
+      "  --verify-images  the run's validation images ONNX Runtime and TF.js are compared on (0: no check)",
+    options: {
+      json: { type: 'boolean', default: false },
+      format: { type: 'string', default: 'onnx' },
+      out: { type: 'string' },
+      'verify-images': { type: 'string' },
+      batch: { type: 'string' },
+      engine: { type: 'string' },
+      workers: { type: 'string' },
+    },
+    async run(v, positionals) {
+      if (!positionals[0]) throw new UsageError('a run folder is required');
+      if (positionals.length > 1) throw new UsageError(`one run folder, not ${positionals.length} arguments`);
+      if (!(EXPORT_FORMATS as readonly unknown[]).includes(v.format)) {
+        throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}, got ${JSON.stringify(v.format)}`);
+      }
+      // Checked here until flags.ts lists it (it then arrives as a number).
+      const given = v['verify-images'];
+      const verifyImages = typeof given === 'string'
+        ? parseNumber('--verify-images', given, { min: 0, max: 100_000, integer: true })
+        : given;
+      const r = await runCliJob('export', defined({
+        runDir: path.resolve(positionals[0]),
+        format: v.format,
+        out: typeof v.out === 'string' ? path.resolve(v.out) : undefined,
+        verifyImages,
+        batch: v.batch,
+        engine: v.engine,
+        workers: v.workers,
+      }));
+      if (v.json) printJson(r);
+      else process.stdout.write(formatExport(r));
+      return 0;
+    },
+  },
+};
