@@ -47,8 +47,10 @@ export async function cachedFeatures(
   const misses: { i: number; v: number }[] = [];
   let fromCache = 0;
   let corrupt = 0;
-  for (let v = 0; v < variants; v++) {
-    for (let i = 0; i < items.length; i++) {
+  // Item-major, so an image's variants land side by side in the misses and share one decode (the loader keeps the
+  // last few decodes): 1 decode per image instead of 1 + augment.
+  for (let i = 0; i < items.length; i++) {
+    for (let v = 0; v < variants; v++) {
       const hit = await cache.lookupHalves(items[i].sha256, v);
       if (typeof hit !== 'string') {
         halves[v].set(hit, i * dim);

@@ -15,11 +15,30 @@ export type ImageLoader = (item: ImageRef, variant: number) => Promise<Uint8Arra
 /** An image loader that remembers why each image it could not load failed, so the job can name it in its result. */
 export type TrackedLoader = ImageLoader & { failures: Map<string, string> };
 
+/**
+ * Decodes kept for the variants of an image asked for close together (a batch of misses holds an image's variants
+ * side by side), so the file is decoded once, not once per variant: at 224 px, 32 of them are 4.8 MB.
+ */
+const SHARED_DECODES = 32;
+
 export function imageLoader(o: { resize: ResizeMode; seed: number }, size: number, ctx: JobContext): TrackedLoader {
   const failures = new Map<string, string>();
+  const recent = new Map<string, Promise<Uint8Array>>();
+  const decoded = (file: string) => {
+    let rgb = recent.get(file);
+    if (!rgb) {
+      rgb = decodeImage(file, { size, resize: o.resize });
+      rgb.catch(() => undefined); // each variant's load reports it below
+      recent.set(file, rgb);
+      if (recent.size > SHARED_DECODES) recent.delete(recent.keys().next().value!);
+    }
+    return rgb;
+  };
   const load: ImageLoader = async (item, variant) => {
     try {
-      const rgb = await decodeImage(item.file, { size, resize: o.resize });
+      // Variant 0 hands out the shared bytes: no consumer writes to its images (augmentImage and the forward
+      // passes read them; the worker pool copies before it transfers).
+      const rgb = await decoded(item.file);
       return variant === 0 ? rgb : augmentImage(rgb, size, { seed: deriveSeed(o.seed, item.sha256), variant });
     } catch (e) {
       const reason = `cannot decode: ${e instanceof ImageDecodeError ? e.reason : (e as Error).message}`;

@@ -1,6 +1,7 @@
 // Decoding against images made here with sharp (orientation, alpha, grayscale, CMYK, 16-bit, broken files)
 // and a few real photos from /work/shared/data (read-only).
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -147,6 +148,73 @@ describe('image pipeline', () => {
     assert.match(skipped[1], /missing\.jpg: file not found/);
     assert.equal(maxInFlight, 2, 'decodes overlap, up to the concurrency');
     assert.ok(maxAhead <= 2 * 3, `at most (prefetch + 1) × batch decoded ahead, saw ${maxAhead}`);
+  });
+
+  it('decodes real photos to the same bytes as before', async () => {
+    // sha256 (first 16 hex) of decodeImage's output at 224, recorded with sharp 0.34.5 / libvips 8.17.3: a
+    // landscape and a portrait photo, one large enough for JPEG shrink-on-load (cat.10, 489×499), one smaller
+    // than 224 (cat.146, 80×119). The embedding cache keys vectors by file content, not by these bytes, so if
+    // this fails after a sharp upgrade the cached vectors no longer match the pixels: bump CACHE_VERSION.
+    const want: Record<string, [string, string, string]> = {
+      'cat.0.jpg': ['052a9bdf2550800c', '95534de74dcfa296', '2f7fff522f6ba20c'],
+      'dog.1.jpg': ['d8d28ada2dd26895', '1b809f4dbbbcc75c', 'ba4a43387a88827c'],
+      'cat.10.jpg': ['2399a211ef8bd9d5', '7a9c0598d8f863c5', 'e24eee1a11f18d58'],
+      'cat.146.jpg': ['e4bbb88867203397', '476879ff45f58f14', 'bdb0f7a55471d112'],
+    };
+    for (const [name, hashes] of Object.entries(want)) {
+      for (const [k, resize] of (['cover', 'fill', 'contain'] as const).entries()) {
+        const img = await decodeImage(path.join(CATS, name), { size: 224, resize });
+        assert.equal(createHash('sha256').update(img).digest('hex').slice(0, 16), hashes[k], `${name} ${resize}`);
+      }
+    }
+  });
+
+  it('streams the same bytes decodeImage gives, whatever is in flight', async () => {
+    const files = (await fsp.readdir(CATS)).sort().slice(0, 40).map((f) => path.join(CATS, f));
+    const one = await Promise.all(files.map((f) => decodeImage(f, { size: 64 })));
+    for (const concurrency of [undefined, 1, 4]) {
+      const got: Uint8Array[] = [];
+      for await (const b of decodeBatches(files, { size: 64, batchSize: 8, concurrency })) got.push(...b.images);
+      assert.equal(got.length, files.length);
+      got.forEach((img, i) => assert.ok(Buffer.from(img).equals(Buffer.from(one[i])), `${files[i]}, concurrency ${concurrency}`));
+    }
+  });
+
+  it('hands sharp the whole window at once, and libuv keeps decoding it while this thread is blocked', async () => {
+    // ONNX Runtime's session.run computes on this thread: decodes not yet handed to sharp wait until it returns.
+    const files = (await fsp.readdir(CATS)).sort().slice(0, 30).map((f) => path.join(CATS, f));
+    const handedOver = () => sharp.counters().queue + sharp.counters().process;
+    assert.equal(handedOver(), 0);
+    const stream = decodeBatches(files, { size: 32, batchSize: 8, prefetchBatches: 2 });
+    const first = stream.next();
+    assert.equal(handedOver(), 24, 'the batch and the two prefetched ones, before the first await');
+    // Blocked here, libuv's pool (4 threads) can only start the 20 queued decodes by finishing the others.
+    const deadline = Date.now() + 60_000;
+    while (sharp.counters().queue > 0 && Date.now() < deadline) { /* a forward pass holding this thread */ }
+    assert.equal(sharp.counters().queue, 0, 'every decode started while this thread was blocked');
+    assert.equal((await first).value?.images.length, 8);
+    for await (const b of stream) void b;
+
+    const paced = decodeBatches(files, { size: 32, batchSize: 8, prefetchBatches: 2, concurrency: 4 });
+    const next = paced.next();
+    assert.equal(handedOver(), 4, 'an explicit concurrency still paces them');
+    await next;
+    for await (const b of paced) void b;
+  });
+
+  it('stops handing sharp files once cancelled', async () => {
+    const files = (await fsp.readdir(CATS)).sort().slice(0, 40).map((f) => path.join(CATS, f));
+    const ac = new AbortController();
+    let decoded = 0;
+    const stream = decodeBatches(files, {
+      size: 16, batchSize: 8, prefetchBatches: 1, signal: ac.signal, transform: (rgb) => (decoded++, rgb),
+    });
+    assert.equal((await stream.next()).value?.images.length, 8);
+    ac.abort();
+    assert.equal((await stream.next()).done, true);
+    while (sharp.counters().queue + sharp.counters().process > 0) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setImmediate(r));
+    assert.ok(decoded <= 16, `only the window that was handed over before the cancel decodes, saw ${decoded}`);
   });
 
   it('names a truncated JPEG or PNG even when sharp loses its error text ("Unknown error")', async () => {
