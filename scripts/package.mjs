@@ -18,13 +18,16 @@ execFileSync(process.execPath, ['esbuild.mjs', '--production'], { stdio: 'inheri
 
 // .vscodeignore drops these from node_modules because esbuild bundles them: a bundle that still requires one
 // at run time would fail only once installed.
-for (const bundled of ['protobufjs']) {
+for (const bundled of ['protobufjs', 'h5wasm', 'fflate']) {
+  const loads = new RegExp(`(require|import)\\("${bundled}(/[^"]*)?"\\)`);
   for (const f of readdirSync('dist').filter((f) => f.endsWith('.js'))) {
-    if (readFileSync(join('dist', f), 'utf8').includes(`require("${bundled}")`)) {
+    if (loads.test(readFileSync(join('dist', f), 'utf8'))) {
       throw new Error(`dist/${f} requires ${bundled} at run time, but .vscodeignore leaves it out of the .vsix`);
     }
   }
 }
+// The bundles load h5wasm from beside themselves (esbuild.mjs, h5wasmBundle).
+if (!existsSync('dist/h5wasm.js')) throw new Error('dist/h5wasm.js is missing: the bundles load it to read Keras files');
 
 const presentDirs = existsSync(ORT_BIN)
   ? readdirSync(ORT_BIN).flatMap((os) => readdirSync(join(ORT_BIN, os)).map((arch) => `${os}/${arch}`)) : [];

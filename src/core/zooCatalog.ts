@@ -12,7 +12,8 @@
 // No published digests exist for these files, so `sha256` stays undefined rather than pinned to a guess.
 
 export type Preprocessing = 'minus1to1' | 'zero1' | 'caffe';
-export type BackboneFamily = 'mobilenet_v1' | 'mobilenet_v2' | 'squeezenet';
+/** `vgg` and `resnet` are Keras' VGG16/19 and ResNet v1 (50/101/152), whose layer names the rules below read. */
+export type BackboneFamily = 'mobilenet_v1' | 'mobilenet_v2' | 'squeezenet' | 'vgg' | 'resnet';
 
 export interface ZooEntry {
   id: string;
@@ -84,6 +85,9 @@ export function detectFamily(layerNames: readonly string[]): BackboneFamily | un
   if (has('conv_pw_13_relu') || (has('conv_dw_1') && has('conv_pw_1'))) return 'mobilenet_v1';
   if (has('out_relu') || (has('block_1_expand') && has('expanded_conv_project'))) return 'mobilenet_v2';
   if (layerNames.some((n) => n.startsWith('fire2/'))) return 'squeezenet';
+  if (has('block1_conv1') && has('block5_conv3')) return 'vgg';
+  // conv1_bn: ResNet v1 (caffe inputs); v2 has no BatchNorm before its first block and takes [-1, 1].
+  if (has('conv1_bn') && has('conv2_block1_1_conv')) return 'resnet';
   return undefined;
 }
 
@@ -92,6 +96,10 @@ export const FAMILY_DEFAULTS: Record<BackboneFamily, { preprocessing: Preprocess
   mobilenet_v2: { preprocessing: 'minus1to1', defaultCut: 'out_relu' },
   // Keras' SqueezeNet ports keep the Caffe weights, hence BGR mean subtraction; the shared file is already cut.
   squeezenet: { preprocessing: 'caffe' },
+  // Keras' VGG and ResNet v1 weights came from Caffe too: keras.applications.{vgg16,resnet}.preprocess_input is
+  // mode 'caffe'.
+  vgg: { preprocessing: 'caffe', defaultCut: 'block5_pool' },
+  resnet: { preprocessing: 'caffe', defaultCut: 'conv5_block3_out' },
 };
 
 const BLOCK_RULES: Record<BackboneFamily, [RegExp, string | ((m: RegExpMatchArray) => string)][]> = {
@@ -112,6 +120,19 @@ const BLOCK_RULES: Record<BackboneFamily, [RegExp, string | ((m: RegExpMatchArra
     // SqueezeNet 1.1 pools after fire3 and fire5; the pool closes that fire block.
     [/^pool(\d+)$/, (m) => `fire${m[1]}`],
     [/./, 'head'],
+  ],
+  // block1 … block5, each closed by its pool; the Keras fine-tuning recipe unfreezes from block5_conv1.
+  vgg: [
+    [/^(block\d+)_/, (m) => m[1]],
+    [/^input/, 'stem'],
+    [/./, 'top'],
+  ],
+  // The stages: conv1 (with its pool), then conv2 … conv5 of residual blocks; fine-tuning cuts between stages.
+  resnet: [
+    [/^(conv\d+)_/, (m) => m[1]],
+    [/^pool1_/, 'conv1'],
+    [/^input/, 'stem'],
+    [/./, 'top'],
   ],
 };
 

@@ -1,6 +1,7 @@
 // Which zoo backbone is one step larger than the one in use, and which blocks a backbone's layer table offers,
 // for advice that can act ("Try a larger backbone", "Fine-tune from block N").
 import type { LayerRow } from './protocol';
+import { findKerasZooEntry, KERAS_ZOO } from './kerasZoo';
 import { ZOO, type ZooEntry } from './zooCatalog';
 
 const NAME = /mobilenet_(v[12])_(\d+(?:\.\d+)?)_(\d+)/;
@@ -9,8 +10,15 @@ const NAME = /mobilenet_(v[12])_(\d+(?:\.\d+)?)_(\d+)/;
  * The next wider model of the same family in the zoo, read from a zoo id or from a local folder named like one
  * (mobilenet_v1_0.25_224_layers); undefined at the top of the ladder or for a model we cannot place.
  */
-export function largerZooBackbone(source: string): ZooEntry | undefined {
+export function largerZooBackbone(source: string): Pick<ZooEntry, 'id'> | undefined {
   const base = source.split(/[\\/]/).filter(Boolean).at(-1) ?? source;
+  // Keras' MobileNetV2 widths climb among themselves (a user on Keras' weights stays on them); VGG16 and ResNet50
+  // have no wider sibling here.
+  const keras = findKerasZooEntry(base);
+  if (keras) {
+    const wider = KERAS_ZOO.filter((e) => e.application === keras.application && (e.alpha ?? 0) > (keras.alpha ?? 0));
+    return wider.sort((a, b) => (a.alpha ?? 0) - (b.alpha ?? 0))[0];
+  }
   const m = base.match(NAME);
   if (!m) return undefined;
   const [, version, alpha, size] = m;

@@ -3,6 +3,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LayerRow } from '../core/protocol';
+import { KERAS_ZOO } from '../core/kerasZoo';
 import { ZOO } from '../core/zooCatalog';
 import { blocksOf, topBlock } from '../core/zooLadder';
 import { readLayerTable } from './runReplay';
@@ -53,14 +54,22 @@ export async function pickBackbone(defaultId: string): Promise<{ source: string;
       (e.bundledSha256 ? 'included, works offline' : 'downloaded once, then cached'),
     source: e.id,
   }));
+  const names: Record<string, string> = { vgg16: 'VGG16 (the recipe\'s)', resnet50: 'ResNet50', mobilenet_v2: 'MobileNetV2' };
+  items.push(...KERAS_ZOO.map((e) => ({
+    label: e.id,
+    description: `${names[e.application]}, Keras' weights`,
+    detail: `${e.inputSize} px, features at ${e.defaultCut}, ${e.licence}; Keras' *_notop.h5 downloaded once, then cached`,
+    source: e.id,
+  })));
   items.sort((a, b) => Number(b.label === defaultId) - Number(a.label === defaultId));
-  items.push({ label: '$(folder) Local model…', detail: 'A folder holding a TF.js layers or graph model.json' });
+  items.push({ label: '$(folder) Local model…', detail: 'A Keras .h5 or .keras file, or a folder holding a TF.js model.json' });
   const pick = await vscode.window.showQuickPick(items, { title: 'Transfer Lab: choose a backbone' });
   if (!pick) return undefined;
   if (pick.source) return { source: pick.source };
   const folder = await vscode.window.showOpenDialog({
     canSelectFolders: true,
-    canSelectFiles: false,
+    canSelectFiles: true,
+    filters: { 'Models': ['h5', 'hdf5', 'keras', 'json'] },
     openLabel: 'Use this model',
   });
   if (!folder?.[0]) return undefined;

@@ -8,9 +8,10 @@ CS_VERSION=${CS_VERSION:-4.139.1}
 NODE24_VERSION=${NODE24_VERSION:-24}
 
 # Debian packages: Chromium for the headless workbench, libkrb5-dev and a toolchain for code-server's native build,
-# strace for the reliability suite's exact kill points (test/fixtures/faults*.ts).
+# strace for the reliability suite's exact kill points (test/fixtures/faults*.ts), python3-h5py for the tests that
+# write Keras-layout HDF5 fixtures and read our .h5 exports back the way Keras' own h5py does.
 missing=()
-for p in chromium libkrb5-dev build-essential python3 pkg-config curl strace; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+for p in chromium libkrb5-dev build-essential python3 python3-h5py pkg-config curl strace; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || { echo "install.sh: missing Debian packages: ${missing[*]} (run as root, or apt-get install them)" >&2; exit 1; }
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

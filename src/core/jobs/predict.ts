@@ -2,8 +2,9 @@
 // wrote.
 import type { EnginePreference } from '../engineChoice';
 import type { FrozenPreference } from '../frozenEngineChoice';
+import type { Preprocessing } from '../zooCatalog';
 import {
-  arrayOf, num, numberIn, object, objectOf, optional, str, type Checked,
+  arrayOf, literal, num, numberIn, object, objectOf, optional, str, type Checked,
 } from '../validate';
 import type { JobContract } from './contract';
 import { FIELD_DEFAULTS, fields, skippedFile, type SkippedFile } from './fields';
@@ -19,6 +20,8 @@ const input = object({
   clip: optional(numberIn(0, 0.5, { belowMax: true })),
   /** Binary runs: the class whose probability is the `label` column. */
   positive: optional(str),
+  /** For a model file in place of a run: how its pixels are scaled, when the file does not say. */
+  preprocessing: optional(literal('minus1to1', 'zero1', 'caffe')),
   batch: fields.batch, engine: fields.engine, workers: fields.workers, frozen: fields.frozen,
   thumbnailDir: fields.thumbnailDir,
 });
@@ -26,6 +29,7 @@ export type PredictConfigInput = Checked<typeof input>;
 export interface PredictConfig {
   runDir: string; images: string; out?: string; clip?: number; positive?: string; batch: number;
   engine: EnginePreference; workers?: number; frozen?: FrozenPreference; thumbnailDir?: string;
+  preprocessing?: Preprocessing;
 }
 
 export interface PredictResult {

@@ -42,6 +42,9 @@ export function registerTrainingCommands(
   tree: SavedModelsView,
 ): void {
   context.subscriptions.push(
+    // Explorer → right-click a Keras .h5/.keras file or a model.json → train a feature extractor on it.
+    vscode.commands.registerCommand('transferLab.useAsBackbone', (uri?: vscode.Uri) =>
+      uri && vscode.commands.executeCommand('transferLab.trainFeatureExtractor', { backbone: uri.fsPath })),
     vscode.commands.registerCommand('transferLab.trainFeatureExtractor', async (arg?: vscode.Uri | TrainArgs) => {
       const args: TrainArgs = arg instanceof vscode.Uri ? {} : (arg ?? {});
       const dataset = args.dataset ?? (await pickPreparedDataset(arg instanceof vscode.Uri ? arg : undefined));

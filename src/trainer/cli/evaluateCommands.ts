@@ -92,22 +92,26 @@ export const evaluateCommands: Record<string, CliCommand> = {
     },
   },
   predict: {
-    summary: "predict a folder of images with a saved run's model into a Kaggle-style CSV",
+    summary: "predict a folder of images with a saved run's model (or a Keras .h5/.keras or TF.js model file) into a Kaggle-style CSV",
     help:
-      'usage: transfer-lab predict <run-dir> <images-dir> [--out FILE] [--clip X] [--positive CLASS] [--batch 32]\n' +
+      'usage: transfer-lab predict <run-dir | model.h5 | model.keras | model.json> <images-dir> [--out FILE] [--clip X]\n' +
+      '         [--positive CLASS] [--preprocessing minus1to1|zero1|caffe] [--batch 32]\n' +
       '         [--engine auto|wasm|cpu|...] [--frozen auto|onnxruntime|tfjs] [--workers N] [--json]',
     options: {
       json: { type: 'boolean', default: false },
       out: { type: 'string' },
       clip: { type: 'string' },
       positive: { type: 'string' },
+      preprocessing: { type: 'string' },
       batch: { type: 'string' },
       engine: { type: 'string' },
       frozen: { type: 'string' },
       workers: { type: 'string' },
     },
     async run(v, positionals) {
-      if (positionals.length < 2) throw new UsageError('a run folder and an images folder are required');
+      if (positionals.length < 2) {
+        throw new UsageError('a run folder (or a model file: .h5, .keras, model.json) and an images folder are required');
+      }
       const r = await runCliJob(
         'predict',
         defined({
@@ -116,6 +120,7 @@ export const evaluateCommands: Record<string, CliCommand> = {
           out: typeof v.out === 'string' ? path.resolve(v.out) : undefined,
           clip: v.clip,
           positive: v.positive,
+          preprocessing: v.preprocessing,
           batch: v.batch,
           engine: v.engine,
           frozen: v.frozen,

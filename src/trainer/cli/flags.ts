@@ -72,6 +72,7 @@ export const CHOICE_FLAGS: Readonly<Record<string, readonly string[]>> = {
   '--class-weights': ['none', 'balanced'],
   '--engine': ['auto', ...ENGINES],
   '--frozen': FROZEN_PREFERENCES,
+  '--preprocessing': ['minus1to1', 'zero1', 'caffe'],
   '--layout': LAYOUT_KINDS,
 };
 

@@ -1,6 +1,8 @@
 // The two measurements of similarity to ImageNet the strategy advisor uses: what the backbone's own 1000-class
 // top says about a sample (confidence and entropy), and how well a linear probe separates the classes on
 // features cut at a given depth.
+import { findKerasZooEntry } from '../../core/kerasZoo';
+import { isKerasModelFile } from '../model/backbone';
 import type * as tfType from '@tensorflow/tfjs';
 import { epochsFor } from '../../core/learningCurvePlan';
 import type { ImagenetEvidence } from '../../core/strategyAdvice';
@@ -25,6 +27,8 @@ interface KerasTopology {
 export async function imagenetOutputLayer(source: string, modelCacheDir?: string): Promise<string | undefined> {
   const zoo = findZooEntry(source);
   if (zoo && !zoo.hasImagenetTop) return undefined;
+  // Keras applications come without their top (include_top=False), and Keras files are not model.json folders.
+  if (findKerasZooEntry(source) || isKerasModelFile(source)) return undefined;
   const json = await readModelJson(
     await fetchModel(zoo?.url ?? source, { cacheDir: modelCacheDir, id: zoo?.id, sha256: zoo?.sha256 }),
   );

@@ -16,6 +16,7 @@ import { startEngine } from '../engine/engine';
 import { log, type JobContext } from '../runtime/jobContext';
 import { frozenSetting, workersSetting } from '../forward/batchForward';
 import { BadInputError, loadSavedModel, predictFiles } from '../forward/savedModel';
+import { isModelFileName, loadModelFile } from '../forward/modelFile';
 import { thumbnailDirOf } from '../images/thumbnails';
 
 interface Listing {
@@ -151,7 +152,9 @@ async function writeCsv(out: string, csv: string): Promise<void> {
 
 export async function predictJob(config: PredictConfig, ctx: JobContext): Promise<PredictResult> {
   const runDir = path.resolve(config.runDir), images = path.resolve(config.images);
-  const out = path.resolve(config.out ?? path.join(runDir, RUN_FILES.predictions));
+  // A model file (Keras .h5/.keras, TF.js model.json) in place of a run: its CSV goes beside it by default.
+  const modelFile = isModelFileName(runDir) && (await fs.stat(runDir).catch(() => undefined))?.isFile();
+  const out = path.resolve(config.out ?? path.join(modelFile ? path.dirname(runDir) : runDir, RUN_FILES.predictions));
   const { clip, batch: batchSize } = config;
   const stat = await fs.stat(images).catch(() => undefined);
   if (!stat?.isDirectory()) throw new BadInputError(`${images} is not a folder of images`, images);
@@ -186,7 +189,9 @@ export async function predictJob(config: PredictConfig, ctx: JobContext): Promis
   if (!candidates.length) throw new BadInputError(`No images in ${images}`, images);
 
   const { tf } = await startEngine(config.engine, ctx);
-  const saved = await loadSavedModel(tf, runDir, ctx);
+  const saved = modelFile
+    ? await loadModelFile(tf, runDir, ctx, config.preprocessing)
+    : await loadSavedModel(tf, runDir, ctx);
   try {
     const classes = saved.meta.classes;
     const binary = classes.length === 2;
@@ -226,13 +231,17 @@ export async function predictJob(config: PredictConfig, ctx: JobContext): Promis
     // The grid follows the CSV's row order, so its first images are the CSV's first rows.
     const scoredOf = new Map(rows.map((r, i) => [r, scored[i]]));
     const inCsvOrder = sortRows(rows).map((r) => scoredOf.get(r)!);
-    await emitAndSave(ctx, runDir, 'predictions-test', {
-      type: 'predictions',
-      kind: 'test',
-      runDir,
-      classes,
-      items: await withThumbnails(testGrid(inCsvOrder, classes), thumbnailDirOf(config, runDir)),
-    });
+    const grid = testGrid(inCsvOrder, classes);
+    if (modelFile) {
+      // No run folder to keep the dashboard's copy in; thumbnails only where the caller keeps them.
+      const items = config.thumbnailDir ? await withThumbnails(grid, config.thumbnailDir) : grid;
+      ctx.emit({ type: 'predictions', kind: 'test', runDir, classes, items });
+    } else {
+      await emitAndSave(ctx, runDir, 'predictions-test', {
+        type: 'predictions', kind: 'test', runDir, classes,
+        items: await withThumbnails(grid, thumbnailDirOf(config, runDir)),
+      });
+    }
     return {
       rows: rows.length,
       out,

@@ -7,7 +7,10 @@ import {
   blockOf as familyBlockOf, detectFamily, FAMILY_DEFAULTS, findZooEntry,
   ZOO, type BackboneFamily, type Preprocessing, type ZooEntry,
 } from '../../core/zooCatalog';
+import { findKerasZooEntry, KERAS_ZOO, type KerasZooEntry } from '../../core/kerasZoo';
 import { bundledModelJson, verifyBundled } from './bundledModels';
+import { fetchKerasWeights, loadKerasApplication } from './keras/kerasApplicationLoad';
+import { loadKerasModel } from './keras/kerasH5';
 import { splitBackbone, validSplitPoints, type BackboneSplit, type SplitOptions } from './backboneSplit';
 import { GraphBackbone } from './graphBackbone';
 import { layerRows } from './layerTable';
@@ -66,16 +69,21 @@ export interface LoadBackboneOptions {
   inputSize?: number;
 }
 
+/** What the product knows about a backbone it recognises: a zoo entry or a Keras application. */
+export type KnownBackbone = Pick<ZooEntry, 'family' | 'defaultCut' | 'inputSize' | 'preprocessing'>;
+
 /** Where another thread finds the same backbone the job loaded: a download is already in the model cache. */
 export type BackboneReload = Pick<LoadBackboneOptions, 'source' | 'cacheDir' | 'cut' | 'preprocessing' | 'inputSize'>;
 
 export async function loadBackbone(o: LoadBackboneOptions): Promise<Backbone> {
+  const keras = findKerasZooEntry(o.source);
+  if (keras) return kerasApplicationBackbone(keras, o);
   const zoo = findZooEntry(o.source);
   if (!zoo && !isHttpUrl(o.source) && !o.source.startsWith('file:') && !existsSync(o.source)) {
-    throw new Error(
-      `unknown backbone "${o.source}": not a zoo id (${ZOO.map((e) => e.id).join(', ')}) and no such file or folder`,
-    );
+    const ids = [...ZOO, ...KERAS_ZOO].map((e) => e.id).join(', ');
+    throw new Error(`unknown backbone "${o.source}": not a zoo id (${ids}) and no such file or folder`);
   }
+  if (isKerasModelFile(o.source)) return withReload(new LayersBackbone(o.source, await loadKerasModel(tf, o.source), undefined, o), o);
   const bundled = zoo && bundledModelJson(zoo);
   if (bundled) await verifyBundled(zoo, bundled);
   const jsonPath = bundled ?? await fetchModel(zoo?.url ?? o.source, {
@@ -107,15 +115,28 @@ export async function loadBackbone(o: LoadBackboneOptions): Promise<Backbone> {
     });
   }
   const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
-  const backbone = new LayersBackbone(id, model, zoo, o);
+  return withReload(new LayersBackbone(id, model, zoo, o), o);
+}
+
+/** How a forward worker loads the same backbone: the same source (a download is in the model cache by now). */
+function withReload(backbone: LayersBackbone, o: LoadBackboneOptions): LayersBackbone {
   backbone.reload = {
-    source: o.source,
-    cacheDir: o.cacheDir,
-    cut: backbone.cut,
-    preprocessing: backbone.preprocessing,
+    source: o.source, cacheDir: o.cacheDir, cut: backbone.cut, preprocessing: backbone.preprocessing,
     inputSize: backbone.inputSize,
   };
   return backbone;
+}
+
+/** A Keras `.h5` (Keras 2 full model) or `.keras` (Keras 3) file, picked like any local model. */
+export function isKerasModelFile(source: string): boolean {
+  return /\.(h5|hdf5|keras)$/i.test(source) && existsSync(source);
+}
+
+/** VGG16, ResNet50 or MobileNetV2 built in TF.js layers with Keras' names, filled from Keras' own weights file. */
+async function kerasApplicationBackbone(entry: KerasZooEntry, o: LoadBackboneOptions): Promise<Backbone> {
+  const weights = await fetchKerasWeights(entry, { cacheDir: o.cacheDir, onProgress: o.onProgress, signal: o.signal });
+  const model = await loadKerasApplication(tf, entry, weights, { inputSize: o.inputSize });
+  return withReload(new LayersBackbone(entry.id, model, entry, o), o);
 }
 
 function fixedSize(shape: readonly (number | null)[]): number | undefined {
@@ -127,7 +148,7 @@ function fixedSize(shape: readonly (number | null)[]): number | undefined {
  * The feature layer when none is asked for: the zoo's or the family's, else the layer feeding the model's first
  * global pooling or flatten (where a classifier head begins), else the last layer with a 4-D output.
  */
-export function defaultCut(graph: FlatGraph, zoo: ZooEntry | undefined, family: BackboneFamily | undefined): FlatLayer {
+export function defaultCut(graph: FlatGraph, zoo: KnownBackbone | undefined, family: BackboneFamily | undefined): FlatLayer {
   const named = zoo?.defaultCut ?? (family ? FAMILY_DEFAULTS[family].defaultCut : undefined);
   if (named && graph.byName.has(named)) return graph.byName.get(named)!;
   const pool = graph.layers.find((l) =>
@@ -158,7 +179,7 @@ export class LayersBackbone implements Backbone {
   constructor(
     readonly id: string,
     private readonly full: tf.LayersModel,
-    zoo: ZooEntry | undefined,
+    zoo: KnownBackbone | undefined,
     o: LoadBackboneOptions,
   ) {
     this.graph = flattenModel(full);

@@ -54,13 +54,15 @@ export class DownloadError extends Error {
 /** Beside a downloaded model, written last: the sha256 of model.json and of each shard, checked on every reuse. */
 export const DOWNLOAD_RECORD = '.transfer-lab-download.json';
 
-interface DownloadRecord {
+export interface DownloadRecord {
   v: 1;
   url: string;
   /** Of model.json followed by every shard in manifest order: what FetchModelOptions.sha256 names. */
   sha256: string;
   /** Each file's own sha256, by its path in the folder ('model.json', 'group1-shard1of1.bin'). */
   files: Record<string, string>;
+  /** A single file's md5 (fileDownload.ts), for publishers that give only md5, as Keras does. */
+  md5?: string;
 }
 
 export function defaultModelCacheDir(): string {
@@ -122,11 +124,12 @@ async function hashModelFiles(
   return { sha256: all.digest('hex'), files };
 }
 
-function parseRecord(text: string): DownloadRecord | undefined {
+export function parseRecord(text: string): DownloadRecord | undefined {
   try {
     const r = JSON.parse(text) as Partial<DownloadRecord>;
     const hex = (v: unknown) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
     if (r?.v !== 1 || !hex(r.sha256) || typeof r.files !== 'object' || r.files === null) return undefined;
+    if (r.md5 !== undefined && !/^[0-9a-f]{32}$/.test(r.md5)) return undefined;
     return Object.values(r.files).every(hex) ? (r as DownloadRecord) : undefined;
   } catch {
     return undefined;
@@ -222,14 +225,27 @@ const OFFLINE_CODES = new Set([
 ]);
 const EMIT_EVERY = 256 * 1024;
 
-class Downloader {
+/** Fetches a model folder (run) or one file (fetchOne), resuming and retrying, with progress. */
+export class Downloader {
   private done = 0;
   private total = 0;
   private lastEmit = -Infinity;
   private readonly retries: number;
+  /** One file of unknown size: its Content-Length is the total. */
+  private sizeFromResponse = false;
 
   constructor(private readonly url: string, private readonly dir: string, private readonly o: FetchModelOptions) {
     this.retries = o.retries ?? 3;
+  }
+
+  /**
+   * The URL into `<file>.part` (resumed from a previous attempt's bytes), left there for the caller to check and
+   * rename; `rel` names it in progress events.
+   */
+  async fetchOne(file: string, rel: string): Promise<void> {
+    this.sizeFromResponse = true;
+    await this.withRetries(() => this.fetchToFile(this.url, file, rel));
+    this.emit(rel, true);
   }
 
   async run(): Promise<string> {
@@ -372,6 +388,8 @@ class Downloader {
     });
     const resumed = res.statusCode === 206;
     const start = resumed ? have : 0;
+    const length = Number(res.headers['content-length']);
+    if (this.sizeFromResponse && Number.isFinite(length)) this.total = start + length;
     this.done += start;
     let received = 0;
     const counter = async function* (this: Downloader, source: AsyncIterable<Buffer>) {

@@ -187,6 +187,10 @@ describe('zoo ladder and blocks', () => {
     assert.equal(largerZooBackbone('mobilenet_v2_0.35_224')?.id, 'mobilenet_v2_0.50_224');
     assert.equal(largerZooBackbone('mobilenet_v2_1.00_224'), undefined);
     assert.equal(largerZooBackbone('/models/squeezenet1.1'), undefined);
+    // Keras' weights climb within Keras' weights; VGG16 and ResNet50 have no wider sibling.
+    assert.equal(largerZooBackbone('mobilenet_v2_0.35_224_keras')?.id, 'mobilenet_v2_0.5_224_keras');
+    assert.equal(largerZooBackbone('mobilenet_v2_1.4_224_keras'), undefined);
+    assert.equal(largerZooBackbone('vgg16_keras'), undefined);
   });
 
   it('lists blocks without the stem and picks one a fraction of the way up', () => {

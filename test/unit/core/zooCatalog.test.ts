@@ -35,6 +35,10 @@ describe('zoo catalog', () => {
     [['input_1', 'conv1', 'conv_dw_1', 'conv_pw_1', 'conv_pw_13_relu'], 'mobilenet_v1'],
     [['input_1', 'Conv1', 'expanded_conv_project', 'block_1_expand', 'out_relu'], 'mobilenet_v2'],
     [['input_1', 'conv1', 'fire2/squeeze1x1'], 'squeezenet'],
+    [['input_1', 'block1_conv1', 'block1_pool', 'block5_conv3', 'block5_pool'], 'vgg'],
+    [['input_1', 'conv1_pad', 'conv1_conv', 'conv1_bn', 'conv2_block1_1_conv', 'conv5_block3_out'], 'resnet'],
+    // ResNet v2 takes [-1, 1], not Caffe's BGR means: no family rather than the wrong preprocessing.
+    [['input_1', 'conv1_pad', 'conv1_conv', 'conv2_block1_preact_bn', 'conv2_block1_1_conv', 'post_relu'], undefined],
     [['dense', 'dense_1'], undefined],
   ];
   for (const [names, family] of families) it(`recognises ${family ?? 'no family'} from ${names.at(-1)}`, () => assert.equal(detectFamily(names), family));
@@ -56,6 +60,16 @@ describe('zoo catalog', () => {
     ['squeezenet', 'fire9/expand3x3', 'fire9'],
     ['squeezenet', 'pool3', 'fire3'],
     ['squeezenet', 'pool1', 'stem'],
+    ['vgg', 'input_1', 'stem'],
+    ['vgg', 'block1_conv1', 'block1'],
+    ['vgg', 'block4_pool', 'block4'],
+    ['vgg', 'block5_conv1', 'block5'],
+    ['resnet', 'input_1', 'stem'],
+    ['resnet', 'conv1_pad', 'conv1'],
+    ['resnet', 'pool1_pool', 'conv1'],
+    ['resnet', 'conv2_block1_0_conv', 'conv2'],
+    ['resnet', 'conv4_block6_out', 'conv4'],
+    ['resnet', 'conv5_block3_out', 'conv5'],
     [undefined, 'scope/conv/BiasAdd', 'scope'],
     [undefined, 'dense_3', 'dense_3'],
   ];
