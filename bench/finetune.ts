@@ -7,7 +7,10 @@
 //                 runs the frozen bottom again (batch 8 and 2 timed steps: ~20 s each);
 //   naive wasm    the same naive model on wasm (with our gradient kernels): what caching alone buys;
 //   pytorch       torchvision's MobileNetV2 0.35 top block + a like head, 2 threads, from cached activations and
-//                 end to end from images (bench/reference/finetune.py).
+//                 end to end from images (bench/reference/finetune.py);
+//   activations   what fills the activation cache before those steps: the frozen bottom (image → block_16) of 32
+//                 uint8 images through the product's backboneForward, on ONNX Runtime (the jobs' default) and on
+//                 tfjs wasm forward workers (--frozen tfjs). The training steps above never touch that engine.
 // Every side is a long-lived process; steps are interleaved round-robin after one warm-up step each.
 // Last, the feature extractor's head-only epoch loop (1,120 pooled vectors + 280 val) on wasm and on cpu.
 // img/s = batch / median step seconds. Run: node --import tsx bench/finetune.ts   (TL_BENCH_QUICK=1 skips naive cpu)
@@ -25,7 +28,11 @@ const EPOCH = { train: 512, val: 128, epochs: 3 };
 /** The feature extractor's head stage on the shared split's sizes (1,120 × 3 variants drawn 1 per epoch, 280 val). */
 const HEAD_EPOCH = { train: 1120, val: 280, epochs: 5 };
 
-interface Side { name: string; worker: LineWorker; mode: 'cached' | 'images'; batch: number; steps: number; threads?: number; setup?: Record<string, unknown> }
+interface Side {
+  name: string; worker: LineWorker; mode: 'cached' | 'images' | 'bottom'; batch: number; steps: number; threads?: number;
+  frozen?: 'onnxruntime' | 'tfjs'; setup?: Record<string, unknown>;
+}
+const ACTIVATION_SIDES: Record<string, 'onnxruntime' | 'tfjs'> = { activationsOnnxruntime: 'onnxruntime', activationsTfjs: 'tfjs' };
 
 const tfjsWorker = (name: string, engine: string) =>
   new LineWorker(name, process.execPath, ['--import', 'tsx', path.join(__dirname, 'lib/finetuneWorker.ts'), engine]);
@@ -38,6 +45,7 @@ async function main() {
     { name: 'oursWasmThreads', worker: tfjsWorker('oursWasmThreads', 'wasm-threads'), mode: 'cached', batch: BATCH, steps: STEPS },
     { name: 'naiveWasm', worker: tfjsWorker('naiveWasm', 'wasm'), mode: 'images', batch: BATCH, steps: STEPS },
     ...(quick ? [] : [{ name: 'naiveCpu', worker: tfjsWorker('naiveCpu', 'cpu'), mode: 'images' as const, ...NAIVE_CPU }]),
+    ...Object.entries(ACTIVATION_SIDES).map(([name, frozen]) => ({ name, worker: tfjsWorker(name, 'wasm'), mode: 'bottom' as const, frozen, batch: BATCH, steps: STEPS })),
   ];
   if (torch.ok) {
     sides.push({ name: 'pytorchCached', worker: referenceWorker('finetune.py'), mode: 'cached', batch: BATCH, steps: STEPS });
@@ -47,7 +55,7 @@ async function main() {
   }
   const failed: Record<string, string> = {};
   const active = await setUp(sides, async (s) => {
-    s.setup = await s.worker.request({ cmd: 'setup', mode: s.mode, batch: s.batch, threads: s.threads ?? 2 });
+    s.setup = await s.worker.request({ cmd: 'setup', mode: s.mode, batch: s.batch, threads: s.threads ?? 2, frozen: s.frozen });
   }, failed);
   const times = await interleavedSeconds(active, STEPS, (s) => s.steps,
     async (s) => (await s.worker.request<{ seconds: number }>({ cmd: 'step' })).seconds, failed);
@@ -62,7 +70,9 @@ async function main() {
   }
   for (const s of sides) s.worker.close();
 
-  const imgPerS = Object.fromEntries(active.filter((s) => times.get(s)!.length).map((s) => [s.name, s.batch / median(times.get(s)!)]));
+  const allImgPerS = Object.fromEntries(active.filter((s) => times.get(s)!.length).map((s) => [s.name, s.batch / median(times.get(s)!)]));
+  const imgPerS = Object.fromEntries(Object.entries(allImgPerS).filter(([k]) => !(k in ACTIVATION_SIDES)));
+  const act = (k: string) => allImgPerS[k];
   process.stdout.write(JSON.stringify({
     bench: 'finetune', date: new Date().toISOString(), cpus: os.availableParallelism(), node: process.version, loadAverage: loadAverage(),
     what: 'MobileNetV2 0.35 @224: train block_16 + Conv_1 + recipe head (BatchNorm frozen), SGD 1e-4 m 0.9',
@@ -72,6 +82,12 @@ async function main() {
     ...(torch.ok ? {} : { referenceUnavailable: torch.reason }),
     failed,
     stepImgPerS: Object.fromEntries(Object.entries(imgPerS).map(([k, v]) => [k, round(v, 2)])),
+    activationsImgPerS: {
+      what: 'frozen bottom (image → block_16 activation, what fine-tuning caches) of 32 uint8 images, backboneForward',
+      onnxruntime: act('activationsOnnxruntime') && round(act('activationsOnnxruntime'), 1),
+      tfjs: act('activationsTfjs') && round(act('activationsTfjs'), 1),
+      onnxruntimeVsTfjs: ratio(act('activationsOnnxruntime'), act('activationsTfjs')),
+    },
     headOnlyEpochSeconds: { ...HEAD_EPOCH, ...headEpochs, cpuVsWasm: ratio(headEpochs.wasm, headEpochs.cpu) },
     oursEpoch: epochs && { ...EPOCH, imgPerSPerEpoch: round(EPOCH.train / epochs.medianEpochSeconds, 1), epochSeconds: epochs.epochSeconds.map((x) => round(x, 2)) },
     ratios: {

@@ -5,6 +5,8 @@
 // this process's RSS while it receives the events, standing in for the extension host.
 // To keep 25k images within minutes on 2 cores: MobileNet v1 0.25 with its input set to 128 px
 // (bench/lib/resizedModel.ts), --epochs 1 --augment 0; the 5k run uses the same settings, so the two compare.
+// Frozen passes run where the jobs run them by default (`frozen` auto: ONNX Runtime); TL_BENCH_MEMORY_FROZEN=tfjs
+// (or onnxruntime) puts that in the job's config instead. Each run records the engine its embeddings ran on.
 // Prepare runs through the CLI (its peak RSS is reported too). Needs npm run build.
 // Run: node --import tsx bench/memory.ts        (TL_BENCH_MEMORY_COUNTS=5000,25000 by default)
 import { spawnSync } from 'node:child_process';
@@ -23,26 +25,55 @@ const COUNTS = (process.env.TL_BENCH_MEMORY_COUNTS ?? '5000,25000').split(',').m
 const SIZE = 128;
 const MODEL = 'mobilenet_v1_0.25_224_layers';
 const TARGET_MB = 1536;
+const FROZEN = process.env.TL_BENCH_MEMORY_FROZEN;
+
+/** The child's current resident set (VmRSS) in MB, 0 once it has exited. */
+function rssMb(pid: number | undefined): number {
+  try {
+    const m = fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
 
 async function trainForked(config: Record<string, unknown>) {
   const job = new TrainerJob(path.join(ROOT, 'dist/trainer.js'), 'train', config);
   const t0 = process.hrtime.bigint();
+  const now = () => Number(process.hrtime.bigint() - t0) / 1e9;
   let child = 0;
   let parent = 0;
   let events = 0;
-  job.on('event', () => events++);
+  // Where the peak happens: the child's RSS every 100 ms, placed in the job's stages afterwards from the moment its
+  // 'layers' event arrived (the embedding stage starts right after it) and the job's own seconds per stage.
+  const samples: [number, number][] = [];
+  let layersAt: number | undefined;
+  job.on('event', (e: { type?: string }) => {
+    events++;
+    if (e.type === 'layers') layersAt ??= now();
+  });
   const timer = setInterval(() => {
     child = Math.max(child, peakRssMb(job.pid));
     parent = Math.max(parent, process.memoryUsage().rss / 2 ** 20);
+    samples.push([now(), rssMb(job.pid)]);
   }, 100);
   const outcome = await job.outcome;
   clearInterval(timer);
   if (outcome.status !== 'done') throw new Error(`trainer ${outcome.status}: ${JSON.stringify(outcome).slice(0, 600)}`);
-  const r = outcome.result as { seconds: Record<string, number>; best: { valAcc: number }; counts: { train: number[]; val: number[] } };
+  const r = outcome.result as { seconds: Record<string, number>; best: { valAcc: number }; counts: { train: number[]; val: number[] }; frozenEngine?: string };
+  const stages: [string, number][] = [['setup', layersAt ?? 0], ['embedding', r.seconds.embedding], ['training', r.seconds.training], ['saving', r.seconds.saving]];
+  const peakRssByStageMb: Record<string, number> = {};
+  let start = 0;
+  for (const [name, length] of [...stages, ['after', Infinity] as [string, number]]) {
+    const end = start + length;
+    const inside = samples.filter(([t, mb]) => t >= start && t < end && mb > 0).map(([, mb]) => mb);
+    if (inside.length) peakRssByStageMb[name] = round(Math.max(...inside));
+    start = end;
+  }
   return {
-    seconds: round(Number(process.hrtime.bigint() - t0) / 1e9, 1), phases: Object.fromEntries(Object.entries(r.seconds).map(([k, v]) => [k, round(v, 1)])),
-    trainerPeakRssMb: round(child), extensionSideRssMb: round(parent), events, valAcc: round(r.best.valAcc, 3),
-    images: [...r.counts.train, ...r.counts.val].reduce((a, b) => a + b, 0),
+    seconds: round(now(), 1), phases: Object.fromEntries(Object.entries(r.seconds).map(([k, v]) => [k, round(v, 1)])),
+    trainerPeakRssMb: round(child), peakRssByStageMb, extensionSideRssMb: round(parent), events, valAcc: round(r.best.valAcc, 3),
+    frozenEngine: r.frozenEngine ?? 'not reported', images: [...r.counts.train, ...r.counts.val].reduce((a, b) => a + b, 0),
   };
 }
 
@@ -58,7 +89,7 @@ async function runFor(work: string, all: string, count: number, model: string) {
   const prep = await runCli(['prepare', path.dirname(src), '--out', prepared]);
   const train = await trainForked({
     mode: 'feature-extractor', dataset: prepared, backbone: model, size: SIZE, epochs: 1, augment: 0,
-    runsDir: path.join(work, `runs-${count}`), cacheDir: path.join(work, `cache-${count}`),
+    runsDir: path.join(work, `runs-${count}`), cacheDir: path.join(work, `cache-${count}`), ...(FROZEN ? { frozen: FROZEN } : {}),
   });
   return { prepare: { seconds: round(prep.wallSeconds, 1), peakRssMb: prep.peakRssMb }, featureExtractor: train };
 }
@@ -89,7 +120,8 @@ async function main() {
     const [small, large] = [runs[Math.min(...COUNTS)], runs[max]];
     process.stdout.write(JSON.stringify({
       bench: 'memory', date: new Date().toISOString(), cpus: os.availableParallelism(), node: process.version, totalMemMb: round(os.totalmem() / 2 ** 20), loadAverage: loadAverage(),
-      setup: `${MODEL} with its input set to ${SIZE} px (not 224: 25k images at 224 would take ~15 min here), feature extractor, --epochs 1 --augment 0, batch 32, val 20%`,
+      setup: `${MODEL} with its input set to ${SIZE} px (not 224: 25k images at 224 would take ~15 min here), feature extractor, --epochs 1 --augment 0, batch 32, val 20%, ` +
+        `frozen ${FROZEN ?? 'auto (the default)'}`,
       generated, runs,
       targetMb: TARGET_MB,
       largeVsSmall: {

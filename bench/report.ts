@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { goals } from './lib/goals';
+import { kerasAppsSection } from './lib/kerasAppsReport';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the results are whatever each bench printed */
 type Json = any;
@@ -118,21 +119,41 @@ ${table(['side', 'input', 'batch', 'img/s per step', 'trainable params'], rows)}
 
 Ours through the job's epoch loop (fitModel with early stopping, ${r.oursEpoch?.train} train + ${r.oursEpoch?.val} val per epoch): **${fmt(r.oursEpoch?.imgPerSPerEpoch)} img/s per epoch**.
 Feature-extractor head alone (recipe head on ${r.headOnlyEpochSeconds?.train} pooled vectors + ${r.headOnlyEpochSeconds?.val} val, median of ${r.headOnlyEpochSeconds?.epochs} epochs): wasm ${fmt(r.headOnlyEpochSeconds?.wasm, 3)} s, wasm 2 threads ${fmt(r.headOnlyEpochSeconds?.wasmThreads, 3)} s, cpu ${fmt(r.headOnlyEpochSeconds?.cpu, 3)} s per epoch (the cpu backend runs this loop at ${times(r.headOnlyEpochSeconds?.cpuVsWasm)} wasm's speed).
-Ratios: ours / naive tfjs cpu ${times(ra.oursVsNaiveCpu)}, ours / naive wasm ${times(ra.oursVsNaiveWasm)}, ours on 2 wasm threads / ours ${times(ra.oursWasmThreadsVsOurs)}, ours / PyTorch from cached activations ${times(ra.oursVsPytorchCached)} (1 thread: ${times(ra.oursVsPytorchCached1thread)}), ours / PyTorch end to end ${times(ra.oursVsPytorchEndToEnd)}.`;
+${r.activationsImgPerS ? `Filling the activation cache (${r.activationsImgPerS.what}): ONNX Runtime (the jobs' default) ${fmt(r.activationsImgPerS.onnxruntime)} img/s, tfjs wasm forward workers (--frozen tfjs) ${fmt(r.activationsImgPerS.tfjs)} img/s, ${times(r.activationsImgPerS.onnxruntimeVsTfjs)}; the training steps above run on tfjs either way.\n` : ''}Ratios: ours / naive tfjs cpu ${times(ra.oursVsNaiveCpu)}, ours / naive wasm ${times(ra.oursVsNaiveWasm)}, ours on 2 wasm threads / ours ${times(ra.oursWasmThreadsVsOurs)}, ours / PyTorch from cached activations ${times(ra.oursVsPytorchCached)} (1 thread: ${times(ra.oursVsPytorchCached1thread)}), ours / PyTorch end to end ${times(ra.oursVsPytorchEndToEnd)}.`;
 }
 
 function e2e(r: Json): string {
-  const phases = ['prepare', 'featureExtractor', 'fineTune', 'evaluate', 'predict', 'withoutFineTune', 'total'];
-  const cell = (p: Json) => (p ? `${fmt(p.wall)} s${p.peakRssMb ? `, ${fmt(p.peakRssMb, 0)} MB` : ''}${p.valAcc !== undefined ? `, val_acc ${fmt(p.valAcc, 3)}` : ''}` +
-    `${p.seconds && Object.keys(p.seconds).length ? ` (${Object.entries(p.seconds).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')})` : ''}` +
-    `${p.epochs ? `; ${p.epochs} epochs, ${fmt(p.trainImgPerSPerEpoch)} train img/s per epoch` : ''}` : '–');
   const settings = (p: Json) => (p ? Object.entries(p).filter(([, v]) => v !== undefined).map(([k, v]) => `${k} ${v}`).join(', ') : '–');
-  return `${r.model}; ${r.data}. Wall seconds through \`dist/cli.js\`, peak RSS, val_acc.
-Feature extractor: ${settings(r.settings?.featureExtractor)}; fine-tune: ${settings(r.settings?.fineTune)}.
+  const runs: [string, string][] = [['onnxruntime', 'first'], ['tfjs', 'first'], ['onnxruntime', 'rerun'], ['tfjs', 'rerun']];
+  const side = (name: string) => r.sides?.[name];
+  const label = (name: string, which: string) => `${name === 'onnxruntime' ? 'ORT (default)' : '--frozen tfjs'} ${which === 'first' ? 'first run' : 'rerun (cached)'}`;
+  const cell = (p: Json) => (p ? `${fmt(p.wall)} s${p.peakRssMb ? `, ${fmt(p.peakRssMb, 0)} MB` : ''}${p.valAcc !== undefined ? `, val_acc ${fmt(p.valAcc, 3)}` : ''}` : '–');
+  const phases = ['prepare', 'featureExtractor', 'evaluate', 'predict', 'withoutFineTune', 'fineTune', 'total'];
+  const names: Record<string, string> = { withoutFineTune: '**prepare → FE → evaluate → predict**', total: 'all five' };
+  const walls = table(['phase', ...runs.map(([n, w]) => label(n, w)), 'tfjs / ORT first', 'tfjs / ORT rerun'],
+    phases.map((p) => [names[p] ?? p, ...runs.map(([n, w]) => cell(side(n)?.[w]?.[p])), times(r.tfjsVsOnnxruntime?.first?.[p]), times(r.tfjsVsOnnxruntime?.rerun?.[p])]));
+  const tl = ['processAndEngine', 'backboneDataAndRun', 'embedding', 'training', 'saveHeadAndModel', 'valCheck', 'thumbnailsAndDashboard', 'completeRun', 'exit'];
+  const jobRows = ['featureExtractor', 'fineTune'].flatMap((job) => runs.map(([n, w]) => {
+    const p = side(n)?.[w]?.[job];
+    const t = p?.timeline ?? {};
+    return [`${job === 'featureExtractor' ? 'FE' : 'fine-tune'}, ${label(n, w)}`, fmt(p?.wall), ...tl.map((k) => (k === 'training' && p?.epochs ? `${fmt(t[k], 2)} (${p.epochs} × ${fmt(p.medianEpochSeconds, 2)})` : fmt(t[k], 2))),
+      p?.epochs ? fmt(p.trainImgPerSPerEpoch) : '–', p?.frozenEngine ?? '–'];
+  }));
+  const st = r.startup ?? {};
+  return `${r.model}; ${r.data}. ${r.recipe ?? ''}.
+Two sides, each in its own work and cache folders, run interleaved in this order: ${(r.order ?? []).join(', ')}. ORT (default): no \`--frozen\` flag (the jobs' default, \`frozen\` auto → ONNX Runtime); \`--frozen tfjs\`: every command with that flag (today's tfjs wasm forward workers), the same-run reference. 1-minute load average ${r.loadAverageRange ? `${fmt(r.loadAverageRange[0])}–${fmt(r.loadAverageRange[1])}` : fmt(r.loadAverage?.[0])} over the runs.${r.quick ? ` **${r.quick}**` : ''}
+Feature extractor: ${settings(side('onnxruntime')?.settings?.featureExtractor)}; fine-tune: ${settings(side('onnxruntime')?.settings?.fineTune)}.
 
-${table(['phase', 'first run', 'rerun (cached)'], phases.map((p) => [p, cell(r.first?.[p]), cell(r.rerun?.[p])]))}
+Wall seconds through \`dist/cli.js\` (process start included), peak RSS, val_acc (evaluate and predict read the feature extractor's run; fine-tune starts from it after them):
 
-Rerun / first: feature extractor ${times(r.rerunVsFirst?.featureExtractor)}, fine-tune ${times(r.rerunVsFirst?.fineTune)}.`;
+${walls}
+
+Where each train job's wall time went, in seconds (from its stderr \`engine:\` line and the mtimes of what it wrote, on the spawn's clock; embedding and training are the job's own \`seconds\`): process + engine = node start, the bundle, tfjs wasm init; backbone, data, run = backbone loaded, dataset.json read, run folder made; val check = the saved model over the 280 val images (decode + frozen pass, incl. opening the ONNX session); complete = every file's sha256 and run.json.
+
+${table(['job', 'wall', 'process + engine', 'backbone, data, run', 'embedding', 'training (epochs × median s)', 'save head + model', 'val check', 'thumbnails + dashboard', 'complete', 'exit', 'train img/s per epoch', '`frozenEngine` in --json'], jobRows)}
+
+Process start alone (median of 3): \`node -e 0\` ${fmt(st.nodeBare, 2)} s, \`dist/cli.js help\` ${fmt(st.cliUsage, 2)} s, \`require('onnxruntime-node')\` ${fmt(st.requireOnnxruntime, 2)} s, \`dist/cli.js doctor\` (loads tfjs wasm and probes ONNX Runtime) ${fmt(st.doctor, 2)} s.
+Rerun / first (ORT): feature extractor ${times(side('onnxruntime')?.rerunVsFirst?.featureExtractor)}, fine-tune ${times(side('onnxruntime')?.rerunVsFirst?.fineTune)}; --frozen tfjs: ${times(side('tfjs')?.rerunVsFirst?.featureExtractor)}, ${times(side('tfjs')?.rerunVsFirst?.fineTune)}.`;
 }
 
 /** Trainer RSS growth per extra image between the smallest and largest run, in KB. */
@@ -145,10 +166,13 @@ function slope(r: Json): string {
 
 function memory(r: Json): string {
   const rows = Object.entries(r.runs ?? {}).map(([n, v]: [string, Json]) => [n, `${fmt(v.prepare.seconds)} s, ${fmt(v.prepare.peakRssMb, 0)} MB`,
-    `${fmt(v.featureExtractor.seconds)} s`, fmt(v.featureExtractor.trainerPeakRssMb, 0), fmt(v.featureExtractor.extensionSideRssMb, 0)]);
-  return `${r.setup}. Generated ${r.generated?.images} JPEGs (mean ${fmt(r.generated?.meanKb, 0)} KB) in ${fmt(r.generated?.seconds)} s.
+    `${fmt(v.featureExtractor.seconds)} s${v.featureExtractor.phases ? ` (${Object.entries(v.featureExtractor.phases).map(([k, x]) => `${k} ${fmt(x)}`).join(', ')})` : ''}`,
+    v.featureExtractor.frozenEngine ?? '–', fmt(v.featureExtractor.trainerPeakRssMb, 0),
+    v.featureExtractor.peakRssByStageMb ? Object.entries(v.featureExtractor.peakRssByStageMb).map(([k, x]) => `${k} ${fmt(x, 0)}`).join(', ') : '–',
+    fmt(v.featureExtractor.extensionSideRssMb, 0)]);
+  return `${r.setup}. 1-minute load average ${fmt(r.loadAverage?.[0])} at the end. Generated ${r.generated?.images} JPEGs (mean ${fmt(r.generated?.meanKb, 0)} KB) in ${fmt(r.generated?.seconds)} s.
 
-${table(['images', 'prepare (CLI)', 'feature extractor (forked trainer)', 'trainer peak RSS MB', 'extension-side RSS MB'], rows)}
+${table(['images', 'prepare (CLI)', 'feature extractor (forked trainer)', 'frozen passes on', 'trainer peak RSS MB', 'trainer peak RSS by stage, MB (sampled every 100 ms)', 'extension-side RSS MB'], rows)}
 
 Largest / smallest: trainer peak RSS ${times(r.largeVsSmall?.trainerPeakRss)}, extension side ${times(r.largeVsSmall?.extensionSideRss)}, for ${times(r.largeVsSmall?.images)} the images${slope(r)}.`;
 }
@@ -159,6 +183,7 @@ const sections: Record<string, [string, (r: Json) => string]> = {
   finetune: ['Fine-tuning the top block (`bench/finetune.ts`)', finetune],
   e2e: ['End to end through the CLI (`bench/e2e.ts`)', e2e],
   memory: ['Memory at 5k and 25k images (`bench/memory.ts`)', memory],
+  kerasApps: ['VGG16 and ResNet50: forward and block5 fine-tune vs PyTorch (`bench/kerasApps.ts`)', kerasAppsSection],
 };
 
 /** Benches without a renderer of their own: every leaf value as a `key.path | value` row. */

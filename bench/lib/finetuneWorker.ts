@@ -3,7 +3,11 @@
 //   {cmd: 'setup', mode: 'cached', batch}   ours: backbone.splitAt('block_16') → trainable top on [7,7,56] activations
 //   {cmd: 'setup', mode: 'images', batch}   naive: the whole image → backbone → head model, same trainable layers,
 //                                           every step runs the frozen bottom forward again
-//   {cmd: 'step'}                           one trainOnBatch → {seconds}
+//   {cmd: 'setup', mode: 'bottom', frozen, batch}  what caching activations costs: the frozen bottom (image → the
+//                                           block_16 boundary) of `batch` uint8 images through the product's
+//                                           backboneForward, frozen = 'onnxruntime' (the jobs' default: one ORT
+//                                           session, intra-op = cores) or 'tfjs' (wasm forward workers, one per core)
+//   {cmd: 'step'}                           one trainOnBatch (bottom: one forward of the batch) → {seconds}
 //   {cmd: 'epochs', train, val, epochs}     cached mode only: the fit loop with early stopping as the job runs it
 //   {cmd: 'headEpochs', train, val, epochs} the feature extractor's stage instead: the recipe head alone on pooled
 //                                           1280-d vectors, to compare engines for that loop
@@ -11,6 +15,8 @@
 import * as wasmBackend from '@tensorflow/tfjs-backend-wasm';
 import type * as tfType from '@tensorflow/tfjs';
 import { loadBackbone, type LayersBackbone } from '../../src/trainer/model/backbone';
+import { backboneForward, type BatchForward } from '../../src/trainer/forward/batchForward';
+import type { FrozenPreference } from '../../src/core/frozenEngineChoice';
 import { freezeBatchNorm, isBatchNorm } from '../../src/trainer/model/batchNormFreeze';
 import { loadEngine } from '../../src/trainer/engine/engine';
 import { buildHead, labelTensor, lossFor } from '../../src/trainer/model/headModel';
@@ -33,10 +39,33 @@ async function main() {
   let model: tfType.LayersModel | undefined;
   let shape: number[] = [];
   let batch: tfType.Tensor[] = [];
+  let bottom: { forward: BatchForward; images: Uint8Array[] } | undefined;
   const labels = (n: number) => labelTensor(tf, Array.from({ length: n }, (_, i) => i % 2), CLASSES);
   const inputs = (n: number) => tf.randomUniform([n, ...shape], 0, 1);
 
   serveLines(async (m) => {
+    if (m.cmd === 'setup' && m.mode === 'bottom') {
+      const backbone = (await loadBackbone({ source: TEACHABLE })) as LayersBackbone;
+      const split = backbone.splitAt('block_16');
+      const size = backbone.inputSize;
+      const dim = split.boundaryShape.reduce((a, b) => a * b, 1);
+      const ctx = { emit: () => undefined, signal: new AbortController().signal };
+      const forward = backboneForward(tf, backbone, {
+        size, engine: info.engine, workers: 'auto', ctx, frozen: { preference: m.frozen as FrozenPreference },
+      }, {
+        model: split.frozenBottom, unfreezeFrom: 'block_16', dim, run: (x) => split.frozenBottom.predict(x) as tfType.Tensor,
+      });
+      let seed = 7;
+      const images = Array.from({ length: Number(m.batch) }, () => Uint8Array.from({ length: size * size * 3 }, () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
+      await forward.run(images); // opens the route: ORT converts and opens its session, tfjs starts its workers
+      bottom = { forward, images };
+      return { frozenEngine: forward.engine, threads: forward.threads, batch: images.length, inputShape: [size, size, 3], boundaryShape: split.boundaryShape };
+    }
+    if (m.cmd === 'step' && bottom) {
+      const t = process.hrtime.bigint();
+      await bottom.forward.run(bottom.images);
+      return { seconds: Number(process.hrtime.bigint() - t) / 1e9 };
+    }
     if (m.cmd === 'setup') {
       const backbone = (await loadBackbone({ source: TEACHABLE })) as LayersBackbone;
       const split = backbone.splitAt('block_16');

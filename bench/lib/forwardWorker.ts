@@ -15,6 +15,8 @@
 //   ort-2sessions-samethread  two single-threaded sessions in this one thread, halves run with Promise.all: shows
 //                         that onnxruntime-node's async run() does not overlap them (it runs on the calling thread)
 // Every ort side checks its output against tfjs (wasm, same model, same pixels, toBatchTensor + embed) at setup.
+// setup's `model`: absent, MobileNetV2 built at `alpha`; 'teachable', the shared Teachable Machine export; 'vgg16' or
+// 'resnet50', Keras' application as the product builds it (lib/kerasBackbone.ts, random weights; bench/kerasApps.ts).
 import * as wasmBackend from '@tensorflow/tfjs-backend-wasm';
 import type * as tfType from '@tensorflow/tfjs';
 import { LayersBackbone, loadBackbone, type Backbone } from '../../src/trainer/model/backbone';
@@ -34,6 +36,7 @@ import { fileSystemSaver } from '../../src/trainer/model/modelFiles';
 import { serveLines } from './lineWorker';
 import { TEACHABLE } from './paths';
 import { buildMobileNetV2 } from './mobilenetV2';
+import { isKerasBenchApp, kerasAppBackbone } from './kerasBackbone';
 import { enableWasmThreads } from './wasmThreads';
 
 
@@ -212,6 +215,7 @@ async function main() {
       const [alpha, size, batch] = [Number(m.alpha), Number(m.size), Number(m.batch)];
       backbone = m.model === 'teachable'
         ? await loadBackbone({ source: TEACHABLE })
+        : isKerasBenchApp(m.model) ? kerasAppBackbone(tf, m.model, size)
         : new LayersBackbone(`mobilenet_v2_${alpha}_${size}`, buildMobileNetV2(tf, alpha, size), undefined, { source: 'built' });
       if (variant.startsWith('ort-')) {
         const t = process.hrtime.bigint();

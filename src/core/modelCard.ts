@@ -1,21 +1,28 @@
-// What an exported model says about itself: the ONNX file's metadata_props and the model card (README.md) beside it.
-// Both come from the run's saved-model metadata, so a user of the .onnx file never has to guess the class order, the
-// input range or how the photo was resized. Pure, so every preprocessing and resize mode is checked by table.
-import type { ExportVerification } from './jobs/exportModel';
-import type { ResizeMode } from './jobs/fields';
+// What an exported model says about itself: the ONNX file's metadata_props or the Keras file's extra root attributes,
+// a Keras file's labels.txt, and the model card beside the file. All come from the run's saved-model metadata, so a
+// user of the file never has to guess the class order, the input range or how the photo was resized; and a Keras
+// file's attributes read back into that metadata, so `predict model.h5` runs it as the run ran. Pure, so every
+// preprocessing and resize mode is checked by table.
+import type { ExportFormat, ExportVerification } from './jobs/exportModel';
+import { RESIZE_MODES, type ResizeMode } from './jobs/fields';
+import { CAFFE_BGR_MEANS, kerasPythonSnippet, nodeSnippet, pythonSnippet, tfjsSnippet } from './exportSnippets';
 import { EXPORT_FILES } from './runFiles';
 import type { EpochRecord, SavedModelMeta } from './runRecord';
 import type { Preprocessing } from './zooCatalog';
 
+export { kerasPythonSnippet, nodeSnippet, pythonSnippet, tfjsSnippet };
+
 /** What the export knows about the model, from the run's model/ metadata and run.json. */
 export interface ExportedModel extends SavedModelMeta {
   runId: string;
-  /** The saved model ends in one sigmoid p = P(classes[1]); the file outputs [1 − p, p]. */
-  binaryExpanded: boolean;
+  /**
+   * The saved model ends in one sigmoid p = P(classes[1]). The ONNX file outputs [1 − p, p]; a Keras file keeps p,
+   * as Keras code expects of a binary classifier.
+   */
+  sigmoid: boolean;
 }
 
-/** Caffe-trained weights take BGR with the ImageNet channel means removed (imagePipeline's CAFFE_BGR_MEANS). */
-const CAFFE_BGR_MEANS = [103.939, 116.779, 123.68] as const;
+const PREPROCESSINGS: readonly Preprocessing[] = ['minus1to1', 'zero1', 'caffe'];
 
 /** The exact formula from 8-bit RGB pixels to the model's input, as the trainer applies it. */
 export function preprocessingFormula(p: Preprocessing): string {
@@ -49,13 +56,13 @@ export function backboneName(source: string): string {
   return /\.json$/i.test(last) ? parts[parts.length - 2] : last;
 }
 
-/** The file's metadata_props: every value a string, lists as JSON. */
-export function onnxMetadata(m: ExportedModel): Record<string, string> {
+/** What the file holds about itself, every value a string, lists as JSON: keys shared by both formats. */
+function describedModel(m: ExportedModel, output: string): Record<string, string> {
   return {
     producer: 'Transfer Lab',
     run_id: m.runId,
     classes: JSON.stringify(m.classes),
-    output: 'probabilities, one per class in the order of classes; they sum to 1',
+    output,
     input_layout: 'NHWC',
     input_size: String(m.inputSize),
     resize: m.resize,
@@ -63,80 +70,85 @@ export function onnxMetadata(m: ExportedModel): Record<string, string> {
     preprocessing_formula: preprocessingFormula(m.preprocessing),
     ...(m.backbone ? { backbone: backboneName(m.backbone) } : {}),
     ...(m.cut ? { cut: m.cut } : {}),
-    ...(m.binaryExpanded
-      ? { binary: `the trained model's sigmoid p = P(${m.classes[1]}) is output as [1 - p, p]` }
-      : {}),
   };
 }
 
+const PROBABILITIES = 'probabilities, one per class in the order of classes; they sum to 1';
+
+/** The ONNX file's metadata_props. */
+export function onnxMetadata(m: ExportedModel): Record<string, string> {
+  return {
+    ...describedModel(m, PROBABILITIES),
+    ...(m.sigmoid ? { binary: `the trained model's sigmoid p = P(${m.classes[1]}) is output as [1 - p, p]` } : {}),
+  };
+}
+
+/** The Keras file's extra root attributes (Keras reads none of these names; h5py lists them in `f.attrs`). */
+export function kerasMetadata(m: ExportedModel): Record<string, string> {
+  return describedModel(m, m.sigmoid
+    ? `one sigmoid p = P(${m.classes[1]}) per image; P(${m.classes[0]}) = 1 - p`
+    : PROBABILITIES);
+}
+
+export function exportMetadata(m: ExportedModel, format: ExportFormat): Record<string, string> {
+  return format === 'keras' ? kerasMetadata(m) : onnxMetadata(m);
+}
+
 /**
- * The card's file name: README.md in the run's own export folder; beside an .onnx elsewhere `<name>.README.md`, so
- * an export into a project folder never replaces that project's README.
+ * A Keras file's root attributes read back as saved-model metadata: what `kerasMetadata` wrote, each value checked,
+ * and nothing for an attribute that is absent or not what the export writes (a Teachable Machine file has none).
  */
-export function modelCardName(onnxName: string, inRunExportFolder: boolean): string {
-  if (inRunExportFolder && onnxName === EXPORT_FILES.onnx) return EXPORT_FILES.card;
-  return `${onnxName.replace(/\.onnx$/i, '')}.README.md`;
+export function metadataFromAttributes(attrs: Readonly<Record<string, string>>): Partial<SavedModelMeta> {
+  const out: Partial<SavedModelMeta> = {};
+  try {
+    const classes: unknown = JSON.parse(attrs.classes ?? 'null');
+    if (Array.isArray(classes) && classes.length && classes.every((c) => typeof c === 'string')) out.classes = classes;
+  } catch {
+    // Not JSON: not ours, so not believed.
+  }
+  const size = Number(attrs.input_size);
+  if (/^\d+$/.test(attrs.input_size ?? '') && size > 0) out.inputSize = size;
+  if ((PREPROCESSINGS as readonly string[]).includes(attrs.preprocessing)) {
+    out.preprocessing = attrs.preprocessing as Preprocessing;
+  }
+  if ((RESIZE_MODES as readonly string[]).includes(attrs.resize)) out.resize = attrs.resize as ResizeMode;
+  if (attrs.backbone) out.backbone = attrs.backbone;
+  if (attrs.cut) out.cut = attrs.cut;
+  return out;
 }
 
-/** Python: onnxruntime with PIL and numpy. PIL's Lanczos is not libvips', so pixels may differ by a level or so. */
-export function pythonSnippet(m: ExportedModel, onnxName: string): string {
-  const s = m.inputSize;
-  const open = 'ImageOps.exif_transpose(Image.open("photo.jpg")).convert("RGB")';
-  const image = {
-    fill: `${open}.resize((${s}, ${s}), Image.LANCZOS)`,
-    cover: `ImageOps.fit(${open}, (${s}, ${s}), Image.LANCZOS)`,
-    contain: `ImageOps.pad(${open}, (${s}, ${s}), Image.LANCZOS, color=(0, 0, 0))`,
-  }[m.resize];
-  const x = {
-    minus1to1: 'np.asarray(img, np.float32)[None] / 127.5 - 1',
-    zero1: 'np.asarray(img, np.float32)[None] / 255',
-    caffe: `np.asarray(img, np.float32)[None][..., ::-1] - np.float32([${CAFFE_BGR_MEANS.join(', ')}])`,
-  }[m.preprocessing];
-  return [
-    'import json, numpy as np, onnxruntime as ort',
-    'from PIL import Image, ImageOps',
-    `session = ort.InferenceSession(${JSON.stringify(onnxName)})`,
-    'classes = json.loads(session.get_modelmeta().custom_metadata_map["classes"])',
-    `img = ${image}`,
-    `x = ${x}`,
-    'p = session.run(["output"], {"image": x})[0][0]',
-    'print(classes[int(p.argmax())], p)',
-  ].join('\n');
+/** Teachable Machine's labels.txt: "0 cat", "1 dog", one line per output in order, each line ended. */
+export function teachableLabels(classes: readonly string[]): string {
+  return classes.map((c, i) => `${i} ${c}\n`).join('');
 }
 
-/** Node: onnxruntime-node with sharp, decoding exactly as the trainer does (the same sharp calls, in order). */
-export function nodeSnippet(m: ExportedModel, onnxName: string): string {
-  const s = m.inputSize;
-  const x = m.preprocessing === 'caffe'
-    ? [
-      `  const means = [${CAFFE_BGR_MEANS.join(', ')}]; // B, G, R`,
-      '  const x = new Float32Array(rgb.length);',
-      '  for (let i = 0; i < rgb.length; i += 3) for (let c = 0; c < 3; c++) x[i + c] = rgb[i + 2 - c] - means[c];',
-    ]
-    : [`  const x = Float32Array.from(rgb, (v) => ${m.preprocessing === 'zero1' ? 'v / 255' : 'v / 127.5 - 1'});`];
-  return [
-    "const ort = require('onnxruntime-node');",
-    "const sharp = require('sharp');",
-    `const classes = ${JSON.stringify(m.classes)};`,
-    'async function classify(file) {',
-    `  const session = await ort.InferenceSession.create(${JSON.stringify(onnxName)});`,
-    "  const rgb = await sharp(file).rotate().flatten({ background: '#ffffff' }).toColourspace('srgb')",
-    `    .resize(${s}, ${s}, { fit: '${m.resize}', position: 'centre', background: '#000000' })`,
-    '    .removeAlpha().raw().toBuffer();',
-    ...x,
-    `  const { output } = await session.run({ image: new ort.Tensor('float32', x, [1, ${s}, ${s}, 3]) });`,
-    '  const p = Array.from(output.data);',
-    '  return { class: classes[p.indexOf(Math.max(...p))], probabilities: p };',
-    '}',
-    "classify(process.argv[2] ?? 'photo.jpg').then((r) => console.log(JSON.stringify(r)));",
-  ].join('\n');
+/**
+ * The card's file name. ONNX: README.md in the run's own export folder; beside an .onnx elsewhere
+ * `<name>.README.md`, so an export into a project folder never replaces that project's README. Keras: always
+ * `<file>.README.md` (model.h5.README.md), so it never takes the ONNX card's name beside it.
+ */
+export function modelCardName(fileName: string, inRunExportFolder: boolean, format: ExportFormat = 'onnx'): string {
+  if (format === 'keras') return `${fileName}.README.md`;
+  if (inRunExportFolder && fileName === EXPORT_FILES.onnx) return EXPORT_FILES.card;
+  return `${fileName.replace(/\.onnx$/i, '')}.README.md`;
 }
 
 export interface ModelCardInput {
   model: ExportedModel;
-  onnxName: string;
+  /** 'onnx' unless said. */
+  format?: ExportFormat;
+  /** The exported file's name. */
+  fileName: string;
   bytes: number;
-  opset: number;
+  /** ONNX: the opset the file declares. */
+  opset?: number;
+  /** Keras: the keras_version the file declares. */
+  kerasVersion?: string;
+  /** Keras: the input and output layers' names. */
+  inputName?: string;
+  outputName?: string;
+  /** Keras: the run's TF.js model.json, as the card's TF.js example loads it (relative to the card's folder). */
+  tfjsModel?: string;
   mode: string;
   dataset: string;
   best?: EpochRecord;
@@ -146,50 +158,133 @@ export interface ModelCardInput {
 }
 
 const fixed = (v: number, d = 4) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
+const exp = (v: number | undefined) => (v ?? 0).toExponential(2);
 
-export function verificationText(v: ExportVerification): string {
+export function verificationText(v: ExportVerification, format: ExportFormat = 'onnx'): string {
   if (v.status === 'skipped') return `Not verified: ${v.reason ?? 'no reason recorded'}.`;
-  const agree = Math.round((v.argmaxAgreement ?? 0) * v.images);
+  const agree = (a: number | undefined) => Math.round((a ?? 0) * v.images);
   const skipped = v.skipped.length
     ? ` ${v.skipped.length} validation images were left out (missing, changed since prepare, or undecodable).`
     : '';
-  return `ONNX Runtime (${v.runtime ?? 'unknown version'}) against the TF.js model (${v.reference ?? 'tfjs'}), ` +
-    `on the same ${v.images} decoded validation images of the run's dataset: the largest difference in any class ` +
-    `probability is ${(v.maxAbsDiff ?? 0).toExponential(2)} (at most ${v.tolerance} allowed), and the most likely ` +
-    `class is the same on ${agree} of ${v.images}.${skipped}`;
+  if (format === 'onnx') {
+    return `ONNX Runtime (${v.runtime ?? 'unknown version'}) against the TF.js model (${v.reference ?? 'tfjs'}), ` +
+      `on the same ${v.images} decoded validation images of the run's dataset: the largest difference in any class ` +
+      `probability is ${exp(v.maxAbsDiff)} (at most ${v.tolerance} allowed), and the most likely ` +
+      `class is the same on ${agree(v.argmaxAgreement)} of ${v.images}.${skipped}`;
+  }
+  const o = v.onnx;
+  const onnx = !o
+    ? ''
+    : o.status === 'passed'
+      ? ` Converted to ONNX and run in ONNX Runtime (${o.runtime ?? 'unknown version'}) on the same images: the ` +
+        `largest difference is ${exp(o.maxAbsDiff)} (at most ${o.tolerance} allowed), and the most likely class is ` +
+        `the same on ${agree(o.argmaxAgreement)} of ${v.images}.`
+      : ` Not run in ONNX Runtime: ${o.reason ?? 'no reason recorded'}.`;
+  return `The file read back into TF.js (${v.runtime ?? 'tfjs'}) against the run's TF.js model ` +
+    `(${v.reference ?? 'tfjs'}), on the same ${v.images} decoded validation images of the run's dataset: the largest ` +
+    `difference in any class probability is ${exp(v.maxAbsDiff)} (at most ${v.tolerance} allowed), and the most ` +
+    `likely class is the same on ${agree(v.argmaxAgreement)} of ${v.images}.${onnx}${skipped}`;
 }
 
-export function modelCard(c: ModelCardInput): string {
-  const m = c.model;
-  const s = m.inputSize;
-  const b = c.best;
-  const binary = m.binaryExpanded
+/** The model's classes as a table, and what the output holds. */
+function classesSection(m: ExportedModel, format: ExportFormat, outputName: string): string[] {
+  const n = m.classes.length;
+  const [first, second] = m.classes;
+  const output = format === 'onnx'
+    ? `\`${outputName}\`: float32 [N, ${n}], the probability of each class in this order (each row sums to 1):`
+    : m.sigmoid
+      ? `\`${outputName}\`: float32 [N, 1], one sigmoid p = P(${second}) per image (P(${first}) = 1 - p); the classes ` +
+        'in output order:'
+      : `\`${outputName}\`: float32 [N, ${n}], the probability of each class in this order (each row sums to 1):`;
+  const binary = format === 'onnx' && m.sigmoid
     ? [
       '',
-      `The trained model ends in one sigmoid, p = P(${m.classes[1]}); the export adds the two nodes that make its ` +
-        `output [1 - p, p], so \`output[:, 1]\` is P(${m.classes[1]}) and \`output[:, 0]\` is P(${m.classes[0]}).`,
+      `The trained model ends in one sigmoid, p = P(${second}); the export adds the two nodes that make its ` +
+        `output [1 - p, p], so \`output[:, 1]\` is P(${second}) and \`output[:, 0]\` is P(${first}).`,
     ]
     : [];
+  const labels = format === 'keras'
+    ? ['', `\`${EXPORT_FILES.labels}\` beside the file lists them as Teachable Machine does (\`0 ${first}\` per line).`]
+    : [];
   return [
-    `# ${m.runId}: ONNX model card`,
-    '',
-    `\`${c.onnxName}\` (${(c.bytes / 1e6).toFixed(2)} MB, ONNX opset ${c.opset}) is the backbone and head of the ` +
-      `Transfer Lab run \`${m.runId}\` (${c.mode}${m.backbone ? `, backbone ${backboneName(m.backbone)}` : ''}` +
-      `${m.cut ? ` cut at ${m.cut}` : ''}) as one graph: a preprocessed image in, class probabilities out. ` +
-      `Exported ${c.exportedAt}.`,
-    '',
     '## Classes',
     '',
-    `\`output\`: float32 [N, ${m.classes.length}], the probability of each class in this order (each row sums to 1):`,
+    output,
     '',
     '| index | class |',
     '| --- | --- |',
     ...m.classes.map((name, i) => `| ${i} | ${name} |`),
     ...binary,
+    ...labels,
+  ];
+}
+
+export function modelCard(c: ModelCardInput): string {
+  const m = c.model;
+  const format = c.format ?? 'onnx';
+  const s = m.inputSize;
+  const b = c.best;
+  const run = `the Transfer Lab run \`${m.runId}\` (${c.mode}${m.backbone ? `, backbone ${backboneName(m.backbone)}` : ''}` +
+    `${m.cut ? ` cut at ${m.cut}` : ''})`;
+  const mb = (c.bytes / 1e6).toFixed(2);
+  const [inputName, outputName] = format === 'onnx' ? ['image', 'output'] : [c.inputName ?? 'input', c.outputName ?? 'output'];
+  const intro = format === 'onnx'
+    ? `\`${c.fileName}\` (${mb} MB, ONNX opset ${c.opset}) is the backbone and head of ${run} as one graph: a ` +
+      'preprocessed image in, class probabilities out.'
+    : `\`${c.fileName}\` (${mb} MB) is the backbone and head of ${run} as one Keras model, a Keras 2 full-model HDF5 ` +
+      `file (keras_version ${c.kerasVersion ?? 'unknown'}, laid out as \`model.save("x.h5")\` and Teachable Machine ` +
+      'write it): a preprocessed image in, class probabilities out.';
+  const examples = format === 'onnx'
+    ? [
+      '## Python (onnxruntime, Pillow, numpy)',
+      '',
+      "Pillow's Lanczos differs from libvips' by a level or so per pixel, so probabilities may differ slightly from " +
+        "Transfer Lab's; the Node example decodes exactly as training did.",
+      '',
+      '```python',
+      pythonSnippet(m, c.fileName),
+      '```',
+      '',
+      '## Node (onnxruntime-node, sharp)',
+      '',
+      '```js',
+      nodeSnippet(m, c.fileName),
+      '```',
+    ]
+    : [
+      '## Python (TensorFlow Keras, Pillow, numpy)',
+      '',
+      "Pillow's Lanczos differs from libvips' by a level or so per pixel, so probabilities may differ slightly from " +
+        "Transfer Lab's; the TF.js example decodes exactly as training did." +
+        (m.sigmoid ? ` A binary model outputs one sigmoid, p = P(${m.classes[1]}).` : ''),
+      '',
+      '```python',
+      kerasPythonSnippet(m, m.sigmoid, c.fileName),
+      '```',
+      '',
+      '## TF.js (tfjs-node, sharp)',
+      '',
+      "The run's `model/` folder is this model as TF.js layers files already (model.json and its weights):",
+      '',
+      '```js',
+      tfjsSnippet(m, m.sigmoid, c.tfjsModel ?? 'model/model.json'),
+      '```',
+    ];
+  const metadata = format === 'onnx'
+    ? ["The file's `metadata_props` (in Python `session.get_modelmeta().custom_metadata_map`):", '',
+      ...Object.entries(onnxMetadata(m)).map(([k, v]) => `- \`${k}\`: ${v}`)]
+    : ["The file's extra root attributes (Keras ignores them; in Python `h5py.File(path).attrs`):", '',
+      ...Object.entries(kerasMetadata(m)).map(([k, v]) => `- \`${k}\`: ${v}`)];
+  return [
+    `# ${m.runId}: ${format === 'onnx' ? 'ONNX' : 'Keras'} model card`,
+    '',
+    `${intro} Exported ${c.exportedAt}.`,
+    '',
+    ...classesSection(m, format, outputName),
     '',
     '## Input',
     '',
-    `\`image\`: float32 [N, ${s}, ${s}, 3], NHWC (batch, height, width, channel).`,
+    `\`${inputName}\`: float32 [N, ${s}, ${s}, 3], NHWC (batch, height, width, channel).`,
     '',
     `- Preprocessing \`${m.preprocessing}\`: ${preprocessingFormula(m.preprocessing)}.`,
     `- Resize \`${m.resize}\`: ${resizeDescription(m.resize, s)}.`,
@@ -205,28 +300,13 @@ export function modelCard(c: ModelCardInput): string {
     '',
     '## Verification',
     '',
-    verificationText(c.verification),
+    verificationText(c.verification, format),
     '',
-    '## Python (onnxruntime, Pillow, numpy)',
-    '',
-    "Pillow's Lanczos differs from libvips' by a level or so per pixel, so probabilities may differ slightly from " +
-      "Transfer Lab's; the Node example decodes exactly as training did.",
-    '',
-    '```python',
-    pythonSnippet(m, c.onnxName),
-    '```',
-    '',
-    '## Node (onnxruntime-node, sharp)',
-    '',
-    '```js',
-    nodeSnippet(m, c.onnxName),
-    '```',
+    ...examples,
     '',
     '## Metadata',
     '',
-    "The file's `metadata_props` (in Python `session.get_modelmeta().custom_metadata_map`):",
-    '',
-    ...Object.entries(onnxMetadata(m)).map(([k, v]) => `- \`${k}\`: ${v}`),
+    ...metadata,
     '',
   ].join('\n');
 }

@@ -31,13 +31,17 @@ export const RUN_FILES = {
   /** predict's default output. */
   predictions: 'predictions.csv',
   thumbnails: THUMBNAILS_DIR,
-  /** `export`'s default folder: the ONNX file and its model card (EXPORT_FILES). */
+  /** `export`'s default folder: the exported files and their model cards (EXPORT_FILES). */
   export: 'export',
 } as const;
 
 /** What `export` writes into <run>/export/ unless told otherwise. */
 export const EXPORT_FILES = {
   onnx: 'model.onnx',
-  /** The model card beside it; for an --out elsewhere, `<name>.README.md` (see modelCardFile). */
+  /** The ONNX file's model card beside it; for an --out elsewhere, `<name>.README.md` (see modelCardName). */
   card: 'README.md',
+  /** `--format keras`: a Keras 2 full-model HDF5 file, its card `model.h5.README.md` beside it. */
+  keras: 'model.h5',
+  /** Beside a Keras file, Teachable Machine's class list ("0 cat" per line), which Keras code reads with it. */
+  labels: 'labels.txt',
 } as const;

@@ -1,7 +1,8 @@
-// "Export as ONNX…" on a saved run: where to write (the run's export/ folder by default), the export job, and the
-// model card it wrote beside the file.
+// "Export as ONNX…" and "Export as Keras .h5…" on a saved run: where to write (the run's export/ folder by default),
+// the export job, and the model card it wrote beside the file.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { ExportFormat } from '../../core/jobs/exportModel';
 import { EXPORT_FILES, RUN_FILES } from '../../core/runFiles';
 import type { JobRunner } from '../jobRunner';
 import { runDirOf, type RunArg } from '../pickers';
@@ -10,46 +11,59 @@ import type { SavedModelsView } from '../savedModelsView';
 
 const completed = (r: SavedRun) => r.status === 'completed';
 
+/** What differs between the two commands. */
+const FORMATS: Record<ExportFormat, { command: string; what: string; file: string; filters: Record<string, string[]> }> = {
+  onnx: { command: 'transferLab.exportOnnx', what: 'ONNX', file: EXPORT_FILES.onnx, filters: { 'ONNX model': ['onnx'] } },
+  keras: {
+    command: 'transferLab.exportKeras', what: 'Keras .h5', file: EXPORT_FILES.keras,
+    filters: { 'Keras HDF5 model': ['h5'] },
+  },
+};
+
 export function registerExportCommands(
   context: vscode.ExtensionContext, runner: JobRunner, tree: SavedModelsView,
 ): void {
-  context.subscriptions.push(
-    // Tests pass `out` and skip the dialog.
-    vscode.commands.registerCommand('transferLab.exportOnnx', async (arg?: RunArg & { out?: string }) => {
-      const runDir = await runDirOf(arg, 'Transfer Lab: export which run as ONNX?', completed);
-      if (!runDir) return undefined;
-      const out = arg?.out ?? (await vscode.window.showSaveDialog({
-        title: 'Transfer Lab: export as ONNX',
-        defaultUri: vscode.Uri.file(path.join(runDir, RUN_FILES.export, EXPORT_FILES.onnx)),
-        filters: { 'ONNX model': ['onnx'] },
-        saveLabel: 'Export',
-      }))?.fsPath;
-      if (!out) return undefined;
-      const outcome = await runner.run({
-        job: 'export', title: 'Export as ONNX', config: { runDir, format: 'onnx', out },
-      });
-      tree.refresh();
-      if (outcome.status !== 'done') return undefined;
-      const r = outcome.result;
-      const v = r.verification;
-      const file = path.basename(r.out);
-      const show = v.status === 'passed'
-        ? vscode.window.showInformationMessage(`Transfer Lab: exported ${file}, verified against the TF.js model on ` +
-          `${v.images} validation images (largest probability difference ${(v.maxAbsDiff ?? 0).toExponential(1)}).`,
-        'Open Model Card', 'Reveal')
-        : vscode.window.showWarningMessage(`Transfer Lab: exported ${file}, but it was not verified: ${v.reason}.`,
-          'Open Model Card', 'Reveal');
-      void show.then((choice) => {
-        if (choice === 'Open Model Card') {
-          void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(r.modelCard));
-        }
-        if (choice === 'Reveal') {
-          const uri = vscode.Uri.file(r.out);
-          void vscode.commands.executeCommand(
-            vscode.workspace.getWorkspaceFolder(uri) ? 'revealInExplorer' : 'revealFileInOS', uri);
-        }
-      });
-      return r;
-    }),
-  );
+  for (const format of Object.keys(FORMATS) as ExportFormat[]) {
+    context.subscriptions.push(vscode.commands.registerCommand(FORMATS[format].command,
+      (arg?: RunArg & { out?: string }) => exportAs(format, arg, runner, tree)));
+  }
+}
+
+/** Tests pass `out` and skip the dialog. */
+async function exportAs(format: ExportFormat, arg: (RunArg & { out?: string }) | undefined, runner: JobRunner,
+  tree: SavedModelsView) {
+  const { what, file: defaultName, filters } = FORMATS[format];
+  const runDir = await runDirOf(arg, `Transfer Lab: export which run as ${what}?`, completed);
+  if (!runDir) return undefined;
+  const out = arg?.out ?? (await vscode.window.showSaveDialog({
+    title: `Transfer Lab: export as ${what}`,
+    defaultUri: vscode.Uri.file(path.join(runDir, RUN_FILES.export, defaultName)),
+    filters,
+    saveLabel: 'Export',
+  }))?.fsPath;
+  if (!out) return undefined;
+  const outcome = await runner.run({ job: 'export', title: `Export as ${what}`, config: { runDir, format, out } });
+  tree.refresh();
+  if (outcome.status !== 'done') return undefined;
+  const r = outcome.result;
+  const v = r.verification;
+  const file = path.basename(r.out);
+  const show = v.status === 'passed'
+    ? vscode.window.showInformationMessage(`Transfer Lab: exported ${file}, verified against the TF.js model on ` +
+      `${v.images} validation images (largest probability difference ${(v.maxAbsDiff ?? 0).toExponential(1)}` +
+      `${v.onnx?.status === 'passed' ? `; in ONNX Runtime ${(v.onnx.maxAbsDiff ?? 0).toExponential(1)}` : ''}).`,
+    'Open Model Card', 'Reveal')
+    : vscode.window.showWarningMessage(`Transfer Lab: exported ${file}, but it was not verified: ${v.reason}.`,
+      'Open Model Card', 'Reveal');
+  void show.then((choice) => {
+    if (choice === 'Open Model Card') {
+      void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(r.modelCard));
+    }
+    if (choice === 'Reveal') {
+      const uri = vscode.Uri.file(r.out);
+      void vscode.commands.executeCommand(
+        vscode.workspace.getWorkspaceFolder(uri) ? 'revealInExplorer' : 'revealFileInOS', uri);
+    }
+  });
+  return r;
 }

@@ -1,4 +1,4 @@
-// `transfer-lab export`: a saved run's model as one ONNX file with its model card, checked against TF.js.
+// `transfer-lab export`: a saved run's model as one ONNX or Keras .h5 file with its model card, checked against TF.js.
 import * as path from 'node:path';
 import { EXPORT_FORMATS, EXPORT_VERIFY_IMAGES, type ExportResult } from '../../core/jobs/exportModel';
 import type { CliCommand } from './commands';
@@ -8,36 +8,57 @@ import { parseNumber } from './flags';
 const defined = (o: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined));
 
-export function formatExport(r: ExportResult): string {
+const agreementText = (images: number, c: { maxAbsDiff?: number; argmaxAgreement?: number; tolerance: number }) =>
+  `largest probability difference ${(c.maxAbsDiff ?? 0).toExponential(2)} (≤ ${c.tolerance}), same class on ` +
+  `${Math.round((c.argmaxAgreement ?? 0) * images)}/${images}`;
+
+function checkLines(r: ExportResult): string[] {
   const v = r.verification;
-  const check = v.status === 'passed'
-    ? `verified on ${v.images} validation images against TF.js: largest probability difference ` +
-      `${v.maxAbsDiff!.toExponential(2)} (≤ ${v.tolerance}), same class on ` +
-      `${Math.round(v.argmaxAgreement! * v.images)}/${v.images}` +
-      (v.skipped.length ? ` (${v.skipped.length} images skipped)` : '')
-    : `not verified: ${v.reason}`;
+  if (v.status !== 'passed') return [`  not verified: ${v.reason}`];
+  const skipped = v.skipped.length ? ` (${v.skipped.length} images skipped)` : '';
+  if (r.format === 'onnx') {
+    return [`  verified on ${v.images} validation images against TF.js: ${agreementText(v.images, v)}${skipped}`];
+  }
+  const o = v.onnx;
+  return [
+    `  verified on ${v.images} validation images against TF.js${skipped}:`,
+    `    read back into TF.js: ${agreementText(v.images, v)}`,
+    o?.status === 'passed'
+      ? `    as ONNX in ONNX Runtime: ${agreementText(v.images, o)}`
+      : `    not run in ONNX Runtime: ${o?.reason ?? 'no reason recorded'}`,
+  ];
+}
+
+export function formatExport(r: ExportResult): string {
+  const k = r.outputShape.at(-1);
   const output = r.binaryExpanded
     ? `[1 - p, p] = P(${r.classes[0]}), P(${r.classes[1]})`
-    : `P(${r.classes.join('), P(')})`;
+    : k === 1 && r.classes.length === 2
+      ? `one sigmoid p = P(${r.classes[1]})`
+      : `P(${r.classes.join('), P(')})`;
   return [
     `wrote ${r.out} (${(r.bytes / 1e6).toFixed(2)} MB)`,
     `  input  ${r.inputName} float32 [N, ${r.inputShape.slice(1).join(', ')}] NHWC, ${r.metadata.preprocessing}, ` +
       `resize ${r.metadata.resize}`,
-    `  output ${r.outputName} float32 [N, ${r.classes.length}]: ${output}`,
-    `  ${check}`,
+    `  output ${r.outputName} float32 [N, ${k}]: ${output}`,
+    ...checkLines(r),
+    ...(r.labels ? [`labels: ${r.labels}`] : []),
     `model card: ${r.modelCard}`,
   ].join('\n') + '\n';
 }
 
 export const exportCommands: Record<string, CliCommand> = {
   export: {
-    summary: "write a saved run's model (backbone + head) as one ONNX file with a model card, verified against TF.js",
+    summary: "write a saved run's model (backbone + head) as one ONNX or Keras .h5 file with a model card, verified " +
+      'against TF.js',
     help:
-      `usage: transfer-lab export <run-dir> [--format onnx] [--out FILE] [--verify-images ${EXPORT_VERIFY_IMAGES}] ` +
+      `usage: transfer-lab export <run-dir> [--format onnx|keras] [--out FILE] [--verify-images ${EXPORT_VERIFY_IMAGES}] ` +
       '[--batch 32]\n' +
       '         [--engine auto|wasm|cpu|...] [--workers N] [--json]\n' +
-      '  --out            the .onnx file (default <run-dir>/export/model.onnx; the card is written beside it)\n' +
-      "  --verify-images  the run's validation images ONNX Runtime and TF.js are compared on (0: no check)",
+      '  --format         onnx: one ONNX graph; keras: a Keras 2 .h5 (Teachable Machine\'s layout) with labels.txt\n' +
+      '  --out            the file (default <run-dir>/export/model.onnx or model.h5; the card, and for keras\n' +
+      '                   labels.txt, are written beside it)\n' +
+      "  --verify-images  the run's validation images the file and TF.js are compared on (0: no check)",
     options: {
       json: { type: 'boolean', default: false },
       format: { type: 'string', default: 'onnx' },

@@ -135,7 +135,20 @@ export interface ForwardChoice {
  */
 export function openBatchForward(o: ForwardChoice): BatchForward {
   if (o.onnx && o.onnx.preference !== 'tfjs') return onnxOrTfjs({ ...o, onnx: o.onnx });
-  return tfjsBatchForward(o);
+  // Asked for tfjs (or no ONNX route): the run still records which engine computed its vectors.
+  return withEngine(tfjsBatchForward(o), 'tfjs');
+}
+
+function withEngine(forward: BatchForward, engine: string): BatchForward {
+  return {
+    dim: forward.dim,
+    get threads() {
+      return forward.threads;
+    },
+    engine,
+    run: (images) => forward.run(images),
+    dispose: () => forward.dispose(),
+  };
 }
 
 /**

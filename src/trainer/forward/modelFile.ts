@@ -1,12 +1,15 @@
 // A complete classifier given as a file instead of a run: a Keras `.h5` (Keras 2) or `.keras` (Keras 3), or a TF.js
 // `model.json`, such as Teachable Machine exports. Predict runs it like a run's saved model; what a run records in
-// its metadata (classes, input size, preprocessing) comes from the file and what lies beside it.
+// its metadata (classes, input size, preprocessing) comes from the file and what lies beside it: a TF.js model's
+// userDefinedMetadata, or the root attributes of a Keras file that `export --format keras` wrote.
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { metadataFromAttributes } from '../../core/modelCard';
 import type { SavedModelMeta } from '../../core/runRecord';
 import type { Preprocessing } from '../../core/zooCatalog';
+import type * as tfType from '@tensorflow/tfjs';
 import type { Tf } from '../engine/engine';
-import { loadKerasModel } from '../model/keras/kerasH5';
+import { loadKerasModelFile } from '../model/keras/kerasH5';
 import { fileSystemLoader } from '../model/modelFiles';
 import { BadInputError, log, type JobContext } from '../runtime/jobContext';
 import type { SavedModel } from './savedModel';
@@ -39,11 +42,16 @@ async function classNames(file: string, metadata: Partial<SavedModelMeta> | unde
 export async function loadModelFile(
   tf: Tf, file: string, ctx: JobContext, preprocessing?: Preprocessing,
 ): Promise<Pick<SavedModel, 'model' | 'meta'>> {
-  const model = /\.json$/i.test(file)
-    ? await tf.loadLayersModel(fileSystemLoader(path.dirname(file)))
-    : await loadKerasModel(tf, file);
+  let model: tfType.LayersModel, metadata: Partial<SavedModelMeta> | undefined;
+  if (/\.json$/i.test(file)) {
+    model = await tf.loadLayersModel(fileSystemLoader(path.dirname(file)));
+    metadata = (model.getUserDefinedMetadata?.() ?? undefined) as Partial<SavedModelMeta> | undefined;
+  } else {
+    const read = await loadKerasModelFile(tf, file);
+    model = read.model;
+    metadata = metadataFromAttributes(read.attributes);
+  }
   try {
-    const metadata = (model.getUserDefinedMetadata?.() ?? undefined) as Partial<SavedModelMeta> | undefined;
     const classes = await classNames(file, metadata);
     const out = model.outputs[0].shape.at(-1);
     if (out !== classes.length && !(out === 1 && classes.length === 2)) {

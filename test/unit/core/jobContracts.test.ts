@@ -53,7 +53,7 @@ describe('job contracts', () => {
     ['advise', { backbone: undefined }, /^config\.backbone: expected string/],
     ['lr-find', { dataset: undefined }, /^config\.dataset: expected a prepared dataset folder/],
     ['doctor', { workers: 1.5 }, /^config\.workers: expected a whole number from 0 to 64/],
-    ['export', { format: 'tflite' }, /^config\.format: expected "onnx", got "tflite"$/],
+    ['export', { format: 'tflite' }, /^config\.format: expected "onnx" \| "keras", got "tflite"$/],
     ['export', { verifyImages: -1 }, /^config\.verifyImages: expected a whole number from 0 to 100000/],
   ];
   for (const [job, change, message] of bad) {

@@ -7,20 +7,21 @@ import { disagreement, probabilityAgreement } from '../../../src/core/exportChec
 import { parseJobConfig, parseJobResult } from '../../../src/core/jobs';
 import type { ExportResult, ExportVerification } from '../../../src/core/jobs/exportModel';
 import {
-  backboneName, modelCard, modelCardName, nodeSnippet, onnxMetadata, preprocessingFormula, pythonSnippet,
-  resizeDescription, type ExportedModel,
+  backboneName, kerasMetadata, kerasPythonSnippet, metadataFromAttributes, modelCard, modelCardName, nodeSnippet,
+  onnxMetadata, preprocessingFormula, pythonSnippet, resizeDescription, teachableLabels, tfjsSnippet,
+  type ExportedModel,
 } from '../../../src/core/modelCard';
 
 const binary: ExportedModel = {
   runId: 'r1', classes: ['cat', 'dog'], inputSize: 224, resize: 'fill', preprocessing: 'minus1to1',
-  backbone: 'mobilenet_v2_0.35_224', cut: 'out_relu', binaryExpanded: true,
+  backbone: 'mobilenet_v2_0.35_224', cut: 'out_relu', sigmoid: true,
 };
 const passed: ExportVerification = {
   status: 'passed', images: 280, maxAbsDiff: 3.2e-7, argmaxAgreement: 1, tolerance: 1e-4,
   runtime: 'onnxruntime-node 1.30.0 (CPU provider)', reference: 'tfjs wasm', skipped: [], seconds: 12,
 };
 const card = (m: ExportedModel, verification: ExportVerification = passed) => modelCard({
-  model: m, onnxName: 'model.onnx', bytes: 1_900_000, opset: 13, mode: 'feature-extractor', dataset: '/data/pets',
+  model: m, fileName: 'model.onnx', bytes: 1_900_000, opset: 13, mode: 'feature-extractor', dataset: '/data/pets',
   best: { epoch: 7, loss: 0.1, acc: 0.97, valLoss: 0.08, valAcc: 0.9714, lr: 1e-3, seconds: 2 }, epochs: 12,
   verification, exportedAt: '2026-01-02T03:04:05Z',
 });
@@ -52,7 +53,7 @@ describe('metadata_props', () => {
   });
 
   it('say nothing of a binary output or a cut the model does not have', () => {
-    const m = onnxMetadata({ ...binary, classes: ['a', 'b', 'c'], binaryExpanded: false, cut: undefined });
+    const m = onnxMetadata({ ...binary, classes: ['a', 'b', 'c'], sigmoid: false, cut: undefined });
     assert.equal(m.binary, undefined);
     assert.equal(m.cut, undefined);
     assert.deepEqual(JSON.parse(m.classes), ['a', 'b', 'c']);
@@ -102,7 +103,7 @@ describe('the model card', () => {
 
   const variants: ExportedModel[] = [
     binary,
-    { ...binary, resize: 'cover', preprocessing: 'zero1', classes: ['a', 'b', 'c'], binaryExpanded: false },
+    { ...binary, resize: 'cover', preprocessing: 'zero1', classes: ['a', 'b', 'c'], sigmoid: false },
     { ...binary, resize: 'contain', preprocessing: 'caffe', inputSize: 227 },
   ];
   for (const m of variants) {
@@ -131,6 +132,107 @@ describe('the model card', () => {
     assert.match(pythonSnippet({ ...binary, resize: 'cover' }, 'm.onnx'), /ImageOps\.fit\(/);
     assert.match(pythonSnippet({ ...binary, resize: 'contain' }, 'm.onnx'), /ImageOps\.pad\(.*color=\(0, 0, 0\)\)/);
   });
+});
+
+const kerasPassed: ExportVerification = {
+  status: 'passed', images: 280, maxAbsDiff: 0, argmaxAgreement: 1, tolerance: 1e-6, runtime: 'tfjs wasm',
+  reference: 'tfjs wasm', skipped: [], seconds: 9,
+  onnx: { status: 'passed', maxAbsDiff: 4.1e-7, argmaxAgreement: 1, tolerance: 1e-4, runtime: 'onnxruntime-node 1.30.0 (CPU provider)' },
+};
+const kerasCard = (m: ExportedModel, verification: ExportVerification = kerasPassed) => modelCard({
+  model: m, format: 'keras', fileName: 'model.h5', bytes: 2_400_000, kerasVersion: '2.4.0', inputName: 'input_1',
+  outputName: 'dense_Dense2', tfjsModel: '../model/model.json', mode: 'feature-extractor', dataset: '/data/pets',
+  best: { epoch: 7, loss: 0.1, acc: 0.97, valLoss: 0.08, valAcc: 0.9714, lr: 1e-3, seconds: 2 }, epochs: 12,
+  verification, exportedAt: '2026-01-02T03:04:05Z',
+});
+
+describe('the Keras export: root attributes, labels.txt and its card', () => {
+  it('keeps the sigmoid of a binary model and says so in the attributes, which Keras does not read', () => {
+    const attrs = kerasMetadata(binary);
+    assert.equal(attrs.output, 'one sigmoid p = P(dog) per image; P(cat) = 1 - p');
+    assert.equal(attrs.binary, undefined);
+    assert.deepEqual(Object.keys(attrs).filter((k) => ['model_config', 'keras_version', 'backend', 'training_config'].includes(k)), []);
+    assert.equal(kerasMetadata({ ...binary, classes: ['a', 'b', 'c'], sigmoid: false }).output,
+      'probabilities, one per class in the order of classes; they sum to 1');
+  });
+
+  it('reads its own attributes back as the saved model\'s metadata', () => {
+    assert.deepEqual(metadataFromAttributes(kerasMetadata(binary)), {
+      classes: ['cat', 'dog'], inputSize: 224, preprocessing: 'minus1to1', resize: 'fill',
+      backbone: 'mobilenet_v2_0.35_224', cut: 'out_relu',
+    });
+  });
+
+  const foreign: [string, Record<string, string>][] = [
+    ['none (a Teachable Machine file)', {}],
+    ['classes not JSON', { classes: 'cat,dog' }],
+    ['classes not strings', { classes: '[1, 2]' }],
+    ['no classes', { classes: '[]' }],
+    ['an input size that is not a whole number', { input_size: '22.5' }],
+    ['a preprocessing the trainer does not have', { preprocessing: 'imagenet' }],
+    ['a resize the trainer does not have', { resize: 'crop' }],
+  ];
+  for (const [name, attrs] of foreign) {
+    it(`believes nothing of ${name}`, () => assert.deepEqual(metadataFromAttributes(attrs), {}));
+  }
+
+  it('writes labels.txt as Teachable Machine does, one "index name" line per output', () => {
+    assert.equal(teachableLabels(['cat', 'dog']), '0 cat\n1 dog\n');
+    assert.equal(teachableLabels(['golden retriever', 'tabby cat', '3 legs']), '0 golden retriever\n1 tabby cat\n2 3 legs\n');
+  });
+
+  it('names the card after the file, so it never takes the ONNX card\'s README.md', () => {
+    assert.equal(modelCardName('model.h5', true, 'keras'), 'model.h5.README.md');
+    assert.equal(modelCardName('pets.h5', false, 'keras'), 'pets.h5.README.md');
+  });
+
+  it('lists the classes, the sigmoid, labels.txt, the input, both checks and the attributes', () => {
+    const text = kerasCard(binary);
+    assert.match(text, /^# r1: Keras model card\n/);
+    assert.match(text, /`model\.h5` \(2\.40 MB\) is the backbone and head .* Keras 2 full-model HDF5 file \(keras_version 2\.4\.0/);
+    assert.match(text, /`dense_Dense2`: float32 \[N, 1\], one sigmoid p = P\(dog\) per image \(P\(cat\) = 1 - p\)/);
+    assert.match(text, /\| 0 \| cat \|\n\| 1 \| dog \|\n\n`labels\.txt` beside the file/);
+    assert.match(text, /`input_1`: float32 \[N, 224, 224, 3\], NHWC/);
+    assert.match(text, /Preprocessing `minus1to1`: x = pixel \/ 127\.5 - 1/);
+    assert.match(text, /The file read back into TF\.js \(tfjs wasm\) against the run's TF\.js model \(tfjs wasm\), on the same 280 decoded validation images .* 0\.00e\+0 \(at most 0\.000001 allowed\), and the most likely class is the same on 280 of 280\. Converted to ONNX and run in ONNX Runtime \(onnxruntime-node 1\.30\.0 \(CPU provider\)\) on the same images: the largest difference is 4\.10e-7 \(at most 0\.0001 allowed\)/);
+    assert.match(text, /A binary model outputs one sigmoid, p = P\(dog\)\./);
+    assert.match(text, /```python\nimport numpy as np, tensorflow as tf\n[^`]*tf\.keras\.models\.load_model\("model\.h5", compile=False\)/);
+    assert.match(text, /```js\n[^`]*tf\.loadLayersModel\('file:\/\/' \+ path\.resolve\(__dirname, "\.\.\/model\/model\.json"\)\)/);
+    assert.match(text, /- `classes`: \["cat","dog"\]\n/);
+    assert.match(text, /h5py\.File\(path\)\.attrs/);
+    assert.doesNotMatch(text, /onnxruntime as ort|metadata_props/);
+  });
+
+  it('says when ONNX Runtime did not run the file, and why', () => {
+    const text = kerasCard(binary, { ...kerasPassed, onnx: { status: 'skipped', tolerance: 1e-4, reason: 'ONNX Runtime cannot run here: onnxruntime-node is not installed (an optional dependency)' } });
+    assert.match(text, /280 of 280\. Not run in ONNX Runtime: ONNX Runtime cannot run here: onnxruntime-node is not installed/);
+  });
+
+  const kerasVariants: [ExportedModel, RegExp][] = [
+    [binary, /print\(classes\[int\(p\[0\] > 0\.5\)\], p\)  # one sigmoid: p\[0\] = P\(dog\), P\(cat\) = 1 - p\[0\]/],
+    [{ ...binary, resize: 'cover', preprocessing: 'zero1', classes: ['a', 'b', 'c'], sigmoid: false }, /print\(classes\[int\(p\.argmax\(\)\)\], p\)$/],
+    [{ ...binary, resize: 'contain', preprocessing: 'caffe', inputSize: 227, sigmoid: false }, /\[\.\.\., ::-1\] - np\.float32/],
+  ];
+  for (const [m, last] of kerasVariants) {
+    it(`gives a Keras Python example that parses (${m.preprocessing}, ${m.resize}, ${m.sigmoid ? 'sigmoid' : 'softmax'})`, (t) => {
+      const py = kerasPythonSnippet(m, m.sigmoid, 'model.h5');
+      assert.match(py, last);
+      assert.ok(py.split('\n').length <= 7, py);
+      assert.match(py, new RegExp(`classes = ${JSON.stringify(JSON.stringify(m.classes)).slice(1, -1).replace(/[[\]]/g, '\\$&')}`));
+      const r = spawnSync('python3', ['-c', 'import ast, sys; ast.parse(sys.stdin.read())'], { input: py, encoding: 'utf8' });
+      if (r.error) return t.skip('no python3 here');
+      assert.equal(r.status, 0, r.stderr);
+    });
+
+    it(`gives a TF.js example that parses (${m.preprocessing}, ${m.resize}, ${m.sigmoid ? 'sigmoid' : 'softmax'})`, () => {
+      const js = tfjsSnippet(m, m.sigmoid, '../model/model.json');
+      const r = spawnSync(process.execPath, ['--check', '--input-type=commonjs'], { input: js, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(js, new RegExp(`fit: '${m.resize}'`));
+      assert.match(js, new RegExp(`tf\\.tensor4d\\(x, \\[1, ${m.inputSize}, ${m.inputSize}, 3\\]\\)`));
+      assert.match(js, m.sigmoid ? /const p = \[1 - q, q\];/ : /const p = Array\.from\(/);
+    });
+  }
 });
 
 describe('is the export the same model', () => {
@@ -184,6 +286,18 @@ describe('the export contract', () => {
     inputShape: [null, 224, 224, 3], outputShape: [null, 2], classes: ['cat', 'dog'], binaryExpanded: true,
     metadata: onnxMetadata(binary), verification: passed, seconds: 14,
   };
+
+  it('keeps a Keras result, its labels.txt and both checks', () => {
+    const keras: ExportResult = {
+      ...result, format: 'keras', out: '/runs/r1/export/model.h5', modelCard: '/runs/r1/export/model.h5.README.md',
+      labels: '/runs/r1/export/labels.txt', inputName: 'input_1', outputName: 'dense_Dense2', outputShape: [null, 1],
+      binaryExpanded: false, metadata: kerasMetadata(binary), verification: kerasPassed,
+    };
+    assert.deepEqual(parseJobResult('export', keras), keras);
+    assert.equal(parseJobConfig('export', { runDir: '/r', format: 'keras' }, defaults).format, 'keras');
+    assert.throws(() => parseJobResult('export', { ...keras, verification: { ...kerasPassed, onnx: { status: 'ok', tolerance: 1e-4 } } }),
+      { message: /^result\.verification\.onnx\.status: expected "passed" \| "skipped", got "ok"$/ });
+  });
 
   it('keeps every field of a result and names a wrong one', () => {
     assert.deepEqual(parseJobResult('export', result), result);

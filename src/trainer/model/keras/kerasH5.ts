@@ -3,5 +3,5 @@
 // refuses in a Keras config, and the fixes, in kerasConfig.ts.
 export { readKerasWeights, type KerasWeight, type KerasWeights } from './kerasWeights';
 export { readKerasModelFile, type KerasModelFile } from './kerasModelFile';
-export { assignKerasWeights, loadKerasModel } from './kerasLoad';
+export { assignKerasWeights, loadKerasModel, loadKerasModelFile } from './kerasLoad';
 export { writeKerasH5, WRITTEN_KERAS_VERSION, type WriteKerasH5Options } from './kerasH5Write';

@@ -13,6 +13,13 @@ type Layer = tfType.layers.Layer;
 type LayerVariable = Layer['weights'][number];
 
 export async function loadKerasModel(tf: Tf, file: string): Promise<tfType.LayersModel> {
+  return (await loadKerasModelFile(tf, file)).model;
+}
+
+/** The model and the file's other root attributes (see KerasModelFile.attributes). */
+export async function loadKerasModelFile(
+  tf: Tf, file: string,
+): Promise<{ model: tfType.LayersModel; attributes: Record<string, string> }> {
   const read = await readKerasModelFile(file);
   const { topology } = toTfjsTopology(tf, read.modelConfig, file);
   let model: tfType.LayersModel;
@@ -28,7 +35,7 @@ export async function loadKerasModel(tf: Tf, file: string): Promise<tfType.Layer
     model.dispose();
     throw e;
   }
-  return model;
+  return { model, attributes: read.attributes };
 }
 
 /** The layers that own weights under `layer`: itself, or for a nested model every leaf inside it. */

@@ -20,7 +20,15 @@ export interface KerasModelFile {
   kerasVersion?: string;
   /** Top-level layer name → its weights (a nested model's weights are named by their inner layer). */
   weights: KerasWeights;
+  /**
+   * An .h5's other string attributes at the root, which Keras ignores: where a Transfer Lab export keeps the classes
+   * and preprocessing (writeKerasH5's metadata). Empty for a .keras file.
+   */
+  attributes: Record<string, string>;
 }
+
+/** Root attributes Keras itself writes and reads. */
+const KERAS_OWN = new Set(['model_config', 'keras_version', 'backend', 'training_config']);
 
 const ZIP_SIGNATURE = Buffer.from('PK\x03\x04', 'latin1');
 
@@ -50,10 +58,16 @@ async function readKerasH5(file: string): Promise<KerasModelFile> {
         'save the model with model.save() to load it as a file.');
     }
     const version = stringAttr(f, 'keras_version');
+    const attributes: Record<string, string> = {};
+    for (const name of Object.keys(f.attrs)) {
+      const v = KERAS_OWN.has(name) ? undefined : stringAttr(f, name);
+      if (typeof v === 'string') attributes[name] = v;
+    }
     return {
       modelConfig: parseJson(config, `${file}: model_config`),
       kerasVersion: typeof version === 'string' ? version : undefined,
       weights: weightsOf(h5, f, file).weights,
+      attributes,
     };
   });
 }
@@ -86,6 +100,7 @@ async function readKerasZip(file: string): Promise<KerasModelFile> {
       modelConfig,
       kerasVersion: typeof metadata.keras_version === 'string' ? metadata.keras_version : undefined,
       weights: keras3ByLayerName(modelConfig, byPath, file),
+      attributes: {},
     };
   } finally {
     await fsp.rm(dir, { recursive: true, force: true });

@@ -1,7 +1,9 @@
 // `transfer-lab export` as a user runs it (needs `npm run build`), on the shared dogs-vs-cats data prepared 80/20
-// (280 validation photos) and a feature-extractor run on the bundled MobileNetV2 0.35: the exported file, run here
-// in ONNX Runtime on every validation photo, against the TF.js model. About 50 s on 2 cores: 25 s embedding the
-// 1,400 photos for training, 11 s for export + verification, 11 s for this test's own comparison.
+// (280 validation photos) and a feature-extractor run on the bundled MobileNetV2 0.35: the exported ONNX file, run
+// here in ONNX Runtime on every validation photo, against the TF.js model; and the same run exported as a Keras .h5,
+// verified by the job on the 280 photos (read back, and as ONNX in ONNX Runtime) and read back here too. About 55 s
+// on 2 cores, measured 53 s: training (embedding the 1,400 photos) ~15 s, the ONNX export + verification 9 s and
+// this test's comparison 6 s, the Keras export + both verifications 14 s and this test's read-back 7 s.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -11,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ExportResult } from '../../../../src/core/jobs/exportModel';
 import { argmax } from '../../../../src/core/metrics';
 import { loadEngine } from '../../../../src/trainer/engine/engine';
+import { loadKerasModel } from '../../../../src/trainer/model/keras/kerasH5';
 import { loadSavedModel, predictFiles } from '../../../../src/trainer/forward/savedModel';
 import { decodeBatches, preprocessInto } from '../../../../src/trainer/images/imagePipeline';
 import { CLI, cliJson, SHARED } from '../../../fixtures/cliRun';
@@ -23,6 +26,9 @@ describe('export on real data (CLI, dogs-vs-cats, MobileNetV2 0.35)', () => {
   let run: { dir: string; runId: string; counts: { val: number[] } };
   let exported: ExportResult;
   let exportSeconds = 0;
+  /** The TF.js model's probabilities on the 280 photos, from the second test, for the Keras read-back. */
+  let tfjs: Float32Array[] | undefined;
+  let valFiles: string[] = [];
 
   before(() => {
     const prepared = path.join(work, 'prepared');
@@ -57,7 +63,8 @@ describe('export on real data (CLI, dogs-vs-cats, MobileNetV2 0.35)', () => {
     const files = (JSON.parse(fs.readFileSync(path.join(run.dir, 'val-predictions.json'), 'utf8')) as
       { file: string }[]).map((p) => p.file);
     const ctx = { emit: () => undefined, signal: new AbortController().signal };
-    const tfjs: Float32Array[] = [];
+    tfjs = [];
+    valFiles = files;
     // No frozen setting: the TF.js model itself, whatever evaluate and predict run on.
     for await (const b of predictFiles(tf, saved, files, 32, ctx, 'auto')) tfjs.push(...b.probabilities);
     const session = await ort.InferenceSession.create(exported.out);
@@ -75,11 +82,60 @@ describe('export on real data (CLI, dogs-vs-cats, MobileNetV2 0.35)', () => {
     let worst = 0;
     onnx.forEach((row, i) => {
       assert.ok(Math.abs(row[0] + row[1] - 1) <= 1e-6, `${files[i]} sums to ${row[0] + row[1]}`);
-      assert.equal(argmax(row), argmax(tfjs[i]), files[i]);
-      worst = Math.max(worst, Math.abs(row[0] - tfjs[i][0]), Math.abs(row[1] - tfjs[i][1]));
+      assert.equal(argmax(row), argmax(tfjs![i]), files[i]);
+      worst = Math.max(worst, Math.abs(row[0] - tfjs![i][0]), Math.abs(row[1] - tfjs![i][1]));
     });
     assert.ok(worst <= 1e-4, `largest difference ${worst}`);
     t.diagnostic(`this test's own comparison: max abs ${worst.toExponential(2)} on 280 photos`);
+  });
+
+  let keras: ExportResult | undefined;
+
+  it('exports the same run as Keras .h5, verified on the 280 photos: read back ≤ 1e-6, in ONNX Runtime ≤ 1e-4',
+    async (t) => {
+      if (!run) return t.skip('no run');
+      await loadOrt();
+      const r = cliJson(['export', run.dir, '--format', 'keras', '--json']);
+      keras = r.json as ExportResult;
+      assert.equal(keras.out, path.join(run.dir, 'export', 'model.h5'));
+      assert.equal(fs.readFileSync(keras.labels!, 'utf8'), '0 cat\n1 dog\n');
+      assert.ok(fs.existsSync(path.join(run.dir, 'export', 'model.h5.README.md')));
+      const v = keras.verification;
+      assert.equal(v.status, 'passed', v.reason);
+      assert.equal(v.images, 280);
+      assert.ok(v.maxAbsDiff! <= 1e-6, `read back: max abs ${v.maxAbsDiff}`);
+      assert.equal(v.argmaxAgreement, 1);
+      let onnx = 'not run in ONNX Runtime';
+      if (!whyNoOrt()) {
+        assert.equal(v.onnx?.status, 'passed', v.onnx?.reason);
+        assert.ok(v.onnx!.maxAbsDiff! <= 1e-4, `ONNX Runtime: max abs ${v.onnx!.maxAbsDiff}`);
+        assert.equal(v.onnx!.argmaxAgreement, 1);
+        onnx = `as ONNX in ONNX Runtime max abs ${v.onnx!.maxAbsDiff!.toExponential(2)}, argmax ` +
+          `${v.onnx!.argmaxAgreement! * 280}/280`;
+      }
+      t.diagnostic(`Keras export + verify: ${r.seconds.toFixed(1)} s for the whole CLI process (verification ` +
+        `${v.seconds.toFixed(1)} s, ${(keras.bytes / 1e6).toFixed(2)} MB); read back max abs ` +
+        `${v.maxAbsDiff!.toExponential(2)}, argmax ${v.argmaxAgreement! * 280}/280; ${onnx}`);
+    });
+
+  it('the .h5, read back by this test, gives the TF.js model\'s probabilities on all 280 photos', async (t) => {
+    if (!keras || !tfjs) return t.skip('no Keras export or no TF.js probabilities');
+    const { tf } = await loadEngine('wasm');
+    const back = await loadKerasModel(tf, keras.out);
+    const saved = await loadSavedModel(tf, run.dir);
+    saved.model.dispose();
+    const ctx = { emit: () => undefined, signal: new AbortController().signal };
+    const rows: Float32Array[] = [];
+    for await (const b of predictFiles(tf, { model: back, meta: saved.meta }, valFiles, 32, ctx, 0)) rows.push(...b.probabilities);
+    back.dispose();
+    assert.equal(rows.length, 280);
+    let worst = 0;
+    rows.forEach((row, i) => {
+      assert.equal(argmax(row), argmax(tfjs![i]), valFiles[i]);
+      worst = Math.max(worst, Math.abs(row[0] - tfjs![i][0]), Math.abs(row[1] - tfjs![i][1]));
+    });
+    assert.ok(worst <= 1e-6, `largest difference ${worst}`);
+    t.diagnostic(`this test's own read-back: max abs ${worst.toExponential(2)} on 280 photos`);
   });
 
   it('prints a summary without --json, and skips the check with --verify-images 0, saying so', (t) => {
@@ -93,12 +149,20 @@ describe('export on real data (CLI, dogs-vs-cats, MobileNetV2 0.35)', () => {
     assert.match(r.stdout, /not verified: the check was turned off/);
     assert.match(r.stdout, /model card: .*cats-dogs\.README\.md/);
     assert.ok(fs.existsSync(out));
+    const h5 = path.join(work, 'unverified', 'cats-dogs.h5');
+    const k = spawnSync(process.execPath, [CLI, 'export', run.dir, '--format', 'keras', '--out', h5, '--verify-images', '0'],
+      { encoding: 'utf8' });
+    assert.equal(k.status, 0, k.stderr);
+    assert.match(k.stdout, /float32 \[N, 1\]: one sigmoid p = P\(dog\)/);
+    assert.match(k.stdout, /not verified: the check was turned off/);
+    assert.match(k.stdout, /labels: .*unverified\/labels\.txt/);
+    assert.match(k.stdout, /model card: .*cats-dogs\.h5\.README\.md/);
   });
 
   it('refuses a format it does not write, a bad image count and a folder that is not a run, before any work', () => {
     const format = spawnSync(process.execPath, [CLI, 'export', work, '--format', 'tflite', '--json'], { encoding: 'utf8' });
     assert.equal(format.status, 2);
-    assert.match(format.stderr, /--format must be one of onnx, got "tflite"/);
+    assert.match(format.stderr, /--format must be one of onnx, keras, got "tflite"/);
     assert.equal(JSON.parse(format.stdout.trim().split('\n').at(-1)!).error.code, 'usage');
     const count = spawnSync(process.execPath, [CLI, 'export', work, '--verify-images', '-1'], { encoding: 'utf8' });
     assert.equal(count.status, 2);
