@@ -21,6 +21,13 @@ import { DOWNLOAD_RECORD, DownloadError, type DownloadProgress } from '../../../
 import { BadInputError } from '../../../../../src/trainer/runtime/jobContext';
 import { pythonWith, runPython } from '../../../../fixtures/keras/pythonWith';
 import { REFERENCE_DIR } from './kerasReference';
+import type { TrainResult } from '../../../../../src/core/jobs/train';
+import type { TrainerEvent } from '../../../../../src/core/protocol';
+import { runJob } from '../../../../../src/trainer/jobs/runJob';
+import { buildKerasApplication } from '../../../../../src/trainer/model/keras/applications/kerasApplications';
+import { leafLayers } from '../../../../../src/trainer/model/keras/kerasLoad';
+import { loadKerasModel, writeKerasH5 } from '../../../../../src/trainer/model/keras/kerasH5';
+import { SHARED } from '../../../../fixtures/cliRun';
 
 const WRITER = path.resolve(__dirname, '../../../../fixtures/keras/writeKeras2Weights.py');
 const ENTRY = findKerasZooEntry('mobilenet_v2_0.35_224_keras')!;
@@ -175,5 +182,50 @@ describe('Keras application from the zoo: download with md5, build, load by laye
     } finally {
       model.dispose();
     }
+  });
+  // The done-when line "offline, the same code path runs": once the file is in the model cache (fetched here from the
+  // local server), `train --backbone mobilenet_v2_0.35_224_keras` is exactly what a user runs online after the first
+  // download: loadBackbone finds the zoo entry, its cached file, builds the network and trains on ONNX Runtime.
+  it('trains the recipe on the zoo id from the model cache, with no network', async (t) => {
+    if (!python) return t.skip('no python3 with h5py and numpy (apt-get install python3-h5py)');
+    // Seeded random weights overflow 17 blocks deep (the trainer rightly refuses their NaN features), so the test
+    // writes real ImageNet weights in Keras' layout: the network built here, given Teachable Machine's MobileNetV2 0.35
+    // weights by layer name (its Keras 2.4 file), written as a Keras HDF5 file.
+    const realServed = path.join(tmp, 'served-real');
+    await fsp.mkdir(realServed);
+    const teachable = await loadKerasModel(tf, path.join(SHARED, 'models/teachable_keras_h5_waste/keras_model.h5'));
+    const built = buildKerasApplication(tf, 'mobilenet_v2', { alpha: 0.35, inputSize: 224 });
+    const byName = new Map(leafLayers(teachable as unknown as Parameters<typeof leafLayers>[0]).map((l) => [l.name, l]));
+    for (const layer of built.layers) {
+      if (layer.weights.length) layer.setWeights(byName.get(layer.name)!.getWeights());
+    }
+    await writeKerasH5(tf, built, path.join(realServed, FILE));
+    teachable.dispose();
+    built.dispose();
+    const modelCacheDir = path.join(tmp, 'train-models');
+    served = realServed;
+    try {
+      await fetchKerasWeights(local(ENTRY), { cacheDir: modelCacheDir });
+    } finally {
+      served = path.join(tmp, 'served');
+    }
+    const before = requests.length;
+    const events: TrainerEvent[] = [];
+    const ctx = { emit: (e: TrainerEvent) => void events.push(e), signal: new AbortController().signal };
+    const prepared = path.join(tmp, 'prepared');
+    const prep = await runJob('prepare', {
+      source: path.join(SHARED, 'data/dogs-vs-cats'), out: prepared, maxPerClass: 12, maxTest: 1,
+    }, ctx);
+    assert.equal(prep.type, 'done', JSON.stringify(prep));
+    const done = await runJob('train', {
+      dataset: prepared, backbone: ENTRY.id, modelCacheDir, cacheDir: path.join(tmp, 'embeddings'),
+      runsDir: path.join(tmp, 'runs'), epochs: 2, augment: 0,
+    }, ctx);
+    assert.equal(done.type, 'done', JSON.stringify(done));
+    const r = (done as { result: TrainResult }).result;
+    assert.equal(r.frozenEngine, 'onnxruntime-cpu');
+    const run = JSON.parse(await fsp.readFile(path.join(r.dir, 'run.json'), 'utf8'));
+    assert.equal(run.backbone, ENTRY.id);
+    assert.equal(requests.length, before, 'the trainer fetched nothing: the cached Keras file was used');
   });
 });
