@@ -65,6 +65,14 @@ const shapeText = (s: readonly (number | null)[]) => `[${s.join(', ')}]`;
  * shape mismatch, a weight the model has no place for, and a model weight the file does not hold; `file` names the
  * source in messages. Nothing is written unless every weight matches.
  */
+/**
+ * The TF.js name of a weight Keras 3 names differently: its legacy .h5 writer calls a DepthwiseConv2D's kernel
+ * "kernel" (found saving MobileNetV2 with Keras 3.15.1), where Keras 2 and TF.js say "depthwise_kernel".
+ */
+function kerasAlias(layer: Layer, param: string | undefined): string | undefined {
+  return layer.getClassName() === 'DepthwiseConv2D' && param === 'kernel' ? 'depthwise_kernel' : undefined;
+}
+
 export function assignKerasWeights(tf: Tf, model: tfType.LayersModel, weights: KerasWeights, file: string): void {
   const top = new Map(model.layers.map((l) => [l.name, l]));
   const assigned = new Map<LayerVariable, KerasWeight>();
@@ -84,7 +92,9 @@ export function assignKerasWeights(tf: Tf, model: tfType.LayersModel, weights: K
           `which "${group}" does not contain`, file);
       }
       const own = leaf.weights;
-      const v = at.index !== undefined ? own[at.index] : own.find((x) => paramOf(x) === at.param);
+      const v = at.index !== undefined
+        ? own[at.index]
+        : own.find((x) => paramOf(x) === at.param) ?? own.find((x) => paramOf(x) === kerasAlias(leaf, at.param));
       if (!v) {
         throw new BadInputError(`${file}: layer "${leaf.name}" (${leaf.getClassName()}) has no weight ` +
           `${at.index !== undefined ? `#${at.index}` : `"${at.param}"`} for ${w.name}; its weights are ` +
