@@ -154,12 +154,41 @@ async function writeOnnx(
   };
 }
 
+/**
+ * The same model with every nested model's layers applied inline (the same layer objects, so the same weights): one
+ * flat functional graph. Keras 2 numbers a nested Sequential's call as node 1 and Keras 3 as node 0, so a file with
+ * a nested head loads in one of them only (Keras 3.15.1 failed on ours: "layer._inbound_nodes[node_index]"); a flat
+ * graph has no such index, and it is what `keras.Model(inputs, outputs)` writes for the recipe's head.
+ */
+function inlineNestedModels(tf: Tf, model: tfType.LayersModel): tfType.LayersModel {
+  const nested = (l: tfType.layers.Layer): l is tfType.LayersModel => Array.isArray((l as { layers?: unknown }).layers);
+  if (!model.layers.some(nested) || model.inputs.length !== 1 || model.outputs.length !== 1) return model;
+  const values = new Map<string, tfType.SymbolicTensor>([[model.inputs[0].name, model.inputs[0]]]);
+  const apply = (layer: tfType.layers.Layer, x: tfType.SymbolicTensor | tfType.SymbolicTensor[]): tfType.SymbolicTensor => {
+    if (!nested(layer)) return layer.apply(x) as tfType.SymbolicTensor;
+    let y = x as tfType.SymbolicTensor;
+    for (const inner of layer.layers) if (inner.getClassName() !== 'InputLayer') y = apply(inner, y);
+    return y;
+  };
+  let out: tfType.SymbolicTensor | undefined;
+  for (const layer of model.layers) {
+    if (layer.getClassName() === 'InputLayer') continue;
+    // The call that belongs to this model: the node whose inputs this walk has already produced.
+    const node = layer.inboundNodes.find((n) => n.inputTensors.every((t) => values.has(t.name)));
+    if (!node) return model;
+    const ins = node.inputTensors.map((t) => values.get(t.name)!);
+    out = apply(layer, ins.length === 1 ? ins[0] : ins);
+    node.outputTensors.forEach((t) => values.set(t.name, out!));
+  }
+  return out ? tf.model({ inputs: model.inputs, outputs: out, name: model.name }) : model;
+}
+
 async function writeKeras(
   tf: Tf, saved: SavedModel, model: ExportedModel, pending: string, config: ExportConfig, ctx: JobContext,
   reference: string,
 ): Promise<Written> {
   const metadata = kerasMetadata(model);
-  await writeKerasH5(tf, saved.model, pending, { metadata });
+  await writeKerasH5(tf, inlineNestedModels(tf, saved.model), pending, { metadata });
   const bytes = (await fs.stat(pending)).size;
   log(ctx, `wrote ${saved.run.id} as a Keras .h5: ${(bytes / 1e6).toFixed(2)} MB`);
   let onnx: ExportOnnxCheck = { status: 'skipped', tolerance: EXPORT_TOLERANCE };

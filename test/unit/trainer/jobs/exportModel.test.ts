@@ -16,7 +16,7 @@ import type { TrainResult } from '../../../../src/core/jobs/train';
 import { loadEngine, type Tf } from '../../../../src/trainer/engine/engine';
 import { loadSavedModel, predictFiles } from '../../../../src/trainer/forward/savedModel';
 import { decodeBatches, preprocessInto } from '../../../../src/trainer/images/imagePipeline';
-import { loadKerasModel } from '../../../../src/trainer/model/keras/kerasH5';
+import { loadKerasModel, readKerasModelFile } from '../../../../src/trainer/model/keras/kerasH5';
 import { fileSystemSaver } from '../../../../src/trainer/model/modelFiles';
 import { convertLayersModel } from '../../../../src/trainer/model/onnx/layersToOnnx';
 import { decodeModel } from '../../../../src/trainer/model/onnx/onnxProto';
@@ -359,6 +359,16 @@ module.exports = tf;`);
       `${p} vs ${files[0].probabilities[k]}`));
     assert.equal(printed.class, files[0].probabilities[1] > files[0].probabilities[0] ? 'dog' : 'cat');
   });
+
+  it('is one flat functional graph (Keras 2 and 3 number a nested head\'s call differently; Keras 3 refused ours)',
+    async (skip) => {
+      if (!keras) return skip.skip('no Keras export');
+      const { modelConfig } = await readKerasModelFile(keras.out);
+      const layers = (modelConfig as { config: { layers: { class_name: string; name: string }[] } }).config.layers;
+      const nested = layers.filter((l) => ['Sequential', 'Functional', 'Model'].includes(l.class_name));
+      assert.deepEqual(nested.map((l) => l.name), []);
+      assert.ok(layers.some((l) => l.name === 'head_dense_256'), 'the head\'s layers are in the top graph');
+    });
 
   it('reads back with loadKerasModel and gives the TF.js model\'s probabilities on the val images', async (skip) => {
     if (!keras) return skip.skip('no Keras export');
