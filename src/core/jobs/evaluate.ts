@@ -2,6 +2,7 @@
 // written to <run>/evaluation.json).
 import type { EnginePreference } from '../engineChoice';
 import type { FrozenPreference } from '../frozenEngineChoice';
+import type { Preprocessing } from '../zooCatalog';
 import type { AverageMetrics, ClassMetrics, ConfusedPair } from '../metrics';
 import { perClassRow } from '../messageParts';
 import {
@@ -14,7 +15,12 @@ const input = object({
   /** The folder of a completed run. */
   runDir: str,
   topLosses: optional(wholeIn(0, 1000)), batch: fields.batch, engine: fields.engine, workers: fields.workers,
-  frozen: fields.frozen, thumbnailDir: fields.thumbnailDir,
+  frozen: fields.frozen,
+  /** For a model file in place of a run: the prepared dataset (holding dataset.json) to measure it on. */
+  dataset: optional(str),
+  /** For a model file: how its pixels are scaled, when the file does not say. */
+  preprocessing: optional(literal('minus1to1', 'zero1', 'caffe')),
+  thumbnailDir: fields.thumbnailDir,
 });
 export type EvaluateConfigInput = Checked<typeof input>;
 export interface EvaluateConfig {
@@ -25,6 +31,8 @@ export interface EvaluateConfig {
   engine: EnginePreference;
   workers?: number;
   frozen?: FrozenPreference;
+  dataset?: string;
+  preprocessing?: Preprocessing;
   thumbnailDir?: string;
 }
 

@@ -55,38 +55,49 @@ export function formatEvaluation(s: EvaluateResult): string {
     );
   }
   for (const k of s.skipped) lines.push(`skipped ${k.file}: ${k.reason}`);
-  lines.push('', `wrote ${path.join(s.runDir, RUN_FILES.evaluation)}`);
+  if (!isModelFilePath(s.runDir)) lines.push('', `wrote ${path.join(s.runDir, RUN_FILES.evaluation)}`);
   return lines.join('\n') + '\n';
 }
+
+/** A model file evaluated in place (a run is a folder): nothing is written beside it. */
+const isModelFilePath = (p: string) => /\.(h5|hdf5|keras|json)$/i.test(p);
 
 export const evaluateCommands: Record<string, CliCommand> = {
   evaluate: {
     summary: "measure a saved run's model on its val split: accuracy, log loss, AUC, confusion, per-class, top losses",
     help:
       'usage: transfer-lab evaluate <run-dir> [--top-losses 16] [--batch 32] [--engine auto|wasm|cpu|...] ' +
+      '\n       transfer-lab evaluate <model.h5|model.keras|model.json> --dataset <prepared-dir> ' +
+      '[--preprocessing minus1to1|zero1|caffe] ' +
       '[--frozen auto|onnxruntime|tfjs] [--workers N] [--json]',
     options: {
       json: { type: 'boolean', default: false },
       'top-losses': { type: 'string' },
+      dataset: { type: 'string' },
+      preprocessing: { type: 'string' },
       batch: { type: 'string' },
       engine: { type: 'string' },
       frozen: { type: 'string' },
       workers: { type: 'string' },
     },
     async run(v, positionals) {
-      if (!positionals[0]) throw new UsageError('a run folder is required');
+      if (!positionals[0]) throw new UsageError('a run folder (or a model file with --dataset) is required');
       const s = await runCliJob(
         'evaluate',
         defined({
           runDir: path.resolve(positionals[0]),
           topLosses: v['top-losses'],
+          dataset: typeof v.dataset === 'string' ? path.resolve(v.dataset) : undefined,
+          preprocessing: v.preprocessing,
           batch: v.batch,
           engine: v.engine,
           frozen: v.frozen,
           workers: v.workers,
         }),
       );
-      if (v.json) printJson({ ...s, evaluation: path.join(s.runDir, RUN_FILES.evaluation) });
+      // A model file is measured in place: nothing is written beside it, so there is no evaluation.json to name.
+      const wrote = !isModelFilePath(s.runDir);
+      if (v.json) printJson({ ...s, ...(wrote ? { evaluation: path.join(s.runDir, RUN_FILES.evaluation) } : {}) });
       else process.stdout.write(formatEvaluation(s));
       return 0;
     },

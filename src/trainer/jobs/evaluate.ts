@@ -11,6 +11,8 @@ import { startEngine } from '../engine/engine';
 import { log, type JobContext } from '../runtime/jobContext';
 import { frozenSetting, workersSetting } from '../forward/batchForward';
 import { BadInputError, loadSavedModel, predictFiles } from '../forward/savedModel';
+import { isModelFileName, loadModelFile } from '../forward/modelFile';
+import * as fs from 'node:fs/promises';
 import { thumbnailDirOf } from '../images/thumbnails';
 import { readTrainingData } from '../features/trainingData';
 
@@ -32,27 +34,40 @@ export async function evaluateJob(config: EvaluateConfig, ctx: JobContext): Prom
   const batchSize = config.batch;
   const t0 = performance.now();
   const { tf, info } = await startEngine(config.engine, ctx);
-  const saved = await loadSavedModel(tf, runDir, ctx);
+  // A model file (Keras .h5/.keras, TF.js model.json) in place of a run: measured on the prepared dataset named by
+  // `dataset`, matching classes by name; nothing is written beside the user's file, the result is returned.
+  const modelFile = isModelFileName(runDir) && (await fs.stat(runDir).catch(() => undefined))?.isFile();
+  if (modelFile && !config.dataset) {
+    throw new BadInputError(`${runDir} is a model file: say which prepared dataset to evaluate it on.`, runDir,
+      'Pass --dataset <prepared folder> (the folder holding dataset.json).');
+  }
+  const saved = modelFile
+    ? { ...(await loadModelFile(tf, runDir, ctx, config.preprocessing)), run: undefined }
+    : await loadSavedModel(tf, runDir, ctx);
   try {
-    const rc = saved.run.config;
+    const rc = saved.run?.config ?? {};
+    const datasetDir = saved.run?.dataset ?? path.resolve(config.dataset!);
     // The same seeded cap the run trained with, so this is the val set its val_acc was measured on.
     // Only val is read, so only val is checked against dataset.json.
     const data = await readTrainingData(
-      saved.run.dataset,
+      datasetDir,
       typeof rc.maxPerClass === 'number' ? rc.maxPerClass : undefined,
       typeof rc.seed === 'number' ? rc.seed : undefined,
       ctx,
       ['val'],
     );
     const classes = saved.meta.classes;
-    if (data.classes.join('\u0000') !== classes.join('\u0000')) {
+    // A run must predict its dataset's classes in its order; a model file may list them in its own order.
+    const sameOrder = data.classes.join('\u0000') === classes.join('\u0000');
+    const sameSet = data.classes.length === classes.length && data.classes.every((c) => classes.includes(c));
+    if (saved.run ? !sameOrder : !sameSet) {
       throw new BadInputError(
-        `The dataset at ${saved.run.dataset} now has classes [${data.classes.join(', ')}], but the model predicts [${classes.join(', ')}].`,
-        saved.run.dataset,
-        'Evaluate on the dataset the run was trained on.',
+        `The dataset at ${datasetDir} has classes [${data.classes.join(', ')}], but the model predicts [${classes.join(', ')}].`,
+        datasetDir,
+        saved.run ? 'Evaluate on the dataset the run was trained on.' : 'Evaluate on a dataset with the model\'s classes.',
       );
     }
-    const labelOf = new Map(data.val.map((i) => [i.file, i.label]));
+    const labelOf = new Map(data.val.map((i) => [i.file, classes.indexOf(data.classes[i.label])]));
     const files = data.val.map((i) => i.file);
     const truth: number[] = [], probabilities: Float32Array[] = [], predictedFiles: string[] = [];
     const skipped: { file: string; reason: string }[] = [...data.skipped];
@@ -69,7 +84,7 @@ export async function evaluateJob(config: EvaluateConfig, ctx: JobContext): Prom
       ctx.emit({ type: 'progress', phase: 'evaluate val', done: b.done, total: files.length });
     }
     if (!truth.length)
-      throw new BadInputError(`None of the ${files.length} val images could be decoded.`, saved.run.dataset);
+      throw new BadInputError(`None of the ${files.length} val images could be decoded.`, datasetDir);
     requireFinite(probabilities, predictedFiles, runDir);
 
     const report = classificationReport(truth, probabilities, classes, { eps: LOG_LOSS_EPS });
@@ -87,10 +102,16 @@ export async function evaluateJob(config: EvaluateConfig, ctx: JobContext): Prom
         loss: -Math.log(Math.max(probabilities[i][truth[i]], LOG_LOSS_EPS)),
       }));
     const summary: EvaluateResult = {
-      runId: saved.run.id, runDir, split: 'val', classes, ...report, topLosses, skipped, warnings: data.warnings,
-      ...(saved.run.best ? { runValAcc: saved.run.best.valAcc } : {}),
+      runId: saved.run?.id ?? path.basename(runDir), runDir, split: 'val', classes, ...report, topLosses, skipped,
+      warnings: data.warnings, ...(saved.run?.best ? { runValAcc: saved.run.best.valAcc } : {}),
       seconds: (performance.now() - t0) / 1000,
     };
+    if (modelFile) {
+      ctx.emit({ type: 'evaluation', runDir, classes, count: summary.count, accuracy: summary.accuracy,
+        logLoss: summary.logLoss, ...(summary.auc !== undefined ? { auc: summary.auc } : {}),
+        confusion: summary.confusion, perClass: summary.perClass, topLosses });
+      return summary;
+    }
     await writeJsonAtomic(path.join(runDir, RUN_FILES.evaluation), {
       ...summary,
       evaluatedAt: new Date().toISOString(),

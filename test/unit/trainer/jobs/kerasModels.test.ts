@@ -104,4 +104,38 @@ describe('a Keras .h5 file as a backbone and as a complete model', () => {
     assert.match(message, /labels\.txt/);
     assert.ok(!fs.existsSync(path.join(alone, 'predictions.csv')), 'nothing written');
   });
+  it('evaluate takes a model file with --dataset, matching classes by name whatever their order', async () => {
+    // Teachable Machine's order is cardboard, plastic, glass, metal; a prepared dataset sorts its classes by name.
+    const source = path.join(work, 'waste');
+    const classes = ['cardboard', 'plastic', 'glass', 'metal'];
+    classes.forEach((c, k) => {
+      fs.mkdirSync(path.join(source, c), { recursive: true });
+      for (const n of NAMES.slice(k * 4, k * 4 + 4)) fs.copyFileSync(path.join(PHOTOS, n), path.join(source, c, n));
+    });
+    const prepared = path.join(work, 'waste-prepared');
+    const prep = await runJob('prepare', { source, out: prepared, val: 0.5 }, ctx);
+    assert.equal(prep.type, 'done', JSON.stringify(prep));
+    const refused = await runJob('evaluate', { runDir: TM_H5 }, ctx);
+    assert.match(JSON.stringify(refused), /is a model file: say which prepared dataset/);
+    const done = await runJob('evaluate', { runDir: TM_H5, dataset: prepared }, ctx);
+    assert.equal(done.type, 'done', JSON.stringify(done));
+    const r = (done as { result: { count: number; accuracy: number; classes: string[]; confusion: number[][] } }).result;
+    assert.deepEqual(r.classes, classes);
+    assert.equal(r.count, 8);
+    // The same images through predict, scored against their folders by hand: the same accuracy.
+    const images = path.join(prepared, 'val');
+    const rows: { truth: string; best: string }[] = [];
+    for (const c of fs.readdirSync(images)) {
+      const out = path.join(work, `val-${c}.csv`);
+      const p = await runJob('predict', { runDir: TM_H5, images: path.join(images, c), out }, ctx);
+      assert.equal(p.type, 'done', JSON.stringify(p));
+      for (const line of fs.readFileSync(out, 'utf8').trim().split('\n').slice(1)) {
+        const v = line.split(',').slice(1).map(Number);
+        rows.push({ truth: c, best: classes[v.indexOf(Math.max(...v))] });
+      }
+    }
+    assert.equal(rows.length, 8);
+    assert.equal(r.accuracy, rows.filter((x) => x.truth === x.best).length / rows.length);
+    assert.ok(!fs.existsSync(path.join(path.dirname(TM_H5), 'evaluation.json')), 'nothing written beside the model');
+  });
 });
