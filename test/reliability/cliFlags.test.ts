@@ -105,6 +105,8 @@ describe('CLI: bad numbers are usage errors that state the range, found before a
 // Flags whose value is free text: a path, a model, a layer or class name, a list the job parses.
 const TEXT_FLAGS = new Set([
   '--backbone', '--cut', '--from', '--unfreeze-from', '--out', '--positive', '--root', '--sizes', '--early-cut',
+  // evaluate <model file> --dataset: a prepared folder that must exist (the job names it if not).
+  '--dataset',
 ]);
 
 describe('CLI flag table (src/trainer/cli/flags.ts)', () => {

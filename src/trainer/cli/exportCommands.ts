@@ -1,9 +1,8 @@
 // `transfer-lab export`: a saved run's model as one ONNX or Keras .h5 file with its model card, checked against TF.js.
 import * as path from 'node:path';
-import { EXPORT_FORMATS, EXPORT_VERIFY_IMAGES, type ExportResult } from '../../core/jobs/exportModel';
+import { EXPORT_VERIFY_IMAGES, type ExportResult } from '../../core/jobs/exportModel';
 import type { CliCommand } from './commands';
 import { printJson, runCliJob, UsageError } from './cliJob';
-import { parseNumber } from './flags';
 
 const defined = (o: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined));
@@ -71,14 +70,8 @@ export const exportCommands: Record<string, CliCommand> = {
     async run(v, positionals) {
       if (!positionals[0]) throw new UsageError('a run folder is required');
       if (positionals.length > 1) throw new UsageError(`one run folder, not ${positionals.length} arguments`);
-      if (!(EXPORT_FORMATS as readonly unknown[]).includes(v.format)) {
-        throw new UsageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}, got ${JSON.stringify(v.format)}`);
-      }
-      // Checked here until flags.ts lists it (it then arrives as a number).
-      const given = v['verify-images'];
-      const verifyImages = typeof given === 'string'
-        ? parseNumber('--verify-images', given, { min: 0, max: 100_000, integer: true })
-        : given;
+      // flags.ts has checked --format (one of EXPORT_FORMATS) and --verify-images (a number) already.
+      const verifyImages = v['verify-images'];
       const r = await runCliJob('export', defined({
         runDir: path.resolve(positionals[0]),
         format: v.format,

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ENGINES } from '../../core/engineChoice';
 import { FROZEN_PREFERENCES } from '../../core/frozenEngineChoice';
+import { EXPORT_FORMATS } from '../../core/jobs/exportModel';
 import { LAYOUT_KINDS } from '../../core/layoutDetection';
 import { RUN_FILES } from '../../core/runFiles';
 import { UsageError } from './cliJob';
@@ -61,6 +62,8 @@ export const NUMBER_FLAGS: Readonly<Record<string, NumberRange>> = {
   '--start': real(1e-12, 100),
   '--end': real(1e-12, 1000),
   '--sample': whole(4, 10_000),
+  // Validation images an export is checked on; 0 turns the check off.
+  '--verify-images': whole(0, 100_000),
 };
 
 /** Flags that take one of a few words. */
@@ -73,6 +76,7 @@ export const CHOICE_FLAGS: Readonly<Record<string, readonly string[]>> = {
   '--engine': ['auto', ...ENGINES],
   '--frozen': FROZEN_PREFERENCES,
   '--preprocessing': ['minus1to1', 'zero1', 'caffe'],
+  '--format': EXPORT_FORMATS,
   '--layout': LAYOUT_KINDS,
 };
 

@@ -12,6 +12,7 @@ import { log, type JobContext } from '../runtime/jobContext';
 import { isFrozenPreference, type FrozenPreference } from '../../core/frozenEngineChoice';
 import { cores, openOrtSession } from '../engine/ortEngine';
 import { ortForward } from './ortForward';
+import { defaultModelCacheDir } from '../model/modelDownload';
 
 export interface BatchForward {
   /** Values per image in the result. */
@@ -93,10 +94,15 @@ export function workersSetting(config: { workers?: unknown }): number | 'auto' {
 /** Where a job's frozen passes run, and where converted graphs are cached (none: converted in memory each time). */
 export interface FrozenSetting { preference: FrozenPreference; cacheDir?: string }
 
-/** The frozen engine a job asked for: its config's `frozen`, else TRANSFER_LAB_FROZEN, else 'auto'. */
-export function frozenSetting(config: { frozen?: unknown }, cacheDir?: string): FrozenSetting {
+/**
+ * The frozen engine a job asked for: its config's `frozen`, else TRANSFER_LAB_FROZEN, else 'auto'. With
+ * `cacheGraphs`, converted backbone graphs are kept beside the downloaded models (the model cache's `onnx/`), keyed
+ * by what they compute, so every job and every embedding cache shares them.
+ */
+export function frozenSetting(config: { frozen?: unknown; modelCacheDir?: string }, cacheGraphs = false): FrozenSetting {
   const given = config.frozen ?? process.env.TRANSFER_LAB_FROZEN;
-  return { preference: isFrozenPreference(given) ? given : 'auto', cacheDir };
+  const preference = isFrozenPreference(given) ? given : 'auto';
+  return cacheGraphs ? { preference, cacheDir: config.modelCacheDir ?? defaultModelCacheDir() } : { preference };
 }
 
 /** What `workers` asks for, on this engine: native TensorFlow already uses every core, so it gets none. */

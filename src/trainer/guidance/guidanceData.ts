@@ -62,7 +62,7 @@ export async function embedDataset(o: EmbedOptions, ctx: JobContext, trainOnly =
   try {
     const fx = FeatureExtractor.open(backbone, {
       tf, engine: info.engine, workers: workersSetting({ workers: o.workers }), size: o.size, resize: o.resize,
-      seed: o.seed, cacheDir: o.cacheDir, ctx, frozen: frozenSetting(o, o.cacheDir),
+      seed: o.seed, cacheDir: o.cacheDir, ctx, frozen: frozenSetting(o, true),
     });
     const t0 = performance.now();
     const embed = async (items: LabelledImage[], split: string) => {

@@ -28,7 +28,7 @@ export async function adviseJob(c: AdviseConfig, ctx: JobContext): Promise<Advis
   // starting them for.
   const extractor = (b: Backbone) => FeatureExtractor.open(b, {
     tf, engine: info.engine, workers: c.workers ?? 0, size: c.size, resize: c.resize, seed: c.seed,
-    cacheDir: c.cacheDir, ctx, frozen: frozenSetting(c, c.cacheDir),
+    cacheDir: c.cacheDir, ctx, frozen: frozenSetting(c, true),
   });
   const features = (b: Backbone, phase: string) =>
     sampleFeatures(extractor(b), [...sampleTrain, ...sampleTest], sampleTrain.length, phase, c.batch);

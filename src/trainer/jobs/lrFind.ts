@@ -121,7 +121,7 @@ async function sweepFineTune(c: FineTuneSweepConfig, ctx: JobContext): Promise<S
     // The run's image settings, so the sweep reads the activations fine-tuning will cache.
     const pooled = FeatureExtractor.open(backbone, {
       tf, engine: info.engine, workers: workersSetting(c), size: c.size ?? sc.size, resize: sc.resize ?? c.resize,
-      seed: c.seed, cacheDir: c.cacheDir, ctx, frozen: frozenSetting(c, c.cacheDir),
+      seed: c.seed, cacheDir: c.cacheDir, ctx, frozen: frozenSetting(c, true),
     });
     let fx: FeatureExtractor;
     try {

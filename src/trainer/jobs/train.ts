@@ -110,7 +110,7 @@ async function train(
   // layers the table below shows as trainable).
   const pooled = FeatureExtractor.open(backbone, {
     tf, engine: info.engine, workers, size: c.size, resize: c.resize, seed: c.seed, cacheDir: c.cacheDir, ctx,
-    frozen: frozenSetting(c, c.cacheDir),
+    frozen: frozenSetting(c, true),
   });
   const fx = c.mode === 'fine-tune' ? pooled.atBoundary(c.unfreezeFrom) : pooled;
   const layers = backbone.layerTable();
