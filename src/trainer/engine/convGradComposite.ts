@@ -1,4 +1,4 @@
-// Filter gradients of Conv2D and DepthwiseConv2D composed from a backend's own fast kernels.
+// Gradients of Conv2D and DepthwiseConv2D composed from a backend's own fast kernels.
 //
 // Measured on MobileNetV2 0.35's top block (block_16 + Conv_1, batch 32, 7×7 activations): the cpu backend's
 // Conv2DBackpropFilter took 94 s of a 96 s training step. It is a scalar loop over every (filter tap,
@@ -9,6 +9,8 @@
 // on cpu) does in milliseconds. The transpose is an explicit Transpose kernel: wasm's BatchMatMul with
 // transposeA or transposeB set takes a scalar path, measured 20× slower (1020 ms vs 46 ms for 1568×112ᵀ·1568×1280).
 // The depthwise filter gradient is the same with a per-channel product and sum.
+// The input gradients of stride-1 convolutions are a forward convolution of dy with the flipped filter
+// (stride1GradientPads below).
 // Only NHWC with dilation 1 is handled (all our backbones); anything else returns undefined and the caller
 // uses the reference kernel.
 import type * as tfType from '@tensorflow/tfjs';
@@ -208,6 +210,107 @@ export function conv2DBackpropInput1x1Composite(
     throw e;
   }
 }
+
+/**
+ * The explicit padding that turns a stride-1 input gradient into a plain convolution, or undefined where that
+ * does not hold. The forward pass is y[i] = Σₖ xₚ[i + k]·W[k] with xₚ = x padded by (top, bottom), so
+ *   dx[j] = Σₖ dy[j + top − k]·W[k] = Σₖ′ dy[j − (kH − 1 − top) + k′]·W[kH − 1 − k′]
+ * (k′ = kH − 1 − k): a stride-1 correlation of dy, padded by (kH − 1 − top, kH − 1 − bottom), with the filter
+ * reversed in both spatial axes; its output height is outH + 2(kH − 1) − top − bottom − kH + 1 = inH. Likewise
+ * for the width. A pad wider than kH − 1 would need a crop, and strides or dilations need dy spread out; both fall
+ * back (undefined). 'same' with an even kernel puts the extra row at the bottom, so the gradient's pads are
+ * swapped (extra row on top): they are always given explicitly, never as 'same'.
+ */
+function stride1GradientPads(
+  tf: Tf,
+  dy: TensorInfo,
+  filterShape: number[],
+  attrs: Attrs,
+  depthwise: boolean,
+): [number, number][] | undefined {
+  const inputShape = attrs.inputShape as [number, number, number, number];
+  const dilations = (attrs.dilations ?? 1) as number | [number, number];
+  const dataFormat = (attrs.dataFormat ?? 'NHWC') as string;
+  if (dataFormat !== 'NHWC' || (Array.isArray(dilations) ? dilations.some((d) => d !== 1) : dilations !== 1))
+    return undefined;
+  const info = tf.backend_util.computeConv2DInfo(
+    inputShape,
+    filterShape as [number, number, number, number],
+    attrs.strides as [number, number],
+    1,
+    attrs.pad as 'same',
+    attrs.dimRoundingMode as 'floor' | undefined,
+    depthwise,
+  );
+  if (info.strideHeight !== 1 || info.strideWidth !== 1) return undefined;
+  const [n, outH, outW, outC] = dy.shape;
+  if (n !== info.batchSize || outH !== info.outHeight || outW !== info.outWidth || outC !== info.outChannels)
+    return undefined;
+  const { top, bottom, left, right } = info.padInfo;
+  const pads: [number, number][] = [
+    [0, 0],
+    [info.filterHeight - 1 - top, info.filterHeight - 1 - bottom],
+    [info.filterWidth - 1 - left, info.filterWidth - 1 - right],
+    [0, 0],
+  ];
+  return pads.some(([a, b]) => a < 0 || b < 0) ? undefined : pads;
+}
+
+/**
+ * Conv2DBackpropInput(dy, filter) for stride 1 and dilation 1, any kernel size and 'same', 'valid' or explicit
+ * padding up to kH − 1 (stride1GradientPads): dx = conv2d(dy, transpose(reverse(W, [0, 1]), [0, 1, 3, 2])) with
+ * the explicit pads, on the backend's Conv2D (XNNPACK on wasm). wasm's own kernel is a direct loop: on VGG16's
+ * block5 (batch 32, 14×14×512, 3×3 'same') it took 7.2 s per call against ~1 s for the convolution, twice per
+ * conv layer per step. Undefined for any other geometry (strides > 1 stay on the original kernel).
+ */
+export function conv2DBackpropInputStride1Composite(
+  tf: Tf, backendName: string, backend: Backend, inputs: { dy: TensorInfo; filter: TensorInfo }, attrs: Attrs,
+): TensorInfo | undefined {
+  const { dy, filter } = inputs;
+  const pads = stride1GradientPads(tf, dy, filter.shape, attrs, false);
+  if (!pads) return undefined;
+  const r = new KernelRunner(tf, backendName, backend);
+  try {
+    const reversed = r.run('Reverse', { x: filter }, { dims: [0, 1] });
+    const swapped = r.run('Transpose', { x: reversed }, { perm: [0, 1, 3, 2] });
+    const dx = r.run('Conv2D', { x: dy, filter: swapped }, {
+      strides: [1, 1], pad: pads, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined,
+    });
+    if (!sameShape(dx.shape, attrs.inputShape as number[])) throw new Error(`internal: dx is [${dx.shape.join(', ')}]`);
+    return r.finish(dx);
+  } catch (e) {
+    r.fail();
+    throw e;
+  }
+}
+
+/**
+ * DepthwiseConv2dNativeBackpropInput(dy, filter) for channel multiplier 1, stride 1 and dilation 1 (MobileNet's
+ * stride-1 depthwise layers): the same identity per channel, dx = depthwiseConv2d(dy, reverse(W, [0, 1])) with
+ * stride1GradientPads' explicit pads. Undefined otherwise; the caller delegates to the cpu backend.
+ */
+export function depthwiseBackpropInputComposite(
+  tf: Tf, backendName: string, backend: Backend, inputs: { dy: TensorInfo; filter: TensorInfo }, attrs: Attrs,
+): TensorInfo | undefined {
+  const { dy, filter } = inputs;
+  if (filter.shape[3] !== 1) return undefined;
+  const pads = stride1GradientPads(tf, dy, filter.shape, attrs, true);
+  if (!pads) return undefined;
+  const r = new KernelRunner(tf, backendName, backend);
+  try {
+    const reversed = r.run('Reverse', { x: filter }, { dims: [0, 1] });
+    const dx = r.run('DepthwiseConv2dNative', { x: dy, filter: reversed }, {
+      strides: [1, 1], pad: pads, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined,
+    });
+    if (!sameShape(dx.shape, attrs.inputShape as number[])) throw new Error(`internal: dx is [${dx.shape.join(', ')}]`);
+    return r.finish(dx);
+  } catch (e) {
+    r.fail();
+    throw e;
+  }
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /**
  * A batched matmul with transposeA/transposeB as explicit Transposes around the plain kernel, which is what
