@@ -58,12 +58,14 @@ describe('training engine (CLI, real data, real backbones)', () => {
     assert.ok(run.history.length >= 1 && fs.existsSync(path.join(first.dir, 'model/model.json')) && fs.existsSync(path.join(first.dir, 'checkpoint/model.json')));
   });
 
-  it('a second identical run reuses the embedding cache (embedding phase < 5% of the first), whichever engine reads it', () => {
+  it('a second identical run reuses the embedding cache (embedding phase < 15% of the first), whichever engine reads it', () => {
     // The first run's frozen passes ran on ONNX Runtime (the default); this one asks for tfjs: cache entries do not
     // depend on the engine that wrote them, so nothing is recomputed and the result is the same.
     const again = cli(['train', dogs, '--backbone', TEACHABLE, ...RECIPE_RESIZE, '--frozen', 'tfjs', '--runs', runs, '--cache', cache, '--json']).json as Summary;
     assert.equal(again.cache.computed, 0);
-    assert.ok(again.seconds.embedding < 0.05 * first.seconds.embedding, `${again.seconds.embedding} s vs ${first.seconds.embedding} s`);
+    // ONNX Runtime made the first embedding ~6× faster (12 s here), so reading 3,640 checked entries (0.3–0.7 s) is
+    // now a larger share of it than the 5% this allowed when embedding took 80 s.
+    assert.ok(again.seconds.embedding < 0.15 * first.seconds.embedding, `${again.seconds.embedding} s vs ${first.seconds.embedding} s`);
     assert.equal(again.best.valAcc, first.best.valAcc, 'same seed, same cache: same result');
   });
 
