@@ -45,3 +45,13 @@ export const EXPORT_FILES = {
   /** Beside a Keras file, Teachable Machine's class list ("0 cat" per line), which Keras code reads with it. */
   labels: 'labels.txt',
 } as const;
+
+/** A Keras model file: `.h5`/`.hdf5` (Keras 2) or `.keras` (Keras 3). */
+export function isKerasFileName(p: string): boolean {
+  return /\.(h5|hdf5|keras)$/i.test(p);
+}
+
+/** A model file that jobs take in place of a run folder: a Keras file or a TF.js `model.json`. */
+export function isModelFileName(p: string): boolean {
+  return isKerasFileName(p) || /(^|[\\/])model\.json$/.test(p);
+}

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { CliCommand } from './commands';
 import { printJson, runCliJob, UsageError } from './cliJob';
 import type { EvaluateResult } from '../../core/jobs/evaluate';
-import { RUN_FILES } from '../../core/runFiles';
+import { isModelFileName, RUN_FILES } from '../../core/runFiles';
 
 const defined = (o: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined));
@@ -55,12 +55,10 @@ export function formatEvaluation(s: EvaluateResult): string {
     );
   }
   for (const k of s.skipped) lines.push(`skipped ${k.file}: ${k.reason}`);
-  if (!isModelFilePath(s.runDir)) lines.push('', `wrote ${path.join(s.runDir, RUN_FILES.evaluation)}`);
+  // A model file is evaluated in place (a run is a folder): nothing is written beside it.
+  if (!isModelFileName(s.runDir)) lines.push('', `wrote ${path.join(s.runDir, RUN_FILES.evaluation)}`);
   return lines.join('\n') + '\n';
 }
-
-/** A model file evaluated in place (a run is a folder): nothing is written beside it. */
-const isModelFilePath = (p: string) => /\.(h5|hdf5|keras|json)$/i.test(p);
 
 export const evaluateCommands: Record<string, CliCommand> = {
   evaluate: {
@@ -96,7 +94,7 @@ export const evaluateCommands: Record<string, CliCommand> = {
         }),
       );
       // A model file is measured in place: nothing is written beside it, so there is no evaluation.json to name.
-      const wrote = !isModelFilePath(s.runDir);
+      const wrote = !isModelFileName(s.runDir);
       if (v.json) printJson({ ...s, ...(wrote ? { evaluation: path.join(s.runDir, RUN_FILES.evaluation) } : {}) });
       else process.stdout.write(formatEvaluation(s));
       return 0;

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { metadataFromAttributes } from '../../core/modelCard';
+import { isModelFileName } from '../../core/runFiles';
 import type { SavedModelMeta } from '../../core/runRecord';
 import type { Preprocessing } from '../../core/zooCatalog';
 import type * as tfType from '@tensorflow/tfjs';
@@ -16,9 +17,9 @@ import type { SavedModel } from './savedModel';
 
 const PREPROCESSINGS: readonly Preprocessing[] = ['minus1to1', 'zero1', 'caffe'];
 
-/** A `.h5`/`.hdf5`/`.keras` file or a TF.js `model.json`: a model to run in place of a run folder. */
-export function isModelFileName(p: string): boolean {
-  return /\.(h5|hdf5|keras)$/i.test(p) || path.basename(p) === 'model.json';
+/** Whether a job's `runDir` names a model file (a `.h5`/`.hdf5`/`.keras` file or a TF.js `model.json`) to run instead. */
+export async function isModelFile(p: string): Promise<boolean> {
+  return isModelFileName(p) && (await fs.stat(p).catch(() => undefined))?.isFile() === true;
 }
 
 /**

@@ -11,8 +11,7 @@ import { startEngine } from '../engine/engine';
 import { log, type JobContext } from '../runtime/jobContext';
 import { frozenSetting, workersSetting } from '../forward/batchForward';
 import { BadInputError, loadSavedModel, predictFiles } from '../forward/savedModel';
-import { isModelFileName, loadModelFile } from '../forward/modelFile';
-import * as fs from 'node:fs/promises';
+import { isModelFile, loadModelFile } from '../forward/modelFile';
 import { thumbnailDirOf } from '../images/thumbnails';
 import { readTrainingData } from '../features/trainingData';
 
@@ -36,7 +35,7 @@ export async function evaluateJob(config: EvaluateConfig, ctx: JobContext): Prom
   const { tf, info } = await startEngine(config.engine, ctx);
   // A model file (Keras .h5/.keras, TF.js model.json) in place of a run: measured on the prepared dataset named by
   // `dataset`, matching classes by name; nothing is written beside the user's file, the result is returned.
-  const modelFile = isModelFileName(runDir) && (await fs.stat(runDir).catch(() => undefined))?.isFile();
+  const modelFile = await isModelFile(runDir);
   if (modelFile && !config.dataset) {
     throw new BadInputError(`${runDir} is a model file: say which prepared dataset to evaluate it on.`, runDir,
       'Pass --dataset <prepared folder> (the folder holding dataset.json).');

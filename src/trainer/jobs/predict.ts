@@ -16,7 +16,7 @@ import { startEngine } from '../engine/engine';
 import { log, type JobContext } from '../runtime/jobContext';
 import { frozenSetting, workersSetting } from '../forward/batchForward';
 import { BadInputError, loadSavedModel, predictFiles } from '../forward/savedModel';
-import { isModelFileName, loadModelFile } from '../forward/modelFile';
+import { isModelFile, loadModelFile } from '../forward/modelFile';
 import { thumbnailDirOf } from '../images/thumbnails';
 
 interface Listing {
@@ -153,7 +153,7 @@ async function writeCsv(out: string, csv: string): Promise<void> {
 export async function predictJob(config: PredictConfig, ctx: JobContext): Promise<PredictResult> {
   const runDir = path.resolve(config.runDir), images = path.resolve(config.images);
   // A model file (Keras .h5/.keras, TF.js model.json) in place of a run: its CSV goes beside it by default.
-  const modelFile = isModelFileName(runDir) && (await fs.stat(runDir).catch(() => undefined))?.isFile();
+  const modelFile = await isModelFile(runDir);
   const out = path.resolve(config.out ?? path.join(modelFile ? path.dirname(runDir) : runDir, RUN_FILES.predictions));
   const { clip, batch: batchSize } = config;
   const stat = await fs.stat(images).catch(() => undefined);

@@ -8,6 +8,7 @@ import {
   ZOO, type BackboneFamily, type Preprocessing, type ZooEntry,
 } from '../../core/zooCatalog';
 import { findKerasZooEntry, KERAS_ZOO, type KerasZooEntry } from '../../core/kerasZoo';
+import { isKerasFileName } from '../../core/runFiles';
 import { bundledModelJson, verifyBundled } from './bundledModels';
 import { fetchKerasWeights, loadKerasApplication } from './keras/kerasApplicationLoad';
 import { loadKerasModel } from './keras/kerasH5';
@@ -129,7 +130,7 @@ function withReload(backbone: LayersBackbone, o: LoadBackboneOptions): LayersBac
 
 /** A Keras `.h5` (Keras 2 full model) or `.keras` (Keras 3) file, picked like any local model. */
 export function isKerasModelFile(source: string): boolean {
-  return /\.(h5|hdf5|keras)$/i.test(source) && existsSync(source);
+  return isKerasFileName(source) && existsSync(source);
 }
 
 /** VGG16, ResNet50 or MobileNetV2 built in TF.js layers with Keras' names, filled from Keras' own weights file. */
