@@ -48,6 +48,12 @@ const builds = [
   h5wasmBundle,
   { ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: ['webview/main.ts'],
     outfile: 'media/dist/dashboard.js' },
+  // Compare Runs is its own page too: overlaid curves and the settings table, without the dashboard's views.
+  { ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: ['webview/compare/main.ts'],
+    outfile: 'media/dist/compare.js' },
+  // The prediction preview (custom editor and Classify grid) is its own page, with its own small bundle.
+  { ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: ['webview/preview/main.ts'],
+    outfile: 'media/dist/preview.js' },
   // Integration suites run inside the VS Code extension host, which loads CommonJS.
   { ...common, platform: 'node', target: 'node20', format: 'cjs', outdir: 'out/test/integration',
     entryPoints: ['test/integration/runTest.ts', 'test/integration/suite/index.ts',
@@ -60,6 +66,8 @@ function copyStatic() {
   cpSync('node_modules/@vscode/codicons/dist/codicon.css', 'media/dist/codicon.css');
   cpSync('node_modules/@vscode/codicons/dist/codicon.ttf', 'media/dist/codicon.ttf');
   cpSync('webview/dashboard.css', 'media/dist/dashboard.css');
+  cpSync('webview/compare/compare.css', 'media/dist/compare.css');
+  cpSync('webview/preview/preview.css', 'media/dist/preview.css');
 }
 
 // Imported (by a test, for trainerBundle and h5wasmBundle) it builds nothing.

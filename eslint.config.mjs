@@ -26,10 +26,11 @@ const TRAINER_FOLDERS = {
   prepare: ['runtime', 'images'],
   model: ['runtime', 'engine', 'runs'],
   forward: ['runtime', 'engine', 'images', 'runs', 'model'],
+  explain: ['runtime', 'engine', 'images', 'runs', 'model', 'forward'],
   features: ['runtime', 'engine', 'images', 'model', 'forward'],
   training: ['runtime', 'engine', 'images', 'runs', 'model', 'forward', 'features'],
   guidance: ['runtime', 'engine', 'images', 'runs', 'model', 'forward', 'features', 'training'],
-  jobs: ['runtime', 'engine', 'images', 'runs', 'prepare', 'model', 'forward', 'features', 'training', 'guidance'],
+  jobs: ['runtime', 'engine', 'images', 'runs', 'prepare', 'model', 'forward', 'explain', 'features', 'training', 'guidance'],
   cli: ['runtime', 'runs', 'jobs'],
 };
 

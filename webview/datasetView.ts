@@ -1,6 +1,7 @@
 // The Dataset tab: the detected layout, the split counts per class, health findings that open their files, and
 // sample images per class captioned with their size, e.g. "cat (500, 374)".
 import type { DatasetEvent, DatasetFinding } from '../src/core/protocol';
+import { cleanable } from './cleaner/cleanableTile';
 import { absolutePath, codicon, el, emptyState, fmtInt } from './dom';
 import { imageGrid, imageTile } from './imageTile';
 import { post } from './vscodeApi';
@@ -8,6 +9,14 @@ import { post } from './vscodeApi';
 const SEVERITY_ICON: Record<DatasetFinding['severity'], string> = { error: 'error', warning: 'warning', info: 'info' };
 /** Files listed per finding before "and N more": a finding about 300 duplicates should not flood the tab. */
 const FILES_SHOWN = 6;
+/**
+ * Findings whose files are placed images the cleaner can exclude or move. Not label conflicts (prepare already left
+ * them out), test copies (never trained on), renames or class-level findings.
+ */
+const CLEANABLE_FINDINGS = new Set([
+  'near-duplicate', 'duplicate', 'tiny', 'extreme-aspect', 'animated', 'cmyk', 'grayscale', 'alpha', 'high-bit-depth',
+  'exif-orientation',
+]);
 
 export class DatasetView {
   readonly element = el(
@@ -131,7 +140,7 @@ function findingsList(e: DatasetEvent): HTMLElement {
       el('ul', { class: 'finding-items' }, ...fs.map((f) => {
         const files = f.files
           .slice(0, FILES_SHOWN)
-          .map((file) => el('li', {}, pathLink(file, absolutePath(e.source, file))));
+          .map((file) => el('li', {}, findingFile(e, f, file)));
         if (f.files.length > FILES_SHOWN)
           files.push(el('li', { class: 'muted' }, `and ${fmtInt(f.files.length - FILES_SHOWN)} more`));
         return el('li', {}, el('div', {}, f.message),
@@ -141,6 +150,13 @@ function findingsList(e: DatasetEvent): HTMLElement {
     details.open = severity === 'error' || fs.length <= 2;
     return el('li', {}, details);
   }));
+}
+
+/** A finding's file as a link, with the cleaner's actions once the dataset is written (the job names the original). */
+function findingFile(e: DatasetEvent, f: DatasetFinding, file: string): HTMLElement {
+  const link = pathLink(file, absolutePath(e.source, file));
+  if (e.dryRun || !CLEANABLE_FINDINGS.has(f.code)) return link;
+  return cleanable(link, { file: absolutePath(e.source, file), source: { dataset: e.output }, classes: e.classes }, 'inline');
 }
 
 function samples(e: DatasetEvent): HTMLElement[] {

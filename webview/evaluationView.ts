@@ -1,10 +1,13 @@
 // The Evaluation tab: headline metrics, the confusion matrix as a heatmap of counts, per-class precision, recall
 // and F1, and the images the model is most confidently wrong about (top losses).
 import type { EvaluationEvent } from '../src/core/protocol';
+import { cleanable } from './cleaner/cleanableTile';
 import { baseName, el, emptyState, fmtInt, fmtNum, fmtPct } from './dom';
-import { imageGrid, imageTile } from './imageTile';
+import { heatmapToggle, offerHeatmap } from './heatmapToggle';
+import { heatmapAndScores, imageGrid, imageTile } from './imageTile';
 
 export class EvaluationView {
+  private readonly heatmap = heatmapToggle();
   readonly element = el(
     'section',
     { class: 'evaluation', 'aria-label': 'Evaluation' },
@@ -16,6 +19,7 @@ export class EvaluationView {
   );
 
   show(e: EvaluationEvent): void {
+    offerHeatmap(this.heatmap, e.topLosses);
     this.element.replaceChildren(
       el(
         'header',
@@ -48,13 +52,13 @@ export class EvaluationView {
         ),
         el('div', {}, el('h3', {}, 'Per class'), perClass(e)),
       ),
-      el('h3', {}, 'Top losses'),
+      el('div', { class: 'view-header section-header' }, el('h3', {}, 'Top losses'), this.heatmap),
       e.topLosses.length
         ? imageGrid(
             'Validation images with the highest loss',
             [...e.topLosses]
               .sort((a, b) => b.loss - a.loss)
-              .map((t) =>
+              .map((t) => cleanable(
                 imageTile({
                   file: t.file,
                   thumbnail: t.thumbnail,
@@ -62,8 +66,10 @@ export class EvaluationView {
                   verdict: 'wrong',
                   detail: `p ${t.probability.toFixed(2)} · loss ${t.loss.toFixed(2)}`,
                   label: `predicted ${t.predicted} with probability ${t.probability.toFixed(2)}, truly ${t.truth}, loss ${t.loss.toFixed(2)}`,
+                  ...heatmapAndScores(e, t),
                 }),
-              ),
+                { file: t.file, source: { runDir: e.runDir }, classes: e.classes, label: t.truth },
+              )),
           )
         : el('p', { class: 'muted' }, 'No misclassified images.'),
     );

@@ -1,6 +1,7 @@
 // One image in a grid (dataset samples, predictions, top losses): a button that opens the original file.
 // The image is the small thumbnail the host made; without one the tile shows the file name instead.
 import { baseName, codicon, el } from './dom';
+import { probabilityLines } from './probabilityBars';
 import { post } from './vscodeApi';
 
 export interface TileSpec {
@@ -13,13 +14,22 @@ export interface TileSpec {
   detail?: string;
   /** What a screen reader announces; the caption when not given. */
   label?: string;
+  /** The Grad-CAM overlay, shown in place of the thumbnail while the page has the `show-heatmap` class. */
+  heatmap?: string;
+  /** Every class's probability, for the tooltip. */
+  scores?: { classes: readonly string[]; probabilities: readonly number[] };
 }
 
 export function imageTile(spec: TileSpec): HTMLButtonElement {
   const name = baseName(spec.file);
   const picture = spec.thumbnail
-    ? el('img', { src: spec.thumbnail, alt: '', loading: 'lazy', decoding: 'async' })
+    ? el('img', { class: 'tile-thumb', src: spec.thumbnail, alt: '', loading: 'lazy', decoding: 'async' })
     : el('span', { class: 'tile-missing' }, codicon('file-media'), el('span', {}, name));
+  // Lazy and hidden until the toggle is on, so a grid whose heatmaps nobody looks at never loads them.
+  const overlay = spec.heatmap
+    ? [el('img', { class: 'tile-heatmap', src: spec.heatmap, alt: '', loading: 'lazy', decoding: 'async' })]
+    : [];
+  const scores = spec.scores ? `\n${probabilityLines(spec.scores.classes, spec.scores.probabilities)}` : '';
   const caption = el(
     'span',
     { class: 'tile-caption' },
@@ -29,12 +39,12 @@ export function imageTile(spec: TileSpec): HTMLButtonElement {
   const tile = el(
     'button',
     {
-      class: `tile${spec.verdict ? ` ${spec.verdict}` : ''}`,
+      class: `tile${spec.verdict ? ` ${spec.verdict}` : ''}${spec.heatmap ? ' has-heatmap' : ''}`,
       type: 'button',
-      title: `${spec.caption} — ${name}`,
-      'aria-label': `${spec.label ?? spec.caption}, ${name}. Open the file.`,
+      title: `${spec.caption} — ${name}${scores}`,
+      'aria-label': `${spec.label ?? spec.caption}, ${name}${scores.replace(/\n/g, ', ')}. Open the file.`,
     },
-    el('span', { class: 'tile-image' }, picture),
+    el('span', { class: 'tile-image' }, picture, ...overlay),
     caption,
     ...(spec.detail ? [el('span', { class: 'tile-detail' }, spec.detail)] : []),
   );
@@ -48,4 +58,14 @@ export function imageGrid(label: string, tiles: HTMLElement[]): HTMLElement {
     { class: 'grid', role: 'list', 'aria-label': label },
     ...tiles.map((t) => el('div', { role: 'listitem' }, t)),
   );
+}
+
+/** A tile's Grad-CAM overlay and its tooltip's per-class probabilities, where the trainer sent them. */
+export function heatmapAndScores(
+  e: { classes: string[] }, i: { heatmap?: string; probabilities?: number[] },
+): { heatmap?: string; scores?: { classes: string[]; probabilities: number[] } } {
+  return {
+    ...(i.heatmap !== undefined ? { heatmap: i.heatmap } : {}),
+    ...(i.probabilities ? { scores: { classes: e.classes, probabilities: i.probabilities } } : {}),
+  };
 }

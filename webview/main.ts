@@ -8,6 +8,8 @@ import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import type { DashboardTab, HostToWebview, TrainerEvent } from '../src/core/protocol';
+import { PendingBar } from './cleaner/pendingBar';
+import { setCleanerState } from './cleaner/cleanerState';
 import { DatasetView } from './datasetView';
 import { el } from './dom';
 import { EvaluationView } from './evaluationView';
@@ -23,6 +25,7 @@ const layers = new LayersView();
 const predictions = new PredictionsView();
 const evaluation = new EvaluationView();
 const guidance = new GuidanceView();
+const cleanerBar = new PendingBar();
 
 const tabs: { id: DashboardTab; label: string; body: HTMLElement }[] = [
   { id: 'dataset', label: 'Dataset', body: dataset.element },
@@ -45,7 +48,7 @@ function render(): void {
     saveState({ tab: (e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex });
   });
   const app = document.getElementById('app')!;
-  app.replaceChildren(tabsEl);
+  app.replaceChildren(tabsEl, cleanerBar.element);
   app.setAttribute('aria-busy', 'false');
 }
 
@@ -80,6 +83,7 @@ function onMessage(message: HostToWebview): void {
       return;
     case 'event': return route(message.event);
     case 'showTab': return showTab(message.tab);
+    case 'cleaner': return setCleanerState(message.state);
   }
 }
 

@@ -1,8 +1,10 @@
 // The Predictions tab: the test grid ("dog 0.97") above the validation grid ("predicted (true)", right and wrong
 // marked, with a "wrong only" filter). Each grid is replaced by the next event of its kind.
 import type { GridItem, PredictionsEvent } from '../src/core/protocol';
+import { cleanable } from './cleaner/cleanableTile';
 import { baseName, el, emptyState, fmtInt } from './dom';
-import { imageGrid, imageTile } from './imageTile';
+import { heatmapToggle, offerHeatmap } from './heatmapToggle';
+import { heatmapAndScores, imageGrid, imageTile } from './imageTile';
 import { loadState, saveState } from './vscodeApi';
 
 const isWrong = (i: GridItem) => i.truth !== undefined && i.truth !== i.label;
@@ -21,6 +23,8 @@ export class PredictionsView {
   private readonly test = el('section', { class: 'predictions-test', 'aria-label': 'Test predictions', hidden: '' });
   readonly element = el('div', { class: 'predictions' }, this.empty, this.test, this.val);
   private valEvent: PredictionsEvent | undefined;
+  private readonly testHeatmap = heatmapToggle();
+  private readonly valHeatmap = heatmapToggle();
   private readonly wrongOnly = el('vscode-checkbox', {
     label: 'Wrong only',
     'aria-label': 'Show only wrong predictions',
@@ -41,12 +45,18 @@ export class PredictionsView {
       this.renderVal();
     } else {
       this.test.hidden = false;
+      offerHeatmap(this.testHeatmap, e.items);
       this.test.replaceChildren(
         el(
           'header',
           { class: 'view-header' },
           el('h2', {}, 'Test predictions', runName(e)),
-          el('span', { class: 'muted' }, `${fmtInt(e.items.length)} images`),
+          el(
+            'div',
+            { class: 'toolbar' },
+            el('span', { class: 'muted' }, `${fmtInt(e.items.length)} images`),
+            this.testHeatmap,
+          ),
         ),
         imageGrid(
           'Test images with their predicted label and probability',
@@ -56,6 +66,7 @@ export class PredictionsView {
               thumbnail: i.thumbnail,
               caption: `${i.label} ${i.probability.toFixed(2)}`,
               label: `predicted ${i.label} with probability ${i.probability.toFixed(2)}`,
+              ...heatmapAndScores(e, i),
             }),
           ),
         ),
@@ -71,12 +82,13 @@ export class PredictionsView {
     const e = this.valEvent;
     if (!e) return;
     this.val.hidden = false;
+    offerHeatmap(this.valHeatmap, e.items);
     const wrong = e.items.filter(isWrong).length;
     const items = this.isWrongOnly() ? e.items.filter(isWrong) : e.items;
     const grid = items.length
       ? imageGrid(
           'Validation images: predicted label, with the true label in brackets',
-          items.map((i) =>
+          items.map((i) => cleanable(
             imageTile({
               file: i.file,
               thumbnail: i.thumbnail,
@@ -84,8 +96,10 @@ export class PredictionsView {
               verdict: isWrong(i) ? 'wrong' : 'right',
               detail: `p ${i.probability.toFixed(2)}`,
               label: `${isWrong(i) ? 'wrong' : 'right'}: predicted ${i.label} with probability ${i.probability.toFixed(2)}, truly ${i.truth ?? 'unknown'}`,
+              ...heatmapAndScores(e, i),
             }),
-          ),
+            { file: i.file, source: { runDir: e.runDir }, classes: e.classes, label: i.truth },
+          )),
         )
       : el('p', { class: 'muted' }, 'No wrong predictions.');
     this.val.replaceChildren(
@@ -98,6 +112,7 @@ export class PredictionsView {
           { class: 'toolbar' },
           el('span', { class: 'muted' }, `${fmtInt(wrong)} wrong of ${fmtInt(e.items.length)}`),
           this.wrongOnly,
+          this.valHeatmap,
         ),
       ),
       el('p', { class: 'muted legend' }, 'Each image reads “predicted (true)” with the predicted probability.'),

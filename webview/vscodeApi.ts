@@ -9,7 +9,13 @@ interface VsCodeApi {
 declare function acquireVsCodeApi(): VsCodeApi;
 
 /** What survives the webview being torn down or the window reloading; `runDir` is the run on screen. */
-export interface UiState { tab: number; wrongOnly?: boolean; runDir?: string }
+export interface UiState {
+  tab: number; wrongOnly?: boolean; runDir?: string;
+  /** The grids show each image's Grad-CAM overlay in place of its thumbnail, where the trainer made one. */
+  heatmap?: boolean;
+  /** The cleaner's last state from the host (pending marks), shown at once while the host is asked again. */
+  cleaner?: unknown;
+}
 
 const api = acquireVsCodeApi();
 
@@ -22,7 +28,9 @@ export function loadState(): UiState {
   return {
     tab: typeof s?.tab === 'number' ? s.tab : 0,
     wrongOnly: s?.wrongOnly === true,
+    heatmap: s?.heatmap === true,
     ...(typeof s?.runDir === 'string' ? { runDir: s.runDir } : {}),
+    ...(s?.cleaner !== undefined ? { cleaner: s.cleaner } : {}),
   };
 }
 

@@ -40,6 +40,24 @@ export interface ExcludedFile { file: string; reason: string; code: string }
 
 export type SplitCounts = Record<string, Record<string, number>>;
 
+export type OverrideAction = 'exclude' | 'relabel';
+export const OVERRIDE_ACTIONS: readonly OverrideAction[] = ['exclude', 'relabel'];
+
+/**
+ * One change the cleaner made after prepare, in the order made: the latest override naming a file is its state
+ * (src/core/datasetOverrides.ts). `files` and `counts` stay as prepare placed them, so no file moves and Undo can
+ * always return to them.
+ */
+export interface Override {
+  /** As `files[].path` names it: relative to the prepared folder, with '/'. */
+  file: string;
+  action: OverrideAction;
+  /** For 'relabel': the class the file trains and validates as from now on. */
+  to?: string;
+  /** ISO time it was made. */
+  at: string;
+}
+
 export interface DatasetManifest {
   version: 1;
   layout: LayoutKind;
@@ -57,6 +75,8 @@ export interface DatasetManifest {
   counts: SplitCounts;
   /** Folders this tool made, relative to the output ('.' is the output itself); Undo removes them if empty. */
   createdDirs: string[];
+  /** The cleaner's changes (exclude, relabel), oldest first; absent until the first one. */
+  overrides?: Override[];
 }
 
 /** counts[split][class], with every class listed (even at 0) for each labeled split that has files. */
@@ -138,6 +158,9 @@ const manifestShape = object({
   findings: arrayOf(datasetFinding),
   counts: recordOf(recordOf(count)),
   createdDirs: (v, p) => (v === undefined ? [] : arrayOf((x, q) => (x === '.' ? '.' : safeRel(x, q)))(v, p)),
+  overrides: optional(arrayOf(object({
+    file: safeRel, action: literal(...OVERRIDE_ACTIONS), to: optional(str), at: str,
+  }))),
 });
 
 export type ParsedManifest = { ok: true; value: DatasetManifest } | { ok: false; error: string };
@@ -169,6 +192,14 @@ export function parseManifest(input: unknown): ParsedManifest {
         throw new ValidationError(`${at}.sha256`, `content not already in split ${other}`, f.sha256);
       }
       splitOfSha.set(f.sha256, f.split);
+    });
+    m.overrides?.forEach((o, i) => {
+      const at = `dataset.json.overrides[${i}]`;
+      if (!paths.has(o.file)) throw new ValidationError(`${at}.file`, 'a file listed in files', o.file);
+      if (o.action === 'relabel' && (o.to === undefined || !classes.has(o.to)))
+        throw new ValidationError(`${at}.to`, 'one of classes', o.to);
+      if (o.action === 'exclude' && o.to !== undefined)
+        throw new ValidationError(`${at}.to`, 'no class for an exclusion', o.to);
     });
     const expected = countsOf(m.files, m.classes);
     if (!sameCounts(m.counts, expected))

@@ -4,11 +4,20 @@ import type { TrainerEvent } from './protocol';
 
 type Rewrite = (thumbnail: string) => string | undefined;
 
-function rewrite<T extends { thumbnail?: string }>(item: T, f: Rewrite): T {
-  if (item.thumbnail === undefined) return item;
-  const { thumbnail, ...rest } = item;
-  const mapped = f(thumbnail);
-  return (mapped === undefined ? rest : { ...rest, thumbnail: mapped }) as T;
+function rewrite<T extends { thumbnail?: string; heatmap?: string }>(item: T, f: Rewrite): T {
+  return rewriteKey(rewriteKey(item, 'thumbnail', f), 'heatmap', f);
+}
+
+/** The same rewrite for each image an item carries: its thumbnail and its Grad-CAM overlay. */
+function rewriteKey<T extends { thumbnail?: string; heatmap?: string }>(
+  item: T, key: 'thumbnail' | 'heatmap', f: Rewrite,
+): T {
+  const image = item[key];
+  if (image === undefined) return item;
+  const rest = { ...item };
+  delete rest[key];
+  const mapped = f(image);
+  return mapped === undefined ? rest : { ...rest, [key]: mapped };
 }
 
 export function mapThumbnails(event: TrainerEvent, f: Rewrite): TrainerEvent {

@@ -1,5 +1,6 @@
 // The one typed message protocol between the extension, the trainer child process and the dashboard webview.
 // Every message is validated where it arrives: a malformed message becomes a typed error, never a crash.
+import { cleanerIntent, type CleanerIntent, type CleanerState } from './cleanerProtocol';
 import { JOBS, type JobName } from './jobs';
 import { datasetFinding, datasetSample, errorStat, evidence, recommendation, perClassRow } from './messageParts';
 import type { EpochRecord } from './runRecord';
@@ -63,7 +64,13 @@ export interface DatasetEvent {
  * One image in a prediction grid. `file` is the original (absolute); `thumbnail` is a small cached copy made by
  * the trainer, the only image the webview ever loads. `truth` is known for validation images only.
  */
-export interface GridItem { file: string; thumbnail?: string; label: string; probability: number; truth?: string }
+export interface GridItem {
+  file: string; thumbnail?: string; label: string; probability: number; truth?: string;
+  /** A Grad-CAM overlay of the predicted class (160 px JPEG made by the trainer), rewritten like `thumbnail`. */
+  heatmap?: string;
+  /** Every class's probability, in the order of the event's `classes`. */
+  probabilities?: number[];
+}
 /** A prediction grid: the test grid (probability and label) or the validation grid (correct and wrong marked). */
 export interface PredictionsEvent {
   type: 'predictions';
@@ -84,6 +91,10 @@ export interface TopLossItem {
   predicted: string;
   probability: number;
   loss: number;
+  /** A Grad-CAM overlay of the predicted class (160 px JPEG made by the trainer), rewritten like `thumbnail`. */
+  heatmap?: string;
+  /** Every class's probability, in the order of the event's `classes`. */
+  probabilities?: number[];
 }
 /** An evaluation of a run on its un-augmented validation split. */
 export interface EvaluationEvent {
@@ -131,7 +142,9 @@ export type WebviewToHost =
   | { type: 'openFile'; path: string }
   | { type: 'startFineTune'; runDir: string; unfreezeFrom: string }
   /** A one-click action from a Guidance card; the host runs only Transfer Lab commands. */
-  | { type: 'runCommand'; command: string; args?: Record<string, unknown> };
+  | { type: 'runCommand'; command: string; args?: Record<string, unknown> }
+  /** The data cleaner: a mark on an image tile, undo, discard, Apply, Retrain (src/core/cleanerProtocol.ts). */
+  | { type: 'cleaner'; intent: CleanerIntent };
 
 export const DASHBOARD_TABS = ['dataset', 'training', 'layers', 'predictions', 'evaluation', 'guidance'] as const;
 export type DashboardTab = (typeof DASHBOARD_TABS)[number];
@@ -140,7 +153,9 @@ export type HostToWebview =
   | { type: 'reset'; title: string }
   | { type: 'event'; event: TrainerEvent }
   /** Brings a tab to the front, e.g. after "Show Grid". */
-  | { type: 'showTab'; tab: DashboardTab };
+  | { type: 'showTab'; tab: DashboardTab }
+  /** The cleaner's pending list and what its last Apply and Retrain did. */
+  | { type: 'cleaner'; state: CleanerState };
 
 // ---- validation ----
 
@@ -161,7 +176,16 @@ const layerRow = object({
   index: num, name: str, type: str, outputShape: str, params: num, trainable: bool, block: str,
 });
 
-const gridItem = object({ file: str, thumbnail: optional(str), label: str, probability: metric, truth: optional(str) });
+/** A class probability: a number from 0 to 1 (float32 rounding may pass 1 by a hair); NaN is an error. */
+const probabilityValue: Check<number> = (v, p) => {
+  if (typeof v !== 'number' || !(v >= -1e-6 && v <= 1 + 1e-6)) throw new ValidationError(p, 'a probability from 0 to 1', v);
+  return v;
+};
+
+const gridItem = object({
+  file: str, thumbnail: optional(str), label: str, probability: metric, truth: optional(str),
+  heatmap: optional(str), probabilities: optional(arrayOf(probabilityValue)),
+});
 const topLossItem = object({
   file: str,
   thumbnail: optional(str),
@@ -169,6 +193,8 @@ const topLossItem = object({
   predicted: str,
   probability: metric,
   loss: metric,
+  heatmap: optional(str),
+  probabilities: optional(arrayOf(probabilityValue)),
 });
 
 const eventChecks: Record<TrainerEvent['type'], Check<unknown>> = {
@@ -274,6 +300,7 @@ const webviewChecks: Record<WebviewToHost['type'], Check<unknown>> = {
   openFile: object({ type: literal('openFile'), path: str }),
   startFineTune: object({ type: literal('startFineTune'), runDir: str, unfreezeFrom: str }),
   runCommand: object({ type: literal('runCommand'), command: str, args: optional(recordOf(unknownValue)) }),
+  cleaner: object({ type: literal('cleaner'), intent: cleanerIntent }),
 };
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };

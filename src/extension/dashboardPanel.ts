@@ -10,6 +10,7 @@ import type { JobRunner } from './jobRunner';
 import { runReplay } from './runReplay';
 import { logChannel } from './log';
 import { thumbnailDir } from './workspacePaths';
+import { DashboardCleaner } from './cleaner/dashboardCleaner';
 
 export const DASHBOARD_VIEW_TYPE = 'transferLab.dashboard';
 
@@ -28,6 +29,7 @@ export class DashboardPanel implements vscode.Disposable {
   private static readonly observers = new Set<DashboardObserver>();
   private ready = false;
   private pendingTab: DashboardTab | undefined;
+  private readonly cleaner: DashboardCleaner;
 
   static show(context: vscode.ExtensionContext, runner: JobRunner): DashboardPanel {
     if (DashboardPanel.current) {
@@ -89,6 +91,8 @@ export class DashboardPanel implements vscode.Disposable {
   ) {
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'icon.svg');
     panel.webview.html = dashboardHtml(panel.webview, context.extensionUri);
+    this.cleaner = DashboardCleaner.for(context, runner);
+    this.cleaner.attach((message) => this.post(message));
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       // A hidden webview is torn down (no retainContextWhenHidden); it says `ready` again when shown.
@@ -97,7 +101,10 @@ export class DashboardPanel implements vscode.Disposable {
       }),
       panel.webview.onDidReceiveMessage((raw) => this.onMessage(raw)),
       runner.onReset((title) => this.post({ type: 'reset', title })),
-      runner.onEvent((event) => this.post({ type: 'event', event: this.forWebview(event) })),
+      runner.onEvent((event) => {
+        this.post({ type: 'event', event: this.forWebview(event) });
+        this.cleaner.follow(event);
+      }),
     );
   }
 
@@ -120,6 +127,9 @@ export class DashboardPanel implements vscode.Disposable {
     this.post({ type: 'reset', title: this.runner.buffer.currentTitle });
     for (const event of this.runner.buffer.snapshot()) this.post({ type: 'event', event: this.forWebview(event) });
     this.flushTab();
+    // The pending marks of the run on screen, kept by the host: a dashboard opened again shows them.
+    this.cleaner.send();
+    for (const event of this.runner.buffer.snapshot()) this.cleaner.follow(event);
   }
 
   private flushTab(): void {
@@ -164,11 +174,17 @@ export class DashboardPanel implements vscode.Disposable {
         }
         void vscode.commands.executeCommand(message.command, message.args);
         return;
+      case 'cleaner':
+        void this.cleaner.handle(message.intent);
+        return;
     }
   }
 
   dispose(): void {
-    if (DashboardPanel.current === this) DashboardPanel.current = undefined;
+    if (DashboardPanel.current === this) {
+      DashboardPanel.current = undefined;
+      this.cleaner.attach(undefined);
+    }
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }

@@ -8,8 +8,10 @@ import { registerPrepareCommands } from './commands/prepareCommands';
 import { registerTrainingCommands } from './commands/trainingCommands';
 import { DashboardPanel, type DashboardObserver } from './dashboardPanel';
 import { JobRunner } from './jobRunner';
+import { registerPredictionPreview } from './predictionPreview/predictionPreview';
 import { registerLog } from './log';
 import { registerRunCommands } from './commands/runCommands';
+import { registerCompareCommands } from './compare/compareCommand';
 import { SavedModelsView } from './savedModelsView';
 import { thumbnailDir } from './workspacePaths';
 
@@ -39,6 +41,8 @@ export function activate(context: vscode.ExtensionContext): TransferLabApi {
   registerExportCommands(context, runner, savedModels);
   registerGuidanceCommands(context, runner);
   registerRunCommands(context, runner, savedModels);
+  registerPredictionPreview(context);
+  registerCompareCommands(context);
   return {
     runner, savedModels, dashboard: () => DashboardPanel.instance, observeDashboard: (o) => DashboardPanel.observe(o),
   };

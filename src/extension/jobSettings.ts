@@ -1,6 +1,7 @@
 // What the job configs the commands send start from: the user's settings, and where this workspace keeps its caches
 // and runs. One place, so every job that reads images sees the same batch, size, seed and engine.
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
+import { TTA_MODES, type TtaMode } from '../core/testTimeAugmentation';
 import { trainerConfig } from './settings';
 import { embeddingCacheDir, modelCacheDir, runsDir } from './workspacePaths';
 
@@ -8,6 +9,12 @@ import { embeddingCacheDir, modelCacheDir, runsDir } from './workspacePaths';
 export function engineConfig() {
   const s = trainerConfig();
   return { engine: s.engine, frozen: s.frozenEngine };
+}
+
+/** Test-time augmentation (`transferLab.tta`) for the jobs that classify: evaluate, predict, explain. */
+export function ttaConfig(): { tta: TtaMode } {
+  const value = vscode.workspace.getConfiguration('transferLab').get<string>('tta', 'none');
+  return { tta: (TTA_MODES as readonly string[]).includes(value) ? (value as TtaMode) : 'none' };
 }
 
 /** The settings every job that reads images through a backbone takes. */

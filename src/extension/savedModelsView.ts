@@ -27,6 +27,8 @@ export class SavedModelsView implements vscode.TreeDataProvider<Node>, vscode.Di
     const tree = vscode.window.createTreeView(SavedModelsView.viewId, {
       treeDataProvider: view,
       showCollapseAll: true,
+      // Several runs selected together are what Compare Runs compares.
+      canSelectMany: true,
     });
     view.tree = tree;
     context.subscriptions.push(

@@ -2,6 +2,8 @@
 import * as vscode from 'vscode';
 import type { EnginePreference } from '../core/engineChoice';
 import type { FrozenPreference } from '../core/frozenEngineChoice';
+import { logChannel } from './log';
+import { restrictedValue } from './restrictedSetting';
 
 export interface TrainerSettings {
   backbone: string;
@@ -21,15 +23,35 @@ export interface TrainerSettings {
 export function trainerConfig(): TrainerSettings {
   const c = vscode.workspace.getConfiguration('transferLab');
   return {
-    backbone: c.get('backbone', 'mobilenet_v2_0.35_224'),
+    backbone: restricted(c, 'backbone', 'mobilenet_v2_0.35_224'),
     imageSize: c.get('imageSize', 224),
     batchSize: c.get('batchSize', 32),
     epochs: c.get('epochs', 50),
     patience: c.get<number | null>('patience', null) ?? undefined,
     validationSplit: c.get('validationSplit', 0.2),
     seed: c.get('seed', 42),
-    cacheLocation: c.get('cacheLocation', ''),
+    cacheLocation: restricted(c, 'cacheLocation', ''),
     engine: c.get<EnginePreference>('engine', 'auto'),
     frozenEngine: c.get<FrozenPreference>('frozenEngine', 'auto'),
   };
+}
+
+const warned = new Set<string>();
+
+/**
+ * A setting package.json lists as restricted: in an untrusted workspace its workspace value is ignored (a URL to
+ * download and run, a path to write), said once per setting with a way to trust the folder.
+ */
+function restricted<T>(c: vscode.WorkspaceConfiguration, key: string, fallback: T): T {
+  const { value, ignored } = restrictedValue(c.inspect<T>(key), vscode.workspace.isTrusted, fallback);
+  if (ignored !== undefined && !warned.has(key)) {
+    warned.add(key);
+    const message = `This folder is not trusted, so its transferLab.${key} setting (${JSON.stringify(ignored)}) is ` +
+      `ignored and ${JSON.stringify(value)} is used. Trust the folder to use it.`;
+    logChannel().warn(message);
+    void vscode.window.showWarningMessage(`Transfer Lab: ${message}`, 'Manage Workspace Trust').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
+    });
+  }
+  return value;
 }

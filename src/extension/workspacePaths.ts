@@ -35,3 +35,14 @@ export function thumbnailDir(): string | undefined {
   const root = workspaceRoot();
   return root ? path.join(root, LAB_DIR, CACHE_DIR, THUMBNAILS_DIR) : undefined;
 }
+
+/**
+ * Grad-CAM overlays of the prediction preview, one folder per run, made by the trainer's explain job: in the
+ * workspace cache beside the thumbnails, else (an image opened with no folder) in the extension's storage.
+ */
+export function explainCacheDir(context: vscode.ExtensionContext): string {
+  const custom = trainerConfig().cacheLocation;
+  if (custom) return path.join(custom, 'explain');
+  const root = workspaceRoot();
+  return root ? path.join(root, LAB_DIR, CACHE_DIR, 'explain') : path.join(context.globalStorageUri.fsPath, 'explain');
+}

@@ -107,6 +107,8 @@ const TEXT_FLAGS = new Set([
   '--backbone', '--cut', '--from', '--unfreeze-from', '--out', '--positive', '--root', '--sizes', '--early-cut',
   // evaluate <model file> --dataset: a prepared folder that must exist (the job names it if not).
   '--dataset',
+  // relabel --to CLASS: a class of the prepared dataset (the job refuses one it does not have, naming the file).
+  '--to',
 ]);
 
 describe('CLI flag table (src/trainer/cli/flags.ts)', () => {

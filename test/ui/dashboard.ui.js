@@ -1,7 +1,7 @@
 // UI test: install the packaged .vsix into code-server, drive the dashboard from the command palette and the
 // webview in headless Chromium, check what a person would see, and save screenshots under test-results/ in the
 // dark and light themes: dataset, training-live (taken while a fine-tune streams its epochs), layers, predictions,
-// evaluation (each also as *-light.png), and dashboard.png / workbench.png.
+// evaluation (each also as *-light.png), dashboard.png / workbench.png, and compare.png (Compare Runs).
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -180,6 +180,59 @@ check('a window reload brings the dashboard back with the run it last showed', a
     `the reloaded dashboard did not show ${shown}`);
   await tab('Training');
   assert.ok(Number(await frame().locator('.training canvas').first().getAttribute('data-points')) >= 2, 'no epochs after the reload');
+});
+
+/** The Compare Runs panel's own document (the visible webview: the dashboard's sits hidden behind it). */
+const compareFrame = () => page.frameLocator('iframe.webview.ready >> visible=true').frameLocator('iframe#active-frame');
+check('Compare Runs: two runs selected in Saved Models overlay their curves and table their settings, dark and light', async () => {
+  // The Saved Models view, closed earlier for room: select the feature extractor and the latest fine-tune of it.
+  await page.locator('.activitybar .action-label[aria-label^="Transfer Lab"]').click();
+  const runs = page.locator('.part.sidebar .monaco-list-row[aria-level="2"]');
+  await runs.first().waitFor({ timeout: 30000 });
+  const ids = await runs.evaluateAll((rows) => rows.map((r) => r.querySelector('.label-name')?.textContent?.trim()));
+  const fe = ids.indexOf(ctx.run.id);
+  assert.ok(fe >= 0 && ids.length >= 2, `Saved Models lists ${JSON.stringify(ids)}`);
+  // The run listed next to it: a shift-click selects the two as a range.
+  const other = fe === 0 ? 1 : fe - 1;
+  await runs.nth(other).click();
+  await runs.nth(fe).click({ modifiers: ['Shift'] });
+  const selected = page.locator('.part.sidebar .monaco-list-row[aria-level="2"][aria-selected="true"]');
+  await until(async () => (await selected.count()) === 2, 5000).catch(async () => {
+    throw new Error(`Saved Models selected ${await selected.count()} runs, not 2`);
+  });
+  await runs.nth(fe).click({ button: 'right' });
+  // The menu ignores a click that comes right after it opens (seen: the item stayed highlighted, the menu open):
+  // point at the item, let the menu settle, then choose it with Enter.
+  await page.locator('.context-view .action-label', { hasText: 'Compare Runs' }).hover();
+  await page.waitForTimeout(400);
+  await page.keyboard.press('Enter');
+  const asked = await page.locator('.quick-input-widget .quick-input-title', { hasText: 'compare which runs' })
+    .waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false);
+  assert.ok(!asked, 'Compare Runs asked which runs: the two selected in Saved Models did not reach the command');
+  await explained(compareFrame().locator('.compare-table').waitFor({ timeout: 30000 }), 'no Compare Runs panel');
+  await runCommand(page, 'View: Close Primary Side Bar');
+  const heads = await compareFrame().locator('.compare-table thead th button').allInnerTexts();
+  assert.deepEqual(heads.map((h) => h.replace(/^\d+\. /, '').trim()).sort(), [ids[other], ctx.run.id].sort());
+  assert.equal(await compareFrame().locator('canvas').first().getAttribute('data-runs'), '2');
+  for (const key of ['mode', 'unfreezeFrom', 'lr']) {
+    assert.equal(await compareFrame().locator(`.compare-table tr.differs[data-key="${key}"]`).count(), 1, `${key} not marked as differing`);
+  }
+  // Only the feature extractor was evaluated: the fine-tune's AUC is missing, shown as —.
+  const auc = await compareFrame().locator('.compare-table tr[data-key="auc"] td').allInnerTexts();
+  assert.deepEqual(auc.map((t) => t.trim() === '—').sort(), [false, true]);
+  // The whole comparison in the picture: a taller window while the screenshots are taken.
+  await page.setViewportSize({ width: 1400, height: 1250 });
+  try {
+    for (const [theme, suffix] of [...THEMES].reverse()) {
+      if (!(await switchTheme(page, ctx.settingsFile, theme))) {
+        await explained(compareFrame().locator('.compare-table').waitFor({ timeout: 30000 }), 'Compare Runs did not come back after the reload');
+      }
+      await page.waitForTimeout(800);
+      await page.locator('iframe.webview.ready >> visible=true').screenshot({ path: path.join(results, `compare${suffix}.png`) });
+    }
+  } finally {
+    await page.setViewportSize({ width: 1400, height: 900 });
+  }
 });
 
 (async () => {

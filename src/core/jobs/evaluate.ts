@@ -8,6 +8,7 @@ import { perClassRow } from '../messageParts';
 import {
   arrayOf, literal, metric, num, object, objectOf, optional, str, wholeIn, type Checked,
 } from '../validate';
+import { TTA_MODES, type TtaMode } from '../testTimeAugmentation';
 import type { JobContract } from './contract';
 import { FIELD_DEFAULTS, fields, skippedFile, type SkippedFile } from './fields';
 
@@ -21,6 +22,8 @@ const input = object({
   /** For a model file: how its pixels are scaled, when the file does not say. */
   preprocessing: optional(literal('minus1to1', 'zero1', 'caffe')),
   thumbnailDir: fields.thumbnailDir,
+  /** Test-time augmentation: each image's probabilities averaged over these views (see testTimeAugmentation.ts). */
+  tta: optional(literal(...TTA_MODES)),
 });
 export type EvaluateConfigInput = Checked<typeof input>;
 export interface EvaluateConfig {
@@ -34,6 +37,7 @@ export interface EvaluateConfig {
   dataset?: string;
   preprocessing?: Preprocessing;
   thumbnailDir?: string;
+  tta: TtaMode;
 }
 
 export interface TopLoss { file: string; truth: string; predicted: string; probability: number; loss: number }
@@ -51,6 +55,8 @@ export interface EvaluateResult {
   warnings: string[];
   /** The run's own best val_acc, for comparison with what the saved model gives now. */
   runValAcc?: number;
+  /** The test-time augmentation the probabilities were averaged over. */
+  tta?: TtaMode;
   seconds: number;
 }
 
@@ -60,7 +66,8 @@ export const evaluate: JobContract<EvaluateConfigInput, EvaluateConfig, Evaluate
   input,
   config(raw) {
     const c = input(raw, 'config');
-    return { ...c, topLosses: c.topLosses ?? 16, batch: c.batch ?? FIELD_DEFAULTS.batch, engine: c.engine ?? 'auto' };
+    return { ...c, topLosses: c.topLosses ?? 16, batch: c.batch ?? FIELD_DEFAULTS.batch, engine: c.engine ?? 'auto',
+      tta: c.tta ?? 'none' };
   },
   result: objectOf<EvaluateResult>({
     runId: str, runDir: str, split: literal('val'), classes: arrayOf(str), count: num,
@@ -69,6 +76,7 @@ export const evaluate: JobContract<EvaluateConfigInput, EvaluateConfig, Evaluate
     perClass: arrayOf(perClassRow), macro: averages, weighted: averages, notes: arrayOf(str),
     mostConfused: optional(arrayOf(objectOf<ConfusedPair>({ truth: str, predicted: str, count: num }))),
     topLosses: arrayOf(objectOf<TopLoss>({ file: str, truth: str, predicted: str, probability: metric, loss: metric })),
-    skipped: arrayOf(skippedFile), warnings: arrayOf(str), runValAcc: optional(metric), seconds: num,
+    skipped: arrayOf(skippedFile), warnings: arrayOf(str), runValAcc: optional(metric), tta: optional(literal(...TTA_MODES)),
+    seconds: num,
   }),
 };

@@ -6,11 +6,13 @@ import type { JobContract, JobDefaults } from './contract';
 import { advise } from './advise';
 import { doctor } from './doctor';
 import { evaluate } from './evaluate';
+import { explain } from './explain';
 import { exportModel } from './exportModel';
 import { learningCurve } from './learningCurve';
 import { lrFind } from './lrFind';
 import { predict } from './predict';
 import { prepare } from './prepare';
+import { relabel } from './relabel';
 import { train } from './train';
 
 const contracts = {
@@ -23,6 +25,8 @@ const contracts = {
   advise,
   'lr-find': lrFind,
   export: exportModel,
+  explain,
+  relabel,
 };
 
 export type JobName = keyof typeof contracts;

@@ -6,6 +6,7 @@ import type { Preprocessing } from '../zooCatalog';
 import {
   arrayOf, literal, num, numberIn, object, objectOf, optional, str, type Checked,
 } from '../validate';
+import { TTA_MODES, type TtaMode } from '../testTimeAugmentation';
 import type { JobContract } from './contract';
 import { FIELD_DEFAULTS, fields, skippedFile, type SkippedFile } from './fields';
 
@@ -24,12 +25,15 @@ const input = object({
   preprocessing: optional(literal('minus1to1', 'zero1', 'caffe')),
   batch: fields.batch, engine: fields.engine, workers: fields.workers, frozen: fields.frozen,
   thumbnailDir: fields.thumbnailDir,
+  /** Test-time augmentation: each image's probabilities averaged over these views (see testTimeAugmentation.ts). */
+  tta: optional(literal(...TTA_MODES)),
 });
 export type PredictConfigInput = Checked<typeof input>;
 export interface PredictConfig {
   runDir: string; images: string; out?: string; clip?: number; positive?: string; batch: number;
   engine: EnginePreference; workers?: number; frozen?: FrozenPreference; thumbnailDir?: string;
   preprocessing?: Preprocessing;
+  tta: TtaMode;
 }
 
 export interface PredictResult {
@@ -39,6 +43,8 @@ export interface PredictResult {
   clip?: number;
   /** Relative to the images folder, with '/'. */
   skipped: SkippedFile[];
+  /** The test-time augmentation the probabilities were averaged over. */
+  tta?: TtaMode;
   seconds: number;
 }
 
@@ -46,10 +52,11 @@ export const predict: JobContract<PredictConfigInput, PredictConfig, PredictResu
   input,
   config(raw) {
     const c = input(raw, 'config');
-    return { ...c, batch: c.batch ?? FIELD_DEFAULTS.batch, engine: c.engine ?? FIELD_DEFAULTS.engine };
+    return { ...c, batch: c.batch ?? FIELD_DEFAULTS.batch, engine: c.engine ?? FIELD_DEFAULTS.engine,
+      tta: c.tta ?? 'none' };
   },
   result: objectOf<PredictResult>({
     rows: num, out: str, classes: arrayOf(str), columns: arrayOf(str), positive: optional(str), clip: optional(num),
-    skipped: arrayOf(skippedFile), seconds: num,
+    skipped: arrayOf(skippedFile), tta: optional(literal(...TTA_MODES)), seconds: num,
   }),
 };

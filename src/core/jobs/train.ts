@@ -152,6 +152,8 @@ export interface TrainResult {
   unfreezeFrom?: string;
   /** corrupt: damaged cache entries that were recomputed (counted in computed too). */
   cache: { computed: number; fromCache: number; corrupt: number };
+  /** The data cleaner's overrides in effect (dataset.json's `overrides`); absent when there are none. */
+  cleaner?: { excluded: number; relabelled: number };
 }
 
 export const train: JobContract<TrainConfigInput, TrainConfig, TrainResult> = {
@@ -165,5 +167,6 @@ export const train: JobContract<TrainConfigInput, TrainConfig, TrainResult> = {
     counts: objectOf<TrainResult['counts']>({ train: arrayOf(num), val: arrayOf(num) }),
     skipped: arrayOf(skippedFile), warnings: arrayOf(str), unfreezeFrom: optional(str),
     cache: objectOf<TrainResult['cache']>({ computed: num, fromCache: num, corrupt: num }),
+    cleaner: optional(objectOf<NonNullable<TrainResult['cleaner']>>({ excluded: num, relabelled: num })),
   }),
 };

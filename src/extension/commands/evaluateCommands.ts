@@ -9,7 +9,7 @@ import { parseRunRecord } from '../../core/runRecord';
 import { runDirOf, type RunArg } from '../pickers';
 import type { SavedRun } from '../runStore';
 import type { SavedModelsView } from '../savedModelsView';
-import { engineConfig } from '../jobSettings';
+import { engineConfig, ttaConfig } from '../jobSettings';
 
 const completed = (r: SavedRun) => r.status === 'completed';
 
@@ -34,7 +34,7 @@ export function registerEvaluateCommands(
     vscode.commands.registerCommand('transferLab.evaluate', async (arg?: RunArg) => {
       const runDir = await runDirOf(arg, 'Transfer Lab: evaluate which run?', completed);
       if (!runDir) return undefined;
-      const outcome = await runner.run({ job: 'evaluate', title: 'Evaluate', config: { runDir, ...engineConfig() } });
+      const outcome = await runner.run({ job: 'evaluate', title: 'Evaluate', config: { runDir, ...engineConfig(), ...ttaConfig() } });
       tree.refresh();
       if (outcome.status !== 'done') return undefined;
       const r = outcome.result;
@@ -65,7 +65,7 @@ export function registerEvaluateCommands(
         images = picked?.[0]?.fsPath;
       }
       if (!images) return undefined;
-      const outcome = await runner.run({ job: 'predict', title: 'Predict test folder', config: { runDir, images, ...engineConfig() } });
+      const outcome = await runner.run({ job: 'predict', title: 'Predict test folder', config: { runDir, images, ...engineConfig(), ...ttaConfig() } });
       tree.refresh();
       if (outcome.status !== 'done') return undefined;
       const r = outcome.result;

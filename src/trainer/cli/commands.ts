@@ -8,8 +8,10 @@ import { runCommands } from './runCommands';
 import { trainCommands } from './trainCommands';
 import { prepareCommands } from './prepareCommands';
 import { evaluateCommands } from './evaluateCommands';
+import { explainCommands } from './explainCommands';
 import { exportCommands } from './exportCommands';
 import { guidanceCommands } from './guidanceCommands';
+import { cleanerCommands } from './cleanerCommands';
 
 export interface CliCommand {
   summary: string;
@@ -47,7 +49,9 @@ export const commands: Record<string, CliCommand> = {
   ...runCommands,
   ...trainCommands,
   ...prepareCommands,
+  ...cleanerCommands,
   ...evaluateCommands,
+  ...explainCommands,
   ...exportCommands,
   ...guidanceCommands,
   doctor: {

@@ -23,6 +23,7 @@ export function formatEvaluation(s: EvaluateResult): string {
     `log loss  ${fixed(s.logLoss)}`,
   ];
   if (s.auc !== undefined) lines.push(`ROC AUC   ${fixed(s.auc)}   (P(${s.classes[1]}))`);
+  if (s.tta) lines.push(`test-time augmentation: ${s.tta} (probabilities averaged over the views)`);
   lines.push('', 'confusion matrix (rows: truth, columns: predicted):',
     ...table(['', ...s.classes], s.confusion.map((row, i) => [s.classes[i], ...row.map(String)])));
   lines.push(
@@ -67,7 +68,7 @@ export const evaluateCommands: Record<string, CliCommand> = {
       'usage: transfer-lab evaluate <run-dir> [--top-losses 16] [--batch 32] [--engine auto|wasm|cpu|...] ' +
       '\n       transfer-lab evaluate <model.h5|model.keras|model.json> --dataset <prepared-dir> ' +
       '[--preprocessing minus1to1|zero1|caffe] ' +
-      '[--frozen auto|onnxruntime|tfjs] [--workers N] [--json]',
+      '[--frozen auto|onnxruntime|tfjs] [--workers N] [--tta none|flip|flip+crops] [--json]',
     options: {
       json: { type: 'boolean', default: false },
       'top-losses': { type: 'string' },
@@ -77,6 +78,7 @@ export const evaluateCommands: Record<string, CliCommand> = {
       engine: { type: 'string' },
       frozen: { type: 'string' },
       workers: { type: 'string' },
+      tta: { type: 'string' },
     },
     async run(v, positionals) {
       if (!positionals[0]) throw new UsageError('a run folder (or a model file with --dataset) is required');
@@ -91,6 +93,7 @@ export const evaluateCommands: Record<string, CliCommand> = {
           engine: v.engine,
           frozen: v.frozen,
           workers: v.workers,
+          tta: v.tta,
         }),
       );
       // A model file is measured in place: nothing is written beside it, so there is no evaluation.json to name.
@@ -105,7 +108,8 @@ export const evaluateCommands: Record<string, CliCommand> = {
     help:
       'usage: transfer-lab predict <run-dir | model.h5 | model.keras | model.json> <images-dir> [--out FILE] [--clip X]\n' +
       '         [--positive CLASS] [--preprocessing minus1to1|zero1|caffe] [--batch 32]\n' +
-      '         [--engine auto|wasm|cpu|...] [--frozen auto|onnxruntime|tfjs] [--workers N] [--json]',
+      '         [--engine auto|wasm|cpu|...] [--frozen auto|onnxruntime|tfjs] [--workers N]\n' +
+      '         [--tta none|flip|flip+crops] [--json]',
     options: {
       json: { type: 'boolean', default: false },
       out: { type: 'string' },
@@ -116,6 +120,7 @@ export const evaluateCommands: Record<string, CliCommand> = {
       engine: { type: 'string' },
       frozen: { type: 'string' },
       workers: { type: 'string' },
+      tta: { type: 'string' },
     },
     async run(v, positionals) {
       if (positionals.length < 2) {
@@ -134,6 +139,7 @@ export const evaluateCommands: Record<string, CliCommand> = {
           engine: v.engine,
           frozen: v.frozen,
           workers: v.workers,
+          tta: v.tta,
         }),
       );
       if (v.json) printJson(r);

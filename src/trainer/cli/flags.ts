@@ -9,6 +9,7 @@ import { FROZEN_PREFERENCES } from '../../core/frozenEngineChoice';
 import { EXPORT_FORMATS } from '../../core/jobs/exportModel';
 import { LAYOUT_KINDS } from '../../core/layoutDetection';
 import { RUN_FILES } from '../../core/runFiles';
+import { TTA_MODES } from '../../core/testTimeAugmentation';
 import { UsageError } from './cliJob';
 import { BadInputError } from '../runtime/jobContext';
 
@@ -64,6 +65,9 @@ export const NUMBER_FLAGS: Readonly<Record<string, NumberRange>> = {
   '--sample': whole(4, 10_000),
   // Validation images an export is checked on; 0 turns the check off.
   '--verify-images': whole(0, 100_000),
+  // The overlay's long side; the explain job accepts the same.
+  'explain --size': whole(16, 4096),
+  '--opacity': real(0, 1),
 };
 
 /** Flags that take one of a few words. */
@@ -78,6 +82,7 @@ export const CHOICE_FLAGS: Readonly<Record<string, readonly string[]>> = {
   '--preprocessing': ['minus1to1', 'zero1', 'caffe'],
   '--format': EXPORT_FORMATS,
   '--layout': LAYOUT_KINDS,
+  '--tta': TTA_MODES,
 };
 
 /** Folders a command creates when missing: the path, or its nearest existing parent, must be a folder. */

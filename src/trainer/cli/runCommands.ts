@@ -3,8 +3,9 @@ import * as path from 'node:path';
 import { LAB_DIR, RUNS_DIR } from '../../core/runFiles';
 import { formatDuration } from './progress';
 import type { CliCommand } from './commands';
-import { printJson } from './cliJob';
+import { printJson, UsageError } from './cliJob';
 import { listRunDirs } from '../runs/runWriter';
+import { runCompare } from './compareRuns';
 
 export function defaultRunsDir(): string {
   return path.resolve(LAB_DIR, RUNS_DIR);
@@ -12,11 +13,19 @@ export function defaultRunsDir(): string {
 
 export const runCommands: Record<string, CliCommand> = {
   runs: {
-    summary: 'list saved runs with status, mode, backbone and best val_acc',
-    help: 'usage: transfer-lab runs [--runs DIR] [--json]',
-    options: { json: { type: 'boolean', default: false }, runs: { type: 'string' } },
-    async run(values) {
+    summary: 'list saved runs with status, mode, backbone and best val_acc; --compare shows runs side by side',
+    help: 'usage: transfer-lab runs [--runs DIR] [--json]\n' +
+      '       transfer-lab runs --compare RUN RUN [RUN…] [--runs DIR] [--json]\n' +
+      '  RUN: a run folder, or a run id in the runs folder. --compare prints their settings and results side by\n' +
+      '  side and marks what differs; with --json one object: runs (settings and results of each, null where a run\n' +
+      '  does not record one), differingSettings, differingResults and problems (files that could not be read).',
+    options: {
+      json: { type: 'boolean', default: false }, runs: { type: 'string' }, compare: { type: 'boolean', default: false },
+    },
+    async run(values, positionals) {
       const dir = typeof values.runs === 'string' ? path.resolve(values.runs) : defaultRunsDir();
+      if (values.compare) return runCompare(positionals, dir, values.json === true);
+      if (positionals.length) throw new UsageError(`runs takes no arguments without --compare (got ${positionals.join(' ')})`);
       const { runs, unreadable } = await listRunDirs(dir);
       for (const u of unreadable) process.stderr.write(`skipped ${u.dir}: ${u.reason}\n`);
       if (values.json) {

@@ -5,6 +5,9 @@ import type { CliCommand } from './commands';
 import { checkRunFolder } from './flags';
 import { printJson, runCliJob, UsageError } from './cliJob';
 import { RUN_FILES } from '../../core/runFiles';
+import { cleanerSummary } from '../../core/datasetOverrides';
+
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 
 /** What `lr-find --from` left in the run, as a hint: the CLI never changes a rate the user did not pass. */
 function lrFindHint(runDir: string): string {
@@ -107,6 +110,7 @@ export const trainCommands: Record<string, CliCommand> = {
           classes: s.classes,
           counts: s.counts,
           cache: s.cache,
+          ...(s.cleaner ? { cleaner: s.cleaner } : {}),
           skipped: s.skipped,
           warnings: s.warnings,
           ...(s.unfreezeFrom ? { unfreezeFrom: s.unfreezeFrom } : {}),
@@ -117,8 +121,10 @@ export const trainCommands: Record<string, CliCommand> = {
           `cache: ${s.cache.fromCache} read, ${s.cache.computed} computed` +
           (s.frozenEngine ? ` (frozen passes on ${s.frozenEngine})` : '') +
           (s.cache.corrupt ? ` (${s.cache.corrupt} damaged entries recomputed)` : '');
+        const counts = `images: ${sum(s.counts.train)} train, ${sum(s.counts.val)} val` +
+          (s.cleaner ? ` (${cleanerSummary(s.cleaner)})` : '');
         process.stdout.write(
-          `run ${s.runId} completed: ${best}\n  ${s.dir}\n  ${cache}\n` +
+          `run ${s.runId} completed: ${best}\n  ${s.dir}\n  ${counts}\n  ${cache}\n` +
             s.warnings.map((w) => `warning: ${w}\n`).join(''),
         );
       }

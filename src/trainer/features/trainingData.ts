@@ -2,12 +2,16 @@
 // is relative to the folder that holds it, so a prepared folder that was moved or copied trains on its own images;
 // the absolute `output` recorded at prepare time is history, never read here. Each listed file is checked against
 // the size and sha256 prepare recorded before anything trains on it: the embedding cache is keyed by content, so a
-// deleted or edited image would otherwise go on being trained on from the cache.
+// deleted or edited image would otherwise go on being trained on from the cache. The cleaner's overrides apply here,
+// for every job at once: an excluded file is neither trained nor validated on, a relabelled one counts as its new class.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { MANIFEST_FILE, parseManifest, type DatasetManifest, type Split } from '../../core/datasetManifest';
+import {
+  MANIFEST_FILE, parseManifest, type DatasetManifest, type Override, type Split,
+} from '../../core/datasetManifest';
+import { applyOverrides, OVERRIDES_JOURNAL_FILE, type Relabelled } from '../../core/datasetOverrides';
 import { deriveSeed, mulberry32, shuffled } from '../../core/seededRandom';
 import { BadInputError, log, throwIfCancelled, type JobContext } from '../runtime/jobContext';
 
@@ -30,6 +34,8 @@ export interface TrainingData {
   skipped: SkippedFile[];
   /** What the user should know that does not stop the job (a class with no validation images). */
   warnings: string[];
+  /** The cleaner's overrides this read applied (the latest of each file that changes it), and what they did. */
+  cleaner: { overrides: Override[]; excluded: string[]; relabelled: Relabelled[] };
 }
 
 const HINT = 'Prepare the dataset again so that dataset.json matches the folder ("Transfer Lab: Prepare Dataset").';
@@ -40,11 +46,14 @@ const LABELLED: readonly LabelledSplit[] = ['train', 'val', 'train-dev'];
 /**
  * `ctx` (when given) gets one warning line per skipped file and per warning, and cancellation while hashing.
  * `verify` names the splits the job reads (evaluate reads only val); the others come back as listed, unchecked.
+ * `overrides`: the cleaner's overrides to apply instead of dataset.json's (evaluate gives those its run trained
+ * with, so it measures the val split the run was validated on); one that no longer applies is a warning.
  * Fails with a BadInputError naming the split and class when a class that dataset.json lists in a verified split
  * has no usable image left.
  */
 export async function readTrainingData(
   datasetDir: string, maxPerClass?: number, seed = 42, ctx?: JobContext, verify: readonly LabelledSplit[] = LABELLED,
+  overrides?: readonly Override[],
 ): Promise<TrainingData> {
   const dir = path.resolve(datasetDir);
   const file = path.join(dir, MANIFEST_FILE);
@@ -69,8 +78,14 @@ export async function readTrainingData(
     throw new BadInputError(`dataset.json lists ${stray.path} as class "${stray.class}", which is not among its ` +
       `classes [${classes.join(', ')}].`, file, HINT);
   }
+  const cleaned = applyOverrides(manifest.files, overrides ?? manifest.overrides ?? [], classes);
+  for (const r of cleaned.refused) if (ctx) log(ctx, `cleaner change not applied: ${r.reason}`, 'warn');
+  if (ctx && overrides === undefined && await exists(path.join(dir, OVERRIDES_JOURNAL_FILE))) {
+    log(ctx, `a cleaner change to ${file} was interrupted; this job reads dataset.json as it is (the next ` +
+      `"transfer-lab relabel ${dir}" finishes it)`, 'warn');
+  }
   const pick = (split: Split): ListedImage[] => {
-    const items = manifest.files
+    const items = cleaned.files
       .filter((f) => f.split === split && f.class !== null)
       .map((f) => ({
         file: path.join(dir, ...f.path.split('/')), sha256: f.sha256, label: classes.indexOf(f.class!), bytes: f.bytes,
@@ -109,7 +124,12 @@ export async function readTrainingData(
   return {
     manifest, dir, classes, train: plain(kept.train), val: plain(kept.val), trainDev: plain(kept['train-dev']),
     skipped, warnings,
+    cleaner: { overrides: cleaned.effective, excluded: cleaned.excluded, relabelled: cleaned.relabelled },
   };
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(() => true, () => false);
 }
 
 /**

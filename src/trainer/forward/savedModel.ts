@@ -12,6 +12,7 @@ import { decodeBatches, type ImageDecodeError } from '../images/imagePipeline';
 import { BadInputError, log, throwIfCancelled, type JobContext } from '../runtime/jobContext';
 import { modelJsonPath, readModelArtifacts } from '../model/modelFiles';
 import { readCompletedRun } from '../runs/runWriter';
+import { averageViews, expandViews, ttaViews, type TtaMode } from '../../core/testTimeAugmentation';
 
 export { BadInputError };
 
@@ -76,7 +77,7 @@ export interface PredictedBatch {
 }
 
 /** The engine a worker should load to match this thread's tfjs backend. */
-function engineOf(tf: Tf): EngineName {
+export function engineOf(tf: Tf): EngineName {
   const backend = tf.getBackend();
   return backend === 'wasm' || backend === 'cpu' ? backend : 'tfjs-node';
 }
@@ -106,7 +107,8 @@ export function classifierForward(
 /**
  * Decodes and predicts `files` in order, a batch at a time; decoding the next batches overlaps the forward passes
  * (one batch per forward thread in flight), and at most a few batches of pixels exist at once however many files
- * there are.
+ * there are. With `tta`, each image's views go through the same pass, `batchSize` views per call, and its
+ * probabilities are their mean.
  */
 export async function* predictFiles(
   tf: Tf,
@@ -116,21 +118,24 @@ export async function* predictFiles(
   ctx: JobContext,
   workers: number | 'auto',
   frozen?: FrozenSetting,
+  tta: TtaMode = 'none',
 ): AsyncGenerator<PredictedBatch> {
   const { inputSize: size, resize, classes } = saved.meta;
   const forward = classifierForward(tf, saved, workers, ctx, frozen);
+  const views = ttaViews(tta);
   const pending: Promise<PredictedBatch>[] = [];
   try {
     for await (const batch of decodeBatches(files, { size, resize, batchSize, signal: ctx.signal })) {
       throwIfCancelled(ctx);
       const done = Math.min(batch.start + batchSize, files.length);
-      const predicted = (batch.images.length ? forward.run(batch.images) : Promise.resolve(new Float32Array(0))).then(
-        (out) => {
-          checkFinite(out, batch.files, saved.jsonPath);
-          const probabilities = rowsOf(out, batch.images.length, classes.length);
-          return { files: batch.files, probabilities, skipped: batch.skipped, done };
-        },
-      );
+      const images = views.length === 1 ? batch.images : expandViews(batch.images, size, views);
+      const predicted = runInParts(forward, images, batchSize).then((out) => {
+        const files = views.length === 1 ? batch.files : batch.files.flatMap((f) => views.map(() => f));
+        checkFinite(out, files, saved.jsonPath);
+        const rows = rowsOf(out, files.length, classes.length);
+        const probabilities = views.length === 1 ? rows : averageViews(rows, views.length);
+        return { files: batch.files, probabilities, skipped: batch.skipped, done };
+      });
       predicted.catch(() => undefined); // awaited below, in order; this only keeps a later failure from counting as unhandled
       pending.push(predicted);
       while (pending.length > forward.threads) yield await pending.shift()!;
@@ -140,6 +145,23 @@ export async function* predictFiles(
     await forward.dispose();
   }
   throwIfCancelled(ctx);
+}
+
+/**
+ * The images `per` at a time: one call for a plain batch, and a batch's TTA views (32 images × 7) in passes of a
+ * batch each rather than one of 224.
+ */
+async function runInParts(forward: BatchForward, images: Uint8Array[], per: number): Promise<Float32Array> {
+  if (images.length <= per) return images.length ? forward.run(images) : new Float32Array(0);
+  const parts: Float32Array[] = [];
+  for (let i = 0; i < images.length; i += per) parts.push(await forward.run(images.slice(i, i + per)));
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /** NaN is never a prediction: a model that gives one is damaged or diverged, and the job fails naming it. */

@@ -14,6 +14,8 @@ import { BadInputError, loadSavedModel, predictFiles } from '../forward/savedMod
 import { isModelFile, loadModelFile } from '../forward/modelFile';
 import { thumbnailDirOf } from '../images/thumbnails';
 import { readTrainingData } from '../features/trainingData';
+import { withGridHeatmaps, type GridModel } from '../explain/gridHeatmaps';
+import { overrideList } from '../../core/datasetOverrides';
 
 const LOG_LOSS_EPS = 1e-15;
 
@@ -47,13 +49,15 @@ export async function evaluateJob(config: EvaluateConfig, ctx: JobContext): Prom
     const rc = saved.run?.config ?? {};
     const datasetDir = saved.run?.dataset ?? path.resolve(config.dataset!);
     // The same seeded cap the run trained with, so this is the val set its val_acc was measured on.
-    // Only val is read, so only val is checked against dataset.json.
+    // Only val is read, so only val is checked against dataset.json. A run is measured with the cleaner's overrides
+    // it trained with (none for a run from before them), not dataset.json's now; a model file with dataset.json's.
     const data = await readTrainingData(
       datasetDir,
       typeof rc.maxPerClass === 'number' ? rc.maxPerClass : undefined,
       typeof rc.seed === 'number' ? rc.seed : undefined,
       ctx,
       ['val'],
+      saved.run ? overrideList(rc.overrides) ?? [] : undefined,
     );
     const classes = saved.meta.classes;
     // A run must predict its dataset's classes in its order; a model file may list them in its own order.
@@ -70,7 +74,7 @@ export async function evaluateJob(config: EvaluateConfig, ctx: JobContext): Prom
     const files = data.val.map((i) => i.file);
     const truth: number[] = [], probabilities: Float32Array[] = [], predictedFiles: string[] = [];
     const skipped: { file: string; reason: string }[] = [...data.skipped];
-    for await (const b of predictFiles(tf, saved, files, batchSize, ctx, workersSetting(config), frozenSetting(config))) {
+    for await (const b of predictFiles(tf, saved, files, batchSize, ctx, workersSetting(config), frozenSetting(config), config.tta)) {
       b.files.forEach((f, i) => {
         predictedFiles.push(f);
         truth.push(labelOf.get(f)!);
@@ -103,6 +107,7 @@ export async function evaluateJob(config: EvaluateConfig, ctx: JobContext): Prom
     const summary: EvaluateResult = {
       runId: saved.run?.id ?? path.basename(runDir), runDir, split: 'val', classes, ...report, topLosses, skipped,
       warnings: data.warnings, ...(saved.run?.best ? { runValAcc: saved.run.best.valAcc } : {}),
+      ...(config.tta !== 'none' ? { tta: config.tta } : {}),
       seconds: (performance.now() - t0) / 1000,
     };
     if (modelFile) {
@@ -120,12 +125,17 @@ export async function evaluateJob(config: EvaluateConfig, ctx: JobContext): Prom
       predictions,
     });
     const thumbs = thumbnailDirOf(config, runDir);
+    // Tiles carry every class's probability and a Grad-CAM of the class they show (the heatmaps of the un-augmented
+    // image, whatever the TTA).
+    const probabilitiesOf = new Map(predictedFiles.map((f, i) => [f, probabilities[i]]));
+    const gridModel: GridModel = { tf, saved, modelKey: saved.run?.id ?? runDir, frozen: frozenSetting(config), ctx };
     await emitAndSave(ctx, runDir, 'predictions-val', {
       type: 'predictions',
       kind: 'val',
       runDir,
       classes,
-      items: await withThumbnails(valGrid(predictions, classes), thumbs),
+      items: await withGridHeatmaps(await withThumbnails(valGrid(predictions, classes), thumbs), probabilitiesOf, thumbs,
+        gridModel),
     });
     await emitAndSave(ctx, runDir, 'evaluation', {
       type: 'evaluation',
@@ -137,7 +147,7 @@ export async function evaluateJob(config: EvaluateConfig, ctx: JobContext): Prom
       ...(summary.auc !== undefined ? { auc: summary.auc } : {}),
       confusion: summary.confusion,
       perClass: summary.perClass,
-      topLosses: await withThumbnails(topLosses, thumbs),
+      topLosses: await withGridHeatmaps(await withThumbnails(topLosses, thumbs), probabilitiesOf, thumbs, gridModel),
     });
     return summary;
   } finally {

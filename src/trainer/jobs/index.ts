@@ -11,6 +11,8 @@ import { learningCurveJob } from './learningCurve';
 import { adviseJob } from './advise';
 import { lrFindJob } from './lrFind';
 import { exportJob } from './exportModel';
+import { explainJob } from './explain';
+import { relabelJob } from './relabel';
 
 export type Job<J extends JobName> = (config: JobConfig<J>, ctx: JobContext) => Promise<JobResult<J>>;
 
@@ -25,6 +27,8 @@ const jobs: { [J in JobName]: Job<J> } = {
   advise: adviseJob,
   'lr-find': lrFindJob,
   export: exportJob,
+  explain: explainJob,
+  relabel: relabelJob,
 };
 
 export function findJob<J extends JobName>(name: J): Job<J> | undefined {

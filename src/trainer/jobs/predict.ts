@@ -15,9 +15,10 @@ import { emitAndSave, withThumbnails } from '../runs/dashboardFiles';
 import { startEngine } from '../engine/engine';
 import { log, type JobContext } from '../runtime/jobContext';
 import { frozenSetting, workersSetting } from '../forward/batchForward';
-import { BadInputError, loadSavedModel, predictFiles } from '../forward/savedModel';
+import { BadInputError, loadSavedModel, predictFiles, type SavedModel } from '../forward/savedModel';
 import { isModelFile, loadModelFile } from '../forward/modelFile';
 import { thumbnailDirOf } from '../images/thumbnails';
+import { withGridHeatmaps } from '../explain/gridHeatmaps';
 
 interface Listing {
   /** Relative to the images folder, with '/', sorted within each folder. */
@@ -210,7 +211,7 @@ export async function predictJob(config: PredictConfig, ctx: JobContext): Promis
     const relOf = new Map(candidates.map((rel) => [path.join(images, rel), rel]));
     const rows: PredictionRow[] = [];
     const scored: Scored[] = [];
-    for await (const b of predictFiles(tf, saved, [...relOf.keys()], batchSize, ctx, workersSetting(config), frozenSetting(config))) {
+    for await (const b of predictFiles(tf, saved, [...relOf.keys()], batchSize, ctx, workersSetting(config), frozenSetting(config), config.tta)) {
       b.files.forEach((file, i) => {
         const p = b.probabilities[i];
         const values = binary ? [p[positiveIndex]] : Array.from(p);
@@ -232,14 +233,21 @@ export async function predictJob(config: PredictConfig, ctx: JobContext): Promis
     const scoredOf = new Map(rows.map((r, i) => [r, scored[i]]));
     const inCsvOrder = sortRows(rows).map((r) => scoredOf.get(r)!);
     const grid = testGrid(inCsvOrder, classes);
+    // Tiles carry every class's probability and a Grad-CAM of the class they show.
+    const probabilitiesOf = new Map(scored.map((s) => [s.file, s.probabilities]));
+    // A run's id names its weights; a model file is named by its path and mtime (it may be overwritten).
+    const modelKey = modelFile ? `${runDir}@${(await fs.stat(runDir)).mtimeMs}` : (saved as SavedModel).run.id;
+    const gridModel = { tf, saved, modelKey, frozen: frozenSetting(config), ctx };
     if (modelFile) {
       // No run folder to keep the dashboard's copy in; thumbnails only where the caller keeps them.
-      const items = config.thumbnailDir ? await withThumbnails(grid, config.thumbnailDir) : grid;
+      const dir = config.thumbnailDir;
+      const items = await withGridHeatmaps(dir ? await withThumbnails(grid, dir) : grid, probabilitiesOf, dir, gridModel);
       ctx.emit({ type: 'predictions', kind: 'test', runDir, classes, items });
     } else {
+      const dir = thumbnailDirOf(config, runDir);
       await emitAndSave(ctx, runDir, 'predictions-test', {
         type: 'predictions', kind: 'test', runDir, classes,
-        items: await withThumbnails(grid, thumbnailDirOf(config, runDir)),
+        items: await withGridHeatmaps(await withThumbnails(grid, dir), probabilitiesOf, dir, gridModel),
       });
     }
     return {
@@ -249,6 +257,7 @@ export async function predictJob(config: PredictConfig, ctx: JobContext): Promis
       columns,
       ...(positive ? { positive } : {}),
       ...(clip !== undefined ? { clip } : {}),
+      ...(config.tta !== 'none' ? { tta: config.tta } : {}),
       skipped,
       seconds: (performance.now() - t0) / 1000,
     };

@@ -81,6 +81,7 @@ export async function prepareJob(c: PrepareConfig, ctx: JobContext): Promise<Pre
     scanCache: scanCacheText(fresh),
   });
   log(ctx, outcome.changed ? `prepared ${output}` : `no change: ${output} already matches these settings`);
+  for (const d of outcome.droppedOverrides) log(ctx, `cleaner change dropped: ${d.reason}`, 'warn');
   return {
     ...result, changed: outcome.changed, placed: outcome.placed, removed: outcome.removed,
     seconds: { scan: scanSeconds, place: (Date.now() - placeStarted) / 1000 },
@@ -91,8 +92,8 @@ export async function prepareJob(c: PrepareConfig, ctx: JobContext): Promise<Pre
 async function matchesExisting(draft: DatasetManifest): Promise<boolean> {
   try {
     const existing = await fs.readFile(path.join(draft.output, MANIFEST_FILE), 'utf8');
-    const createdDirs = (JSON.parse(existing) as { createdDirs?: string[] }).createdDirs ?? [];
-    return manifestJson({ ...draft, createdDirs }) === existing;
+    const { createdDirs = [], overrides } = JSON.parse(existing) as Pick<DatasetManifest, 'createdDirs' | 'overrides'>;
+    return manifestJson({ ...draft, createdDirs, ...(overrides ? { overrides } : {}) }) === existing;
   } catch {
     return false;
   }

@@ -16,6 +16,7 @@ import { frozenSetting, workersSetting } from '../forward/batchForward';
 import { FeatureExtractor } from '../features/featureExtractor';
 import type { FeatureMatrix } from '../features/featureStage';
 import { thumbnailDirOf } from '../images/thumbnails';
+import { withGridHeatmaps } from '../explain/gridHeatmaps';
 import { buildHead, lossFor } from '../model/headModel';
 import { BadInputError, CancelledError, type JobContext } from '../runtime/jobContext';
 import { fileSystemLoader, fileSystemSaver } from '../model/modelFiles';
@@ -80,9 +81,12 @@ export async function trainJob(config: TrainConfig, ctx: JobContext): Promise<Tr
     ? { ...c, unfreezeFrom: c.unfreezeFrom ?? defaultUnfreezePoint(backbone, ctx) } : c;
   // Where this process puts threads and thumbnails is no setting of the run.
   const { workers, thumbnailDir, ...settings } = plan;
+  // The cleaner's overrides it trains with are part of the run: evaluate measures the val split they made.
+  const cleaned = data.cleaner.overrides.length ? { overrides: data.cleaner.overrides } : {};
   const run = await RunWriter.create(plan.runsDir, {
     mode: plan.mode, backbone: backbone.id, dataset: path.resolve(plan.dataset), classes: data.classes,
-    engine: info.engine, config: { ...settings, size: plan.size ?? backbone.inputSize, cut: plan.cut ?? backbone.cut },
+    engine: info.engine,
+    config: { ...settings, size: plan.size ?? backbone.inputSize, cut: plan.cut ?? backbone.cut, ...cleaned },
   });
   try {
     const summary = await train(tf, info, plan, data, backbone, run, ctx, {
@@ -165,13 +169,18 @@ async function train(
   await head.save(fileSystemSaver(path.join(run.dir, RUN_FILES.head), run.writeContext));
   const full = fx.classifier(head);
   if (full) {
-    const predictions = await saveInferenceModel(tf, full, run, {
+    const meta = {
       classes: data.classes, inputSize: fx.size, resize: c.resize, preprocessing: backbone.preprocessing,
       backbone: backbone.id, cut: backbone.cut,
-    }, data.val, c.batch, ctx, workers, frozenSetting(c));
+    };
+    const predictions = await saveInferenceModel(tf, full, run, meta, data.val, c.batch, ctx, workers, frozenSetting(c));
+    // Each tile gets every class's probability and a Grad-CAM of its class: only the grid's images are explained.
+    const grid = await withGridHeatmaps(await withThumbnails(valGrid(predictions, data.classes), thumbnailDir),
+      new Map(predictions.map((p) => [p.file, p.probabilities])), thumbnailDir,
+      { tf, saved: { model: full, meta }, modelKey: run.id, frozen: frozenSetting(c), ctx });
     await emitAndSave(ctx, run.dir, 'predictions-val', {
       type: 'predictions', kind: 'val', runDir: run.dir, classes: data.classes,
-      items: await withThumbnails(valGrid(predictions, data.classes), thumbnailDir),
+      items: grid,
     });
   } else {
     // Graph backbones cannot be composed into a layers model; the head and the backbone reference are the model.
@@ -195,5 +204,7 @@ async function train(
     ...(c.mode === 'fine-tune' ? { unfreezeFrom: c.unfreezeFrom } : {}),
     cache: fx.counts,
     ...(frozenEngine ? { frozenEngine } : {}),
+    ...(data.cleaner.overrides.length
+      ? { cleaner: { excluded: data.cleaner.excluded.length, relabelled: data.cleaner.relabelled.length } } : {}),
   };
 }

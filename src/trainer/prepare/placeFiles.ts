@@ -14,6 +14,7 @@ import {
   PARTIAL_SUFFIX, PLACING_TEMP, reconcile, replayJournal, SCAN_CACHE_FILE, unneededDirs, type JournalEntry, type Owned,
 } from '../../core/prepareJournal';
 import type { UndoResult } from '../../core/jobs/prepare';
+import { carryOverrides, OVERRIDES_JOURNAL_FILE, type RefusedChange } from '../../core/datasetOverrides';
 import { CancelledError } from '../runtime/jobContext';
 import { writeFileAtomic } from '../runtime/atomicFile';
 import { errnoOf, fsError, fsErrorSync, type FsContext } from '../runtime/fsErrors';
@@ -30,6 +31,8 @@ export interface ApplyOutcome {
   manifest: DatasetManifest;
   placed: Record<Placement, number>;
   removed: number;
+  /** The cleaner's overrides the new manifest could not keep (their files are gone or moved to another split). */
+  droppedOverrides: RefusedChange[];
 }
 
 interface OutputState {
@@ -41,7 +44,7 @@ interface OutputState {
   journalText?: string;
 }
 
-const BOOKKEEPING = new Set([MANIFEST_FILE, JOURNAL_FILE, SCAN_CACHE_FILE, LOCK_FILE]
+const BOOKKEEPING = new Set([MANIFEST_FILE, JOURNAL_FILE, SCAN_CACHE_FILE, LOCK_FILE, OVERRIDES_JOURNAL_FILE]
   .flatMap((n) => [n, n + PARTIAL_SUFFIX]));
 /** This tool's own files in the output folder, a lock renamed aside while being taken over included. */
 const isBookkeeping = (name: string) =>
@@ -264,9 +267,15 @@ export async function applyManifest(draft: DatasetManifest, opts: ApplyOptions =
   }
 }
 
-async function applyLocked(draft: DatasetManifest, opts: ApplyOptions, created: boolean): Promise<ApplyOutcome> {
-  const out = draft.output;
+async function applyLocked(
+  prepared: DatasetManifest, opts: ApplyOptions, created: boolean,
+): Promise<ApplyOutcome> {
+  const out = prepared.output;
   const state = await readOutput(out);
+  // The cleaner's changes survive a prepare that places their files under the same names (datasetOverrides.ts).
+  const carried = carryOverrides(state.manifest?.overrides, prepared.files, prepared.classes);
+  const draft: DatasetManifest = carried.kept.length ? { ...prepared, overrides: carried.kept } : prepared;
+  const droppedOverrides = carried.dropped;
   if (state.manifest && path.resolve(state.manifest.source) !== path.resolve(draft.source)) {
     throw new PrepareError('bad-input', `${out} was prepared from another folder (${state.manifest.source}).`,
       'Choose another output folder (--out), or undo that one first.');
@@ -296,7 +305,7 @@ async function applyLocked(draft: DatasetManifest, opts: ApplyOptions, created: 
     state.manifestText === manifestJson(finalManifest(mine.dirs))
   ) {
     await writeScanCache(out, opts.scanCache);
-    return { changed: false, manifest: finalManifest(mine.dirs), placed, removed: 0 };
+    return { changed: false, manifest: finalManifest(mine.dirs), placed, removed: 0, droppedOverrides };
   }
 
   if (created) mine.dirs.add('.');
@@ -350,7 +359,7 @@ async function applyLocked(draft: DatasetManifest, opts: ApplyOptions, created: 
     assertManifestReadable(manifest);
     await writeAtomic(path.join(out, MANIFEST_FILE), manifestJson(manifest));
     await journal.finish();
-    return { changed: true, manifest, placed, removed: plan.remove.length };
+    return { changed: true, manifest, placed, removed: plan.remove.length, droppedOverrides };
   } finally {
     journal.close();
   }
@@ -518,7 +527,8 @@ async function undoFiles(out: string, expectedSource?: string): Promise<Owned & 
     await removePlacingTemps(out, mine);
     // The lock itself goes when it is released; a lock renamed aside by a take-over that was killed goes here.
     const strays = (await fs.readdir(out)).filter((n) => n.startsWith(`${LOCK_FILE}.`) && n.endsWith(STALE_SUFFIX));
-    for (const name of [SCAN_CACHE_FILE, SCAN_CACHE_FILE + PARTIAL_SUFFIX, MANIFEST_FILE + PARTIAL_SUFFIX, ...strays]) {
+    for (const name of [SCAN_CACHE_FILE, SCAN_CACHE_FILE + PARTIAL_SUFFIX, MANIFEST_FILE + PARTIAL_SUFFIX,
+      OVERRIDES_JOURNAL_FILE, OVERRIDES_JOURNAL_FILE + PARTIAL_SUFFIX, ...strays]) {
       await fs.rm(path.join(out, name), { force: true });
     }
     await journal.finish();

@@ -29,6 +29,8 @@ const MINIMAL: Record<JobName, Record<string, unknown>> = {
   advise: { dataset: '/d', backbone: 'b' },
   'lr-find': { dataset: '/d', backbone: 'b' },
   export: { runDir: '/r' },
+  explain: { runDir: '/r', images: ['/i'] },
+  relabel: { dataset: '/d' },
 };
 
 describe('job contracts', () => {
