@@ -5,7 +5,7 @@ import { mapThumbnails } from '../core/eventImages';
 import {
   parseWebviewMessage, type DashboardTab, type HostToWebview, type TrainerEvent, type WebviewToHost,
 } from '../core/protocol';
-import { dashboardHtml } from './dashboardHtml';
+import { webviewHtml } from './webviewHtml';
 import type { JobRunner } from './jobRunner';
 import { runReplay } from './runReplay';
 import { logChannel } from './log';
@@ -90,7 +90,7 @@ export class DashboardPanel implements vscode.Disposable {
     readonly panel: vscode.WebviewPanel, context: vscode.ExtensionContext, private readonly runner: JobRunner,
   ) {
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'icon.svg');
-    panel.webview.html = dashboardHtml(panel.webview, context.extensionUri);
+    panel.webview.html = webviewHtml(panel.webview, context.extensionUri, { bundle: 'dashboard', title: 'Transfer Lab', images: true });
     this.cleaner = DashboardCleaner.for(context, runner);
     this.cleaner.attach((message) => this.post(message));
     this.disposables.push(

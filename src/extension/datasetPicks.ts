@@ -25,21 +25,21 @@ export async function findWorkspaceDatasets(): Promise<DatasetCandidate[]> {
 
 export async function pickWorkspaceDataset(): Promise<string | undefined> {
   const candidates = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Window, title: 'Transfer Lab: looking for image folders' },
+    { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Transfer Lab: looking for image folders') },
     () => findWorkspaceDatasets());
   if (candidates.length === 0) {
     const picked = await vscode.window.showOpenDialog({
-      canSelectFolders: true, canSelectFiles: false, openLabel: 'Prepare this folder',
-      title: 'No image dataset found in the workspace: choose a folder of images',
+      canSelectFolders: true, canSelectFiles: false, openLabel: vscode.l10n.t('Prepare this folder'),
+      title: vscode.l10n.t('No image dataset found in the workspace: choose a folder of images'),
     });
     return picked?.[0]?.fsPath;
   }
   const pick = await vscode.window.showQuickPick(
     candidates.map((c) => ({
-      label: vscode.workspace.asRelativePath(c.path), description: `${c.imageCount} images · ${c.kind}`,
+      label: vscode.workspace.asRelativePath(c.path), description: vscode.l10n.t('{0} images · {1}', c.imageCount, c.kind),
       detail: c.reason, path: c.path,
     })),
-    { title: 'Transfer Lab: which dataset should be prepared?', matchOnDetail: true },
+    { title: vscode.l10n.t('Transfer Lab: which dataset should be prepared?'), matchOnDetail: true },
   );
   return pick?.path;
 }
@@ -51,14 +51,15 @@ export async function chooseLayout(folder: string): Promise<LayoutChoice | undef
   const { detection } = await detectLayoutIn(dirReader(), folder);
   if (detection.status === 'found') return { root: detection.layout.root, kind: detection.layout.kind };
   if (detection.status === 'none') {
-    void vscode.window.showErrorMessage(`Transfer Lab: ${detection.message}`, { modal: true, detail: detection.hint });
+    void vscode.window.showErrorMessage(vscode.l10n.t('Transfer Lab: {0}', detection.message), { modal: true, detail: detection.hint });
     return undefined;
   }
   const pick = await vscode.window.showQuickPick(
     detection.candidates.map((c) => ({
-      label: `${c.kind}${c.root ? ` in ${c.root}/` : ''}`, description: `${c.imageCount} images`, detail: c.reason, c,
+      label: c.root ? vscode.l10n.t('{0} in {1}/', c.kind, c.root) : c.kind,
+      description: vscode.l10n.t('{0} images', c.imageCount), detail: c.reason, c,
     })),
-    { title: 'Transfer Lab: this folder could be read in more than one way', placeHolder: detection.message },
+    { title: vscode.l10n.t('Transfer Lab: this folder could be read in more than one way'), placeHolder: detection.message },
   );
   return pick ? { root: pick.c.root, kind: pick.c.kind } : undefined;
 }

@@ -40,7 +40,8 @@ export class JobRunner implements vscode.Disposable {
   /** The job's outcome; when done, its result typed and checked by the job's contract as it arrived. */
   async run<J extends JobName>(request: JobRequest<J>): Promise<JobOutcome<JobResult<J>>> {
     if (this.active) {
-      void vscode.window.showWarningMessage(`Transfer Lab is already running "${this.active.job}". Cancel it first.`);
+      void vscode.window.showWarningMessage(
+        vscode.l10n.t('Transfer Lab is already running "{0}". Cancel it first.', this.active.job));
       return { status: 'failed', error: { type: 'error', code: 'busy', message: 'another job is running' } };
     }
     const log = logChannel();
@@ -109,16 +110,19 @@ export class JobRunner implements vscode.Disposable {
 
   private withProgress<J extends JobName>(title: string, job: TrainerJob<J>): Thenable<JobOutcome<JobResult<J>>> {
     return vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Transfer Lab: ${title}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Transfer Lab: {0}', title), cancellable: true },
       (progress, token) => {
         token.onCancellationRequested(() => job.cancel());
         let last = 0;
         const sub = (event: TrainerEvent) => {
           if (event.type !== 'progress' || event.total <= 0) return;
           const pct = (100 * event.done) / event.total;
-          const eta = event.etaSeconds !== undefined ? `, about ${Math.ceil(event.etaSeconds)} s left` : '';
+          // The phase is the trainer's word (src/trainer speaks English only).
+          const message = event.etaSeconds !== undefined
+            ? vscode.l10n.t('{0} {1}/{2}, about {3} s left', event.phase, event.done, event.total, Math.ceil(event.etaSeconds))
+            : vscode.l10n.t('{0} {1}/{2}', event.phase, event.done, event.total);
           progress.report({
-            message: `${event.phase} ${event.done}/${event.total}${eta}`,
+            message,
             increment: Math.max(0, pct - last),
           });
           last = pct >= 100 ? 0 : pct;
@@ -137,21 +141,22 @@ export class JobRunner implements vscode.Disposable {
         return;
       case 'cancelled':
         log.info(`${request.job} cancelled`);
-        void vscode.window.showInformationMessage(`Transfer Lab: ${request.title} was cancelled.`);
+        void vscode.window.showInformationMessage(vscode.l10n.t('Transfer Lab: {0} was cancelled.', request.title));
         return;
       case 'failed': {
+        // The trainer's message, file and hint are its own English words, put in one placeholder.
         const { message, file, hint } = outcome.error;
-        void showErrorWithLog(
-          `Transfer Lab: ${request.title} failed: ${message}${file ? ` (${file})` : ''}${hint ? ` ${hint}` : ''}`,
-        );
+        const detail = `${message}${file ? ` (${file})` : ''}${hint ? ` ${hint}` : ''}`;
+        void showErrorWithLog(vscode.l10n.t('Transfer Lab: {0} failed: {1}', request.title, detail));
         return;
       }
       case 'crashed':
         log.error(`trainer crashed (exit ${outcome.exitCode}, signal ${outcome.signal})\n${outcome.stderrTail}`);
-        void showErrorWithLog(
-          `Transfer Lab: the trainer process stopped unexpectedly during "${request.title}" ` +
-            `(${outcome.signal ?? `exit code ${outcome.exitCode}`}). Nothing was marked complete.`,
-        );
+        void showErrorWithLog(outcome.signal
+          ? vscode.l10n.t('Transfer Lab: the trainer process stopped unexpectedly during "{0}" ({1}). Nothing was marked complete.',
+            request.title, outcome.signal)
+          : vscode.l10n.t('Transfer Lab: the trainer process stopped unexpectedly during "{0}" (exit code {1}). Nothing was marked complete.',
+            request.title, String(outcome.exitCode)));
         return;
     }
   }

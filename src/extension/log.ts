@@ -1,4 +1,5 @@
-// The one output channel for everything Transfer Lab logs.
+// The one output channel for everything Transfer Lab logs. What is logged stays in English, unlike what the user is
+// shown (vscode.l10n.t): a log pasted into a bug report has to be readable by whoever fixes it.
 import * as vscode from 'vscode';
 
 let channel: vscode.LogOutputChannel | undefined;
@@ -17,7 +18,8 @@ export function registerLog(context: vscode.ExtensionContext): void {
 
 /** Errors always name a next step: the log is one click away. */
 export async function showErrorWithLog(message: string, ...extra: string[]): Promise<string | undefined> {
-  const choice = await vscode.window.showErrorMessage(message, ...extra, 'Show Log');
-  if (choice === 'Show Log') logChannel().show();
+  const showLog = vscode.l10n.t('Show Log');
+  const choice = await vscode.window.showErrorMessage(message, ...extra, showLog);
+  if (choice === showLog) logChannel().show();
   return choice;
 }

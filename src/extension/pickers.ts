@@ -17,8 +17,8 @@ export async function pickPreparedDataset(hint?: vscode.Uri): Promise<string | u
       return hint.fsPath;
     } catch {
       const choice = await vscode.window.showWarningMessage(
-        `${path.basename(hint.fsPath)} is not a prepared dataset (no dataset.json). Prepare it first?`,
-        'Prepare Dataset',
+        vscode.l10n.t('{0} is not a prepared dataset (no dataset.json). Prepare it first?', path.basename(hint.fsPath)),
+        vscode.l10n.t('Prepare Dataset'),
       );
       if (choice) await vscode.commands.executeCommand('transferLab.prepareDataset', hint);
       return undefined;
@@ -27,8 +27,8 @@ export async function pickPreparedDataset(hint?: vscode.Uri): Promise<string | u
   const manifests = await vscode.workspace.findFiles('**/dataset.json', '**/node_modules/**', 50);
   if (manifests.length === 0) {
     const choice = await vscode.window.showInformationMessage(
-      'No prepared dataset in this workspace yet.',
-      'Prepare Dataset',
+      vscode.l10n.t('No prepared dataset in this workspace yet.'),
+      vscode.l10n.t('Prepare Dataset'),
     );
     if (choice) await vscode.commands.executeCommand('transferLab.prepareDataset');
     return undefined;
@@ -40,7 +40,10 @@ export async function pickPreparedDataset(hint?: vscode.Uri): Promise<string | u
       description: vscode.workspace.asRelativePath(path.dirname(m.fsPath)),
       dir: path.dirname(m.fsPath),
     })),
-    { title: 'Transfer Lab: choose a prepared dataset', placeHolder: 'Folders holding dataset.json' },
+    {
+      title: vscode.l10n.t('Transfer Lab: choose a prepared dataset'),
+      placeHolder: vscode.l10n.t('Folders holding {0}', 'dataset.json'),
+    },
   );
   return pick?.dir;
 }
@@ -49,33 +52,40 @@ export async function pickBackbone(defaultId: string): Promise<{ source: string;
   type Item = vscode.QuickPickItem & { source?: string };
   const items: Item[] = ZOO.map((e) => ({
     label: e.id,
-    description: e.id === defaultId ? 'default' : e.family === 'mobilenet_v2' ? 'MobileNetV2' : 'MobileNet v1',
-    detail: `${e.inputSize} px, features at ${e.defaultCut}, ${e.licence}; ` +
-      (e.bundledSha256 ? 'included, works offline' : 'downloaded once, then cached'),
+    description: e.id === defaultId ? vscode.l10n.t('default') : e.family === 'mobilenet_v2' ? 'MobileNetV2' : 'MobileNet v1',
+    detail: e.bundledSha256
+      ? vscode.l10n.t('{0} px, features at {1}, {2}; included, works offline', e.inputSize, e.defaultCut, e.licence)
+      : vscode.l10n.t('{0} px, features at {1}, {2}; downloaded once, then cached', e.inputSize, e.defaultCut, e.licence),
     source: e.id,
   }));
-  const names: Record<string, string> = { vgg16: 'VGG16 (the recipe\'s)', resnet50: 'ResNet50', mobilenet_v2: 'MobileNetV2' };
+  const names: Record<string, string> = {
+    vgg16: vscode.l10n.t("VGG16 (the recipe's)"), resnet50: 'ResNet50', mobilenet_v2: 'MobileNetV2',
+  };
   items.push(...KERAS_ZOO.map((e) => ({
     label: e.id,
-    description: `${names[e.application]}, Keras' weights`,
-    detail: `${e.inputSize} px, features at ${e.defaultCut}, ${e.licence}; Keras' *_notop.h5 downloaded once, then cached`,
+    description: vscode.l10n.t("{0}, Keras' weights", names[e.application]),
+    detail: vscode.l10n.t("{0} px, features at {1}, {2}; Keras' *_notop.h5 downloaded once, then cached",
+      e.inputSize, e.defaultCut, e.licence),
     source: e.id,
   })));
   items.sort((a, b) => Number(b.label === defaultId) - Number(a.label === defaultId));
-  items.push({ label: '$(folder) Local model…', detail: 'A Keras .h5 or .keras file, or a folder holding a TF.js model.json' });
-  const pick = await vscode.window.showQuickPick(items, { title: 'Transfer Lab: choose a backbone' });
+  items.push({
+    label: `$(folder) ${vscode.l10n.t('Local model…')}`,
+    detail: vscode.l10n.t('A Keras .h5 or .keras file, or a folder holding a TF.js model.json'),
+  });
+  const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Transfer Lab: choose a backbone') });
   if (!pick) return undefined;
   if (pick.source) return { source: pick.source };
   const folder = await vscode.window.showOpenDialog({
     canSelectFolders: true,
     canSelectFiles: true,
-    filters: { 'Models': ['h5', 'hdf5', 'keras', 'json'] },
-    openLabel: 'Use this model',
+    filters: { [vscode.l10n.t('Models')]: ['h5', 'hdf5', 'keras', 'json'] },
+    openLabel: vscode.l10n.t('Use this model'),
   });
   if (!folder?.[0]) return undefined;
   const cut = await vscode.window.showInputBox({
-    title: 'Cut layer (optional)',
-    prompt: 'Layer whose output becomes the features; empty for the default',
+    title: vscode.l10n.t('Cut layer (optional)'),
+    prompt: vscode.l10n.t('Layer whose output becomes the features; empty for the default'),
   });
   return { source: folder[0].fsPath, cut: cut || undefined };
 }
@@ -93,7 +103,8 @@ export async function runDirOf(
 export async function pickRun(filter: (r: SavedRun) => boolean, title: string): Promise<SavedRun | undefined> {
   const runs = (await listRuns()).filter(filter);
   if (runs.length === 0) {
-    void vscode.window.showInformationMessage('Transfer Lab: no matching saved run. Train a feature extractor first.');
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t('Transfer Lab: no matching saved run. Train a feature extractor first.'));
     return undefined;
   }
   const pick = await vscode.window.showQuickPick(
@@ -110,7 +121,7 @@ export async function pickRun(filter: (r: SavedRun) => boolean, title: string): 
 /** The run's layer table; a damaged layers.json is shown as an error naming it (and gives no blocks to pick). */
 export async function readLayers(runDir: string): Promise<LayerRow[]> {
   const { layers, problem } = await readLayerTable(runDir);
-  if (problem) void vscode.window.showErrorMessage(`Transfer Lab: ${problem}`);
+  if (problem) void vscode.window.showErrorMessage(vscode.l10n.t('Transfer Lab: {0}', problem));
   return layers ?? [];
 }
 
@@ -122,10 +133,10 @@ export async function pickUnfreezePoint(runDir: string): Promise<string | undefi
   const top = topBlock(layers);
   candidates.sort((a, b) => Number(b === top) - Number(a === top));
   const pick = await vscode.window.showQuickPick(
-    candidates.map((b) => ({ label: b, description: b === top ? 'default: the top block' : undefined })),
+    candidates.map((b) => ({ label: b, description: b === top ? vscode.l10n.t('default: the top block') : undefined })),
     {
-      title: 'Transfer Lab: unfreeze from which block?',
-      placeHolder: 'Everything above this point trains; everything below stays frozen',
+      title: vscode.l10n.t('Transfer Lab: unfreeze from which block?'),
+      placeHolder: vscode.l10n.t('Everything above this point trains; everything below stays frozen'),
     },
   );
   return pick?.label;

@@ -72,7 +72,7 @@ export class SavedModelsView implements vscode.TreeDataProvider<Node>, vscode.Di
     const [best] = await findWorkspaceDatasets().catch(() => []);
     if (this.tree)
       this.tree.message = best
-        ? `Found ${vscode.workspace.asRelativePath(best.path)}: ${best.imageCount} images (${best.kind}).`
+        ? vscode.l10n.t('Found {0}: {1} images ({2}).', vscode.workspace.asRelativePath(best.path), best.imageCount, best.kind)
         : undefined;
   }
 

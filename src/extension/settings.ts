@@ -46,10 +46,13 @@ function restricted<T>(c: vscode.WorkspaceConfiguration, key: string, fallback: 
   const { value, ignored } = restrictedValue(c.inspect<T>(key), vscode.workspace.isTrusted, fallback);
   if (ignored !== undefined && !warned.has(key)) {
     warned.add(key);
-    const message = `This folder is not trusted, so its transferLab.${key} setting (${JSON.stringify(ignored)}) is ` +
-      `ignored and ${JSON.stringify(value)} is used. Trust the folder to use it.`;
-    logChannel().warn(message);
-    void vscode.window.showWarningMessage(`Transfer Lab: ${message}`, 'Manage Workspace Trust').then((choice) => {
+    const [setting, was, used] = [`transferLab.${key}`, JSON.stringify(ignored), JSON.stringify(value)];
+    logChannel().warn(`This folder is not trusted, so its ${setting} setting (${was}) is ignored and ${used} is used. ` +
+      'Trust the folder to use it.');
+    const message = vscode.l10n.t(
+      'Transfer Lab: This folder is not trusted, so its {0} setting ({1}) is ignored and {2} is used. Trust the folder to use it.',
+      setting, was, used);
+    void vscode.window.showWarningMessage(message, vscode.l10n.t('Manage Workspace Trust')).then((choice) => {
       if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
     });
   }

@@ -10,7 +10,7 @@ export function workspaceRoot(): string | undefined {
 
 export function labDir(): string {
   const root = workspaceRoot();
-  if (!root) throw new Error('Open a folder first: Transfer Lab keeps its runs in the workspace.');
+  if (!root) throw new Error(vscode.l10n.t('Open a folder first: Transfer Lab keeps its runs in the workspace.'));
   return path.join(root, LAB_DIR);
 }
 

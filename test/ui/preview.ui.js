@@ -8,9 +8,8 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { launch } = require('../vscode/browser');
-const { prepareProfile, start } = require('../vscode/codeServer');
-const { answerQuickInput, dashboardFrame, runCommand, switchTheme, waitForWorkbench } = require('../vscode/workbench');
+const { runUiChecks } = require('./uiRun');
+const { answerQuickInput, dashboardFrame, runCommand, switchTheme } = require('../vscode/workbench');
 const { makeWorkspace } = require('./uiWorkspace');
 
 const vsix = process.argv[2];
@@ -217,39 +216,7 @@ check('the Predictions tab\'s Heatmap toggle shows the Grad-CAM overlays; toolti
   await shoot('evaluation-heatmap.png');
 });
 
-(async () => {
-  const started = Date.now();
-  const workspace = makeWorkspace();
-  const profile = prepareProfile(vsix, {});
-  ctx = { ...profile, ...workspace };
-  const server = await start({ data: profile.data, folder: workspace.ws });
-  const browser = await launch();
-  page = browser.page;
-  let passed = 0, failed = 0;
-  try {
-    await page.goto(server.url);
-    await waitForWorkbench(page);
-    for (const c of checks) {
-      try {
-        await c.fn();
-        passed++;
-        console.log(`  ✔ ${c.name}`);
-      } catch (e) {
-        failed++;
-        const where = String(e && e.stack || '').split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 2);
-        console.log(`  ✘ ${c.name}\n    ${[...String(e && e.message || e).split('\n').slice(0, 60), ...where].join('\n    ')}`);
-        await page.screenshot({ path: path.join(results, `preview-failure-${passed + failed}.png`) }).catch(() => {});
-      }
-    }
-  } catch (e) {
-    failed++;
-    console.log(`  ✘ workbench did not load: ${e.message}\n    code-server log: ${server.log}`);
-    await page.screenshot({ path: path.join(results, 'preview-failure-workbench.png') }).catch(() => {});
-  } finally {
-    await browser.close();
-    await server.stop();
-    fs.rmSync(workspace.ws, { recursive: true, force: true });
-  }
-  console.log(`${passed} passed, ${failed} failed (${Math.round((Date.now() - started) / 1000)} s)`);
-  process.exit(failed ? 1 : 0);
-})();
+runUiChecks({
+  vsix, checks, makeWorkspace: makeWorkspace, name: 'preview',
+  onStart: (p, c) => { page = p; ctx = c; },
+});

@@ -24,13 +24,15 @@ const input = object({
   tta: optional(literal(...TTA_MODES)),
   /** For a model file: how its pixels are scaled, when the file does not say. */
   preprocessing: optional(literal('minus1to1', 'zero1', 'caffe')),
-  batch: fields.batch, engine: fields.engine, workers: fields.workers, frozen: fields.frozen,
+  // No `workers`: the feature maps come from one frozen pass (ONNX Runtime uses every core) and the gradients run
+  // on this thread.
+  batch: fields.batch, engine: fields.engine, frozen: fields.frozen,
 });
 export type ExplainConfigInput = Checked<typeof input>;
 export interface ExplainConfig {
   runDir: string; images: string[]; outDir?: string; size: number; opacity: number; tta: TtaMode;
   preprocessing?: 'minus1to1' | 'zero1' | 'caffe';
-  batch: number; engine: EnginePreference; workers?: number; frozen?: FrozenPreference;
+  batch: number; engine: EnginePreference; frozen?: FrozenPreference;
 }
 
 export interface ExplainItem {

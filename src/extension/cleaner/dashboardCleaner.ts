@@ -50,7 +50,9 @@ export class DashboardCleaner {
 
   async handle(intent: CleanerIntent): Promise<void> {
     if (this.busy) {
-      void vscode.window.showInformationMessage(`Transfer Lab: wait until the cleaner has finished ${this.busy}.`);
+      void vscode.window.showInformationMessage(this.busy === 'applying'
+        ? vscode.l10n.t('Transfer Lab: wait until the cleaner has finished applying.')
+        : vscode.l10n.t('Transfer Lab: wait until the cleaner has finished retraining.'));
       return this.send();
     }
     switch (intent.kind) {
@@ -59,7 +61,8 @@ export class DashboardCleaner {
         try {
           dataset = await this.datasetOf(intent.source);
         } catch (e) {
-          void vscode.window.showWarningMessage(`Transfer Lab: cannot mark ${path.basename(intent.change.file)}: ${(e as Error).message}`);
+          void vscode.window.showWarningMessage(
+            vscode.l10n.t('Transfer Lab: cannot mark {0}: {1}', path.basename(intent.change.file), (e as Error).message));
           return;
         }
         this.activate(dataset, 'runDir' in intent.source ? intent.source.runDir : undefined);
@@ -133,7 +136,7 @@ export class DashboardCleaner {
     this.busy = 'applying';
     this.send();
     const outcome = await this.runner.run({
-      job: 'relabel', title: `Apply cleaner changes (${pendingSummary(pending)})`, quiet: true,
+      job: 'relabel', title: vscode.l10n.t('Apply cleaner changes ({0})', pendingSummary(pending)), quiet: true,
       config: { dataset, changes: relabelChanges(pending) },
     }).finally(() => (this.busy = undefined));
     if (outcome.status !== 'done') return this.send();
@@ -148,18 +151,19 @@ export class DashboardCleaner {
     this.send();
     for (const x of r.refused) logChannel().warn(`cleaner: not applied: ${x.reason}`);
     if (r.refused.length) {
-      void vscode.window.showWarningMessage(
-        `Transfer Lab: ${r.refused.length} of ${pending.length} changes were not applied and stay pending: ` +
-          `${r.refused.slice(0, 3).map((x) => x.reason).join('; ')}${r.refused.length > 3 ? '; …' : ''}`,
-      );
+      // The reasons are the trainer's own words (English), listed in one placeholder.
+      const reasons = `${r.refused.slice(0, 3).map((x) => x.reason).join('; ')}${r.refused.length > 3 ? '; …' : ''}`;
+      void vscode.window.showWarningMessage(vscode.l10n.t(
+        'Transfer Lab: {0} of {1} changes were not applied and stay pending: {2}', r.refused.length, pending.length, reasons));
     }
     if (!r.applied.length && !r.undone.length) return;
+    const retrain = vscode.l10n.t('Retrain');
     const choice = await vscode.window.showInformationMessage(
-      `Transfer Lab: recorded ${this.applied.excluded} exclusion(s) and ${this.applied.relabelled} new label(s) in ` +
-        `${path.basename(dataset)}/dataset.json; the original images are untouched. Retrain to see the effect.`,
-      'Retrain',
+      vscode.l10n.t('Transfer Lab: recorded {0} exclusion(s) and {1} new label(s) in {2}; the original images are untouched. Retrain to see the effect.',
+        this.applied.excluded, this.applied.relabelled, `${path.basename(dataset)}/dataset.json`),
+      retrain,
     );
-    if (choice === 'Retrain') await this.retrain();
+    if (choice === retrain) await this.retrain();
   }
 
   private async retrain(): Promise<void> {
@@ -170,14 +174,15 @@ export class DashboardCleaner {
     try {
       settings = await retrainConfigOf(runDir, dataset);
     } catch (e) {
-      void vscode.window.showErrorMessage(`Transfer Lab: cannot retrain like ${path.basename(runDir)}: ${(e as Error).message}`);
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t('Transfer Lab: cannot retrain like {0}: {1}', path.basename(runDir), (e as Error).message));
       return;
     }
     this.busy = 'retraining';
     this.send();
     const { runsDir, engine, frozen, modelCacheDir } = trainingConfig(this.context);
     const outcome = await this.runner.run({
-      job: 'train', title: 'Retrain on the cleaned dataset',
+      job: 'train', title: vscode.l10n.t('Retrain on the cleaned dataset'),
       config: { ...settings, runsDir, engine, frozen, modelCacheDir },
     }).finally(() => (this.busy = undefined));
     void vscode.commands.executeCommand('transferLab.refreshSavedModels');
@@ -190,9 +195,8 @@ export class DashboardCleaner {
     this.applied = undefined;
     this.send();
     const total = r.cache.fromCache + r.cache.computed;
-    void vscode.window.showInformationMessage(
-      `Transfer Lab: retrained as ${r.runId}, best val_acc ${r.best.valAcc.toFixed(3)}; ${r.cache.fromCache} of ${total} ` +
-        `embeddings from the cache in ${(r.seconds.embedding ?? 0).toFixed(1)} s.`,
-    );
+    void vscode.window.showInformationMessage(vscode.l10n.t(
+      'Transfer Lab: retrained as {0}, best val_acc {1}; {2} of {3} embeddings from the cache in {4} s.',
+      r.runId, r.best.valAcc.toFixed(3), r.cache.fromCache, total, (r.seconds.embedding ?? 0).toFixed(1)));
   }
 }

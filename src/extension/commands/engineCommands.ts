@@ -9,7 +9,7 @@ export function registerEngineCommands(context: vscode.ExtensionContext, runner:
     vscode.commands.registerCommand('transferLab.doctor', async () => {
       const outcome = await runner.run({
         job: 'doctor',
-        title: 'Check engine',
+        title: vscode.l10n.t('Check engine'),
         config: engineConfig(),
         quiet: true,
       });
@@ -17,18 +17,19 @@ export function registerEngineCommands(context: vscode.ExtensionContext, runner:
       const r = outcome.result;
       for (const s of r.frozen.skipped) logChannel().info(`frozen-pass engine ${s.engine} skipped: ${s.reason}`);
       for (const s of r.skipped) logChannel().info(`training engine ${s.engine} skipped: ${s.reason}`);
-      const slow = r.slowPath ? ' No native TensorFlow here, so training uses cached activations on the CPU.' : '';
+      const { engine, version, frozen } = r;
+      const message = r.slowPath
+        ? vscode.l10n.t('Transfer Lab engines: frozen passes on {0} {1}; training on {2} {3}. No native TensorFlow here, so training uses cached activations on the CPU.',
+          frozen.engine, frozen.version, engine, version)
+        : vscode.l10n.t('Transfer Lab engines: frozen passes on {0} {1}; training on {2} {3}.',
+          frozen.engine, frozen.version, engine, version);
       void vscode.window
-        .showInformationMessage(
-          `Transfer Lab engines: frozen passes on ${r.frozen.engine} ${r.frozen.version}; ` +
-            `training on ${r.engine} ${r.version}.${slow}`,
-          'Show Log',
-        )
+        .showInformationMessage(message, vscode.l10n.t('Show Log'))
         .then((c) => c && logChannel().show());
       return outcome.result;
     }),
     vscode.commands.registerCommand('transferLab.cancelTraining', () => {
-      if (!runner.cancel()) void vscode.window.showInformationMessage('Transfer Lab: no job is running.');
+      if (!runner.cancel()) void vscode.window.showInformationMessage(vscode.l10n.t('Transfer Lab: no job is running.'));
     }),
   );
 }

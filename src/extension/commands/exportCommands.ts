@@ -11,12 +11,17 @@ import type { SavedModelsView } from '../savedModelsView';
 
 const completed = (r: SavedRun) => r.status === 'completed';
 
-/** What differs between the two commands. */
-const FORMATS: Record<ExportFormat, { command: string; what: string; file: string; filters: Record<string, string[]> }> = {
-  onnx: { command: 'transferLab.exportOnnx', what: 'ONNX', file: EXPORT_FILES.onnx, filters: { 'ONNX model': ['onnx'] } },
+/** What differs between the two commands. `what` is a format's name, the same in every language. */
+const FORMATS: Record<ExportFormat, {
+  command: string; what: string; file: string; filters: () => Record<string, string[]>;
+}> = {
+  onnx: {
+    command: 'transferLab.exportOnnx', what: 'ONNX', file: EXPORT_FILES.onnx,
+    filters: () => ({ [vscode.l10n.t('ONNX model')]: ['onnx'] }),
+  },
   keras: {
     command: 'transferLab.exportKeras', what: 'Keras .h5', file: EXPORT_FILES.keras,
-    filters: { 'Keras HDF5 model': ['h5'] },
+    filters: () => ({ [vscode.l10n.t('Keras HDF5 model')]: ['h5'] }),
   },
 };
 
@@ -33,33 +38,38 @@ export function registerExportCommands(
 async function exportAs(format: ExportFormat, arg: (RunArg & { out?: string }) | undefined, runner: JobRunner,
   tree: SavedModelsView) {
   const { what, file: defaultName, filters } = FORMATS[format];
-  const runDir = await runDirOf(arg, `Transfer Lab: export which run as ${what}?`, completed);
+  const runDir = await runDirOf(arg, vscode.l10n.t('Transfer Lab: export which run as {0}?', what), completed);
   if (!runDir) return undefined;
   const out = arg?.out ?? (await vscode.window.showSaveDialog({
-    title: `Transfer Lab: export as ${what}`,
+    title: vscode.l10n.t('Transfer Lab: export as {0}', what),
     defaultUri: vscode.Uri.file(path.join(runDir, RUN_FILES.export, defaultName)),
-    filters,
-    saveLabel: 'Export',
+    filters: filters(),
+    saveLabel: vscode.l10n.t('Export'),
   }))?.fsPath;
   if (!out) return undefined;
-  const outcome = await runner.run({ job: 'export', title: `Export as ${what}`, config: { runDir, format, out } });
+  const outcome = await runner.run({ job: 'export', title: vscode.l10n.t('Export as {0}', what), config: { runDir, format, out } });
   tree.refresh();
   if (outcome.status !== 'done') return undefined;
   const r = outcome.result;
   const v = r.verification;
   const file = path.basename(r.out);
+  const diff = (v.maxAbsDiff ?? 0).toExponential(1);
+  const openModelCard = vscode.l10n.t('Open Model Card');
+  const reveal = vscode.l10n.t('Reveal');
   const show = v.status === 'passed'
-    ? vscode.window.showInformationMessage(`Transfer Lab: exported ${file}, verified against the TF.js model on ` +
-      `${v.images} validation images (largest probability difference ${(v.maxAbsDiff ?? 0).toExponential(1)}` +
-      `${v.onnx?.status === 'passed' ? `; in ONNX Runtime ${(v.onnx.maxAbsDiff ?? 0).toExponential(1)}` : ''}).`,
-    'Open Model Card', 'Reveal')
-    : vscode.window.showWarningMessage(`Transfer Lab: exported ${file}, but it was not verified: ${v.reason}.`,
-      'Open Model Card', 'Reveal');
+    ? vscode.window.showInformationMessage(v.onnx?.status === 'passed'
+      ? vscode.l10n.t('Transfer Lab: exported {0}, verified against the TF.js model on {1} validation images (largest probability difference {2}; in ONNX Runtime {3}).',
+        file, v.images, diff, (v.onnx.maxAbsDiff ?? 0).toExponential(1))
+      : vscode.l10n.t('Transfer Lab: exported {0}, verified against the TF.js model on {1} validation images (largest probability difference {2}).',
+        file, v.images, diff),
+    openModelCard, reveal)
+    : vscode.window.showWarningMessage(vscode.l10n.t('Transfer Lab: exported {0}, but it was not verified: {1}.', file, String(v.reason)),
+      openModelCard, reveal);
   void show.then((choice) => {
-    if (choice === 'Open Model Card') {
+    if (choice === openModelCard) {
       void vscode.commands.executeCommand('vscode.open', vscode.Uri.file(r.modelCard));
     }
-    if (choice === 'Reveal') {
+    if (choice === reveal) {
       const uri = vscode.Uri.file(r.out);
       void vscode.commands.executeCommand(
         vscode.workspace.getWorkspaceFolder(uri) ? 'revealInExplorer' : 'revealFileInOS', uri);

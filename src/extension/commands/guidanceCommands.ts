@@ -41,11 +41,13 @@ export async function desiredError(): Promise<number | undefined> {
   const stored = settings.get<number | null>('desiredError', null);
   if (typeof stored === 'number') return stored;
   const text = await vscode.window.showInputBox({
-    title: 'Transfer Lab: desired error',
+    title: vscode.l10n.t('Transfer Lab: desired error'),
     value: String(DEFAULT_DESIRED_ERROR),
-    prompt:
-      'The error rate you would accept, e.g. 0.05 (5% wrong). The learning curve draws it as a line and diagnoses against it; change it later in the setting transferLab.desiredError.',
-    validateInput: (t) => (parseErrorRate(t) === undefined ? 'A rate from 0 up to 1, such as 0.05 or 5%' : undefined),
+    prompt: vscode.l10n.t(
+      'The error rate you would accept, e.g. 0.05 (5% wrong). The learning curve draws it as a line and diagnoses against it; change it later in the setting {0}.',
+      'transferLab.desiredError'),
+    validateInput: (t) =>
+      (parseErrorRate(t) === undefined ? vscode.l10n.t('A rate from 0 up to 1, such as 0.05 or 5%') : undefined),
   });
   const rate = text === undefined ? undefined : parseErrorRate(text);
   if (rate === undefined) return undefined;
@@ -66,22 +68,27 @@ export async function offerFoundLearningRate(runDir: string): Promise<number | n
   }
   if (typeof found.suggestion !== 'number') return undefined;
   const text = await vscode.window.showInputBox({
-    title: 'Transfer Lab: fine-tuning learning rate',
+    title: vscode.l10n.t('Transfer Lab: fine-tuning learning rate'),
     value: found.suggestion.toPrecision(2),
-    prompt: `The LR finder suggested this${typeof found.unfreezeFrom === 'string' ? ` (unfreezing from ${found.unfreezeFrom})` : ''}; the recipe's default is 1e-4.`,
-    validateInput: (t) => (Number(t) > 0 && Number(t) < 10 ? undefined : 'A positive learning rate, such as 1e-4'),
+    prompt: typeof found.unfreezeFrom === 'string'
+      ? vscode.l10n.t("The LR finder suggested this (unfreezing from {0}); the recipe's default is {1}.", found.unfreezeFrom, '1e-4')
+      : vscode.l10n.t("The LR finder suggested this; the recipe's default is {0}.", '1e-4'),
+    validateInput: (t) =>
+      (Number(t) > 0 && Number(t) < 10 ? undefined : vscode.l10n.t('A positive learning rate, such as {0}', '1e-4')),
   });
   return text === undefined ? null : Number(text);
 }
 
-async function reportAdvice(what: string, advice: Advice): Promise<void> {
+/** `summary` is the whole first sentence, translated by the caller; the advice's own words come from src/core. */
+async function reportAdvice(summary: string, advice: Advice): Promise<void> {
   const first = advice.recommendations[0];
+  const openDashboard = vscode.l10n.t('Open Dashboard');
   const choice = await vscode.window.showInformationMessage(
-    `Transfer Lab: ${what}: ${advice.label}.${first ? ` Next: ${first.title}.` : ''}`,
-    'Open Dashboard',
+    first ? `${summary} ${vscode.l10n.t('Next: {0}.', first.title)}` : summary,
+    openDashboard,
     ...(first?.command ? [first.title] : []),
   );
-  if (choice === 'Open Dashboard') await vscode.commands.executeCommand('transferLab.showDashboard');
+  if (choice === openDashboard) await vscode.commands.executeCommand('transferLab.showDashboard');
   else if (choice && first?.command) await vscode.commands.executeCommand(first.command, first.args);
 }
 
@@ -111,10 +118,10 @@ export function registerGuidanceCommands(context: vscode.ExtensionContext, runne
         ...Object.fromEntries(Object.entries({ head, sizes, repeats, maxPerClass }).filter(([, v]) => v !== undefined)),
       };
       void vscode.commands.executeCommand('transferLab.showDashboard');
-      const outcome = await runner.run({ job: 'learning-curve', title: 'Learning curve', config });
+      const outcome = await runner.run({ job: 'learning-curve', title: vscode.l10n.t('Learning curve'), config });
       if (outcome.status !== 'done') return undefined;
       const result = outcome.result;
-      void reportAdvice('learning curve', result.diagnosis);
+      void reportAdvice(vscode.l10n.t('Transfer Lab: learning curve: {0}.', result.diagnosis.label), result.diagnosis);
       return result;
     }),
     vscode.commands.registerCommand('transferLab.advise', async (arg?: vscode.Uri | AdviseArgs) => {
@@ -123,12 +130,12 @@ export function registerGuidanceCommands(context: vscode.ExtensionContext, runne
       void vscode.commands.executeCommand('transferLab.showDashboard');
       const outcome = await runner.run({
         job: 'advise',
-        title: 'Advise strategy',
+        title: vscode.l10n.t('Advise strategy'),
         config: { ...baseConfig(context), ...picked },
       });
       if (outcome.status !== 'done') return undefined;
       const result = outcome.result;
-      void reportAdvice('strategy', result.advice);
+      void reportAdvice(vscode.l10n.t('Transfer Lab: strategy: {0}.', result.advice.label), result.advice);
       return result;
     }),
     vscode.commands.registerCommand('transferLab.lrFind', async (arg?: LrFindArgs | { run?: { dir: string } }) => {
@@ -144,25 +151,27 @@ export function registerGuidanceCommands(context: vscode.ExtensionContext, runne
       void vscode.commands.executeCommand('transferLab.showDashboard');
       const outcome = await runner.run({
         job: 'lr-find',
-        title: 'Find learning rate',
+        title: vscode.l10n.t('Find learning rate'),
         config: { ...baseConfig(context), ...picked, ...extra },
       });
       if (outcome.status !== 'done') return undefined;
       const r = outcome.result;
-      const next = target.runDir ? 'Fine-tune with it' : 'Train with it';
+      const fineTuneWithIt = vscode.l10n.t('Fine-tune with it');
+      const trainWithIt = vscode.l10n.t('Train with it');
+      const openDashboard = vscode.l10n.t('Open Dashboard');
       const choice = await vscode.window.showInformationMessage(
-        `Transfer Lab: suggested learning rate ${r.suggestion.toPrecision(2)}.`,
-        next,
-        'Open Dashboard',
+        vscode.l10n.t('Transfer Lab: suggested learning rate {0}.', r.suggestion.toPrecision(2)),
+        target.runDir ? fineTuneWithIt : trainWithIt,
+        openDashboard,
       );
-      if (choice === 'Open Dashboard') void vscode.commands.executeCommand('transferLab.showDashboard');
-      if (choice === 'Fine-tune with it')
+      if (choice === openDashboard) void vscode.commands.executeCommand('transferLab.showDashboard');
+      if (choice === fineTuneWithIt)
         void vscode.commands.executeCommand('transferLab.fineTune', {
           runDir: target.runDir,
           unfreezeFrom: r.unfreezeFrom,
           lr: r.suggestion,
         });
-      if (choice === 'Train with it')
+      if (choice === trainWithIt)
         void vscode.commands.executeCommand('transferLab.trainFeatureExtractor', { ...picked, lr: r.suggestion });
       return r;
     }),
@@ -174,23 +183,23 @@ async function chooseSweep(given: LrFindArgs): Promise<LrFindArgs | undefined> {
   const pick = await vscode.window.showQuickPick(
     [
       {
-        label: 'A new head',
-        detail: 'Sweep Adam on a fresh classifier head over a prepared dataset (feature extraction)',
+        label: vscode.l10n.t('A new head'),
+        detail: vscode.l10n.t('Sweep Adam on a fresh classifier head over a prepared dataset (feature extraction)'),
         fineTune: false,
       },
       {
-        label: 'Fine-tuning a saved run',
-        detail: "Sweep SGD on a run's unfrozen top block; Fine-tune then offers the suggestion",
+        label: vscode.l10n.t('Fine-tuning a saved run'),
+        detail: vscode.l10n.t("Sweep SGD on a run's unfrozen top block; Fine-tune then offers the suggestion"),
         fineTune: true,
       },
     ],
-    { title: 'Transfer Lab: find a learning rate for…' },
+    { title: vscode.l10n.t('Transfer Lab: find a learning rate for…') },
   );
   if (!pick) return undefined;
   if (!pick.fineTune) return given;
   const run = await pickRun(
     (r) => r.status === 'completed' && r.record.mode === 'feature-extractor',
-    'Transfer Lab: sweep the top of which run?',
+    vscode.l10n.t('Transfer Lab: sweep the top of which run?'),
   );
   return run && { ...given, runDir: run.dir };
 }

@@ -27,7 +27,7 @@ async function askNumber(
     title,
     value,
     validateInput: (t) =>
-      optional && t.trim() === '' ? undefined : Number.isFinite(Number(t)) ? validate(Number(t)) : 'Enter a number',
+      optional && t.trim() === '' ? undefined : Number.isFinite(Number(t)) ? validate(Number(t)) : vscode.l10n.t('Enter a number'),
   });
   if (text === undefined) return undefined;
   return text.trim() === '' ? null : Number(text);
@@ -35,19 +35,19 @@ async function askNumber(
 
 async function askSettings(): Promise<{ val: number; seed: number; maxPerClass?: number } | undefined> {
   const s = trainerConfig();
-  const val = await askNumber('Validation fraction (per class)', String(s.validationSplit), (n) =>
-    n > 0 && n < 1 ? undefined : 'Between 0 and 1, e.g. 0.2',
+  const val = await askNumber(vscode.l10n.t('Validation fraction (per class)'), String(s.validationSplit), (n) =>
+    n > 0 && n < 1 ? undefined : vscode.l10n.t('Between 0 and 1, e.g. 0.2'),
   );
   if (val == null) return undefined;
   const cap = await askNumber(
-    'Images per class to use (empty: all)',
+    vscode.l10n.t('Images per class to use (empty: all)'),
     '',
-    (n) => (Number.isInteger(n) && n > 1 ? undefined : 'A whole number above 1'),
+    (n) => (Number.isInteger(n) && n > 1 ? undefined : vscode.l10n.t('A whole number above 1')),
     true,
   );
   if (cap === undefined) return undefined;
-  const seed = await askNumber('Seed (the same seed gives the same split)', String(s.seed), (n) =>
-    Number.isInteger(n) ? undefined : 'A whole number',
+  const seed = await askNumber(vscode.l10n.t('Seed (the same seed gives the same split)'), String(s.seed), (n) =>
+    Number.isInteger(n) ? undefined : vscode.l10n.t('A whole number'),
   );
   if (seed == null) return undefined;
   return { val, seed, ...(cap ? { maxPerClass: cap } : {}) };
@@ -59,7 +59,7 @@ const isUndo = (r: PrepareResult | UndoResult): r is UndoResult => 'undo' in r;
 async function showReport(result: PrepareResult): Promise<void> {
   const doc = await vscode.workspace.openTextDocument({
     language: 'markdown',
-    content: `# Dataset report: ${result.output}\n\n\`\`\`\n${formatPrepareSummary(result, 200)}\n\`\`\`\n`,
+    content: `# ${vscode.l10n.t('Dataset report: {0}', result.output)}\n\n\`\`\`\n${formatPrepareSummary(result, 200)}\n\`\`\`\n`,
   });
   await vscode.commands.executeCommand('markdown.showPreview', doc.uri);
 }
@@ -90,7 +90,7 @@ export function registerPrepareCommands(context: vscode.ExtensionContext, runner
       };
       const preview = await runner.run({
         job: 'prepare',
-        title: 'Preview dataset split',
+        title: vscode.l10n.t('Preview dataset split'),
         config: { ...config, dryRun: true },
         quiet: true,
       });
@@ -98,30 +98,31 @@ export function registerPrepareCommands(context: vscode.ExtensionContext, runner
       const plan = preview.result;
       if (isUndo(plan)) return undefined;
       if (!given?.yes) {
+        const prepare = vscode.l10n.t('Prepare');
+        const placement = plan.placement === 'link'
+          ? vscode.l10n.t('Files are placed as hard links (copies across disks); the originals are never moved or changed.')
+          : vscode.l10n.t('Files are placed as {0}; the originals are never moved or changed.', plan.placement);
         const go = await vscode.window.showInformationMessage(
-          `Prepare ${plan.images} images into ${plan.output}?`,
-          {
-            modal: true,
-            detail: `${plan.layoutReason}\n\n${countsTable(plan.counts, plan.classes)}\n\nFiles are placed as ${plan.placement === 'link' ? 'hard links (copies across disks)' : plan.placement}; the originals are never moved or changed.`,
-          },
-          'Prepare',
+          vscode.l10n.t('Prepare {0} images into {1}?', plan.images, plan.output),
+          { modal: true, detail: `${plan.layoutReason}\n\n${countsTable(plan.counts, plan.classes)}\n\n${placement}` },
+          prepare,
         );
-        if (go !== 'Prepare') return undefined;
+        if (go !== prepare) return undefined;
       }
-      const outcome = await runner.run({ job: 'prepare', title: 'Prepare dataset', config });
+      const outcome = await runner.run({ job: 'prepare', title: vscode.l10n.t('Prepare dataset'), config });
       if (outcome.status !== 'done') return undefined;
       const result = outcome.result;
       if (isUndo(result)) return undefined;
-      const excluded = result.excluded.length ? `, ${result.excluded.length} excluded` : '';
+      const message = result.excluded.length
+        ? vscode.l10n.t('Transfer Lab: dataset ready in {0}, {1} excluded.', result.output, result.excluded.length)
+        : vscode.l10n.t('Transfer Lab: dataset ready in {0}.', result.output);
+      const showReportLabel = vscode.l10n.t('Show Report');
+      const trainLabel = vscode.l10n.t('Train Feature Extractor');
       void vscode.window
-        .showInformationMessage(
-          `Transfer Lab: dataset ready in ${result.output}${excluded}.`,
-          'Show Report',
-          'Train Feature Extractor',
-        )
+        .showInformationMessage(message, showReportLabel, trainLabel)
         .then((c) => {
-          if (c === 'Show Report') void showReport(result);
-          if (c === 'Train Feature Extractor')
+          if (c === showReportLabel) void showReport(result);
+          if (c === trainLabel)
             void vscode.commands.executeCommand('transferLab.trainFeatureExtractor', vscode.Uri.file(result.output));
         });
       return result;

@@ -11,13 +11,13 @@ import type { SavedModelsView } from '../savedModelsView';
 export function registerRunCommands(context: vscode.ExtensionContext, runner: JobRunner, tree: SavedModelsView): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('transferLab.openRunInDashboard', async (arg?: RunArg) => {
-      const runDir = await runDirOf(arg, 'Transfer Lab: open which run in the dashboard?');
+      const runDir = await runDirOf(arg, vscode.l10n.t('Transfer Lab: open which run in the dashboard?'));
       if (!runDir) return false;
       const replay = await runReplay(runDir);
       for (const p of replay.problems) logChannel().warn(`skipped a saved dashboard file: ${p}`);
       if (!runner.display(replay.title, replay.events)) {
         void vscode.window.showInformationMessage(
-          'Transfer Lab: the dashboard follows the running job; open the saved run when it finishes.',
+          vscode.l10n.t('Transfer Lab: the dashboard follows the running job; open the saved run when it finishes.'),
         );
         DashboardPanel.show(context, runner);
         return false;
@@ -26,25 +26,26 @@ export function registerRunCommands(context: vscode.ExtensionContext, runner: Jo
       return true;
     }),
     vscode.commands.registerCommand('transferLab.revealRun', async (arg?: RunArg) => {
-      const runDir = await runDirOf(arg, 'Transfer Lab: reveal which run?');
+      const runDir = await runDirOf(arg, vscode.l10n.t('Transfer Lab: reveal which run?'));
       if (runDir) await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(runDir));
     }),
     vscode.commands.registerCommand('transferLab.deleteRun', async (arg?: RunArg & { confirmed?: boolean }) => {
-      const runDir = await runDirOf(arg, 'Transfer Lab: delete which run?');
+      const runDir = await runDirOf(arg, vscode.l10n.t('Transfer Lab: delete which run?'));
       if (!runDir) return false;
       if (runner.current && tree.runs.some((r) => r.dir === runDir && r.status === 'running')) {
-        void vscode.window.showWarningMessage('Transfer Lab: this run is still training. Cancel it first.');
+        void vscode.window.showWarningMessage(vscode.l10n.t('Transfer Lab: this run is still training. Cancel it first.'));
         return false;
       }
       const id = path.basename(runDir);
       // Tests pass `confirmed`; people always see the modal.
+      const del = vscode.l10n.t('Delete');
       const ok =
         arg?.confirmed === true ||
         (await vscode.window.showWarningMessage(
-          `Delete the run "${id}"? Its model, checkpoints, predictions and report are removed. Your images are not touched.`,
+          vscode.l10n.t('Delete the run "{0}"? Its model, checkpoints, predictions and report are removed. Your images are not touched.', id),
           { modal: true },
-          'Delete',
-        )) === 'Delete';
+          del,
+        )) === del;
       if (!ok) return false;
       const uri = vscode.Uri.file(runDir);
       try {

@@ -17,21 +17,20 @@ export interface TrainArgs {
 }
 export interface FineTuneArgs { runDir?: string; unfreezeFrom?: string; epochs?: number; lr?: number }
 
+/** `finished` words the whole sentence from the best val_acc, so each mode's is translated as one. */
 async function afterTraining(
-  outcome: JobOutcome<JobResult<'train'>>, tree: SavedModelsView, what: string,
+  outcome: JobOutcome<JobResult<'train'>>, tree: SavedModelsView, finished: (valAcc: string) => string,
 ): Promise<JobResult<'train'> | undefined> {
   tree.refresh();
   if (outcome.status !== 'done') return undefined;
   const summary = outcome.result;
+  const openDashboard = vscode.l10n.t('Open Dashboard');
+  const fineTune = vscode.l10n.t('Fine-tune');
   void vscode.window
-    .showInformationMessage(
-      `Transfer Lab: ${what} finished, best val_acc ${summary.best.valAcc.toFixed(3)}.`,
-      'Open Dashboard',
-      'Fine-tune',
-    )
+    .showInformationMessage(finished(summary.best.valAcc.toFixed(3)), openDashboard, fineTune)
     .then((c) => {
-      if (c === 'Open Dashboard') void vscode.commands.executeCommand('transferLab.showDashboard');
-      if (c === 'Fine-tune') void vscode.commands.executeCommand('transferLab.fineTune', { runDir: summary.dir });
+      if (c === openDashboard) void vscode.commands.executeCommand('transferLab.showDashboard');
+      if (c === fineTune) void vscode.commands.executeCommand('transferLab.fineTune', { runDir: summary.dir });
     });
   return summary;
 }
@@ -69,9 +68,9 @@ export function registerTrainingCommands(
       };
       void vscode.commands.executeCommand('transferLab.showDashboard');
       return afterTraining(
-        await runner.run({ job: 'train', title: 'Train feature extractor', config }),
+        await runner.run({ job: 'train', title: vscode.l10n.t('Train feature extractor'), config }),
         tree,
-        'Feature extractor',
+        (valAcc) => vscode.l10n.t('Transfer Lab: Feature extractor finished, best val_acc {0}.', valAcc),
       );
     }),
     vscode.commands.registerCommand('transferLab.fineTune', async (arg?: FineTuneArgs | { run?: { dir: string } }) => {
@@ -83,7 +82,7 @@ export function registerTrainingCommands(
         (
           await pickRun(
             (r) => r.status === 'completed' && r.record.mode === 'feature-extractor',
-            'Transfer Lab: fine-tune which run?',
+            vscode.l10n.t('Transfer Lab: fine-tune which run?'),
           )
         )?.dir;
       if (!runDir) return undefined;
@@ -101,9 +100,9 @@ export function registerTrainingCommands(
       };
       void vscode.commands.executeCommand('transferLab.showDashboard');
       return afterTraining(
-        await runner.run({ job: 'train', title: `Fine-tune from ${unfreezeFrom}`, config }),
+        await runner.run({ job: 'train', title: vscode.l10n.t('Fine-tune from {0}', unfreezeFrom), config }),
         tree,
-        'Fine-tuning',
+        (valAcc) => vscode.l10n.t('Transfer Lab: Fine-tuning finished, best val_acc {0}.', valAcc),
       );
     }),
   );

@@ -16,7 +16,8 @@ function runDirsOf(item: CompareArg | undefined, items: readonly CompareArg[] | 
 async function pickRuns(preselected: readonly string[]): Promise<string[] | undefined> {
   const runs = await listRuns();
   if (runs.length < 2) {
-    void vscode.window.showInformationMessage('Transfer Lab: Compare Runs needs two saved runs. Train another one first.');
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t('Transfer Lab: Compare Runs needs two saved runs. Train another one first.'));
     return undefined;
   }
   const picks = await vscode.window.showQuickPick(
@@ -26,7 +27,9 @@ async function pickRuns(preselected: readonly string[]): Promise<string[] | unde
       picked: preselected.includes(r.dir),
       dir: r.dir,
     })),
-    { title: 'Transfer Lab: compare which runs?', placeHolder: 'Pick two or more', canPickMany: true },
+    {
+      title: vscode.l10n.t('Transfer Lab: compare which runs?'), placeHolder: vscode.l10n.t('Pick two or more'), canPickMany: true,
+    },
   );
   return picks?.map((p) => p.dir);
 }
@@ -38,7 +41,7 @@ export function registerCompareCommands(context: vscode.ExtensionContext): void 
       let dirs = runDirsOf(item, items);
       if (dirs.length < 2) dirs = (await pickRuns(dirs)) ?? [];
       if (dirs.length < 2) {
-        if (dirs.length === 1) void vscode.window.showInformationMessage('Transfer Lab: choose two or more runs to compare.');
+        if (dirs.length === 1) void vscode.window.showInformationMessage(vscode.l10n.t('Transfer Lab: choose two or more runs to compare.'));
         return false;
       }
       await ComparePanel.show(context, dirs);

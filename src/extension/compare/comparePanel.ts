@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { parseCompareMessage, type HostToCompare } from '../../core/compareProtocol';
 import { logChannel } from '../log';
-import { compareHtml } from './compareHtml';
+import { webviewHtml } from '../webviewHtml';
 import { readComparison } from './readComparison';
 
 export const COMPARE_VIEW_TYPE = 'transferLab.compare';
@@ -20,7 +20,7 @@ export class ComparePanel implements vscode.Disposable {
     let compare = ComparePanel.current;
     if (compare) compare.panel.reveal();
     else {
-      const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, 'Compare Runs', vscode.ViewColumn.Active,
+      const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, vscode.l10n.t('Compare Runs'), vscode.ViewColumn.Active,
         ComparePanel.options(context));
       compare = ComparePanel.current = new ComparePanel(panel, context);
     }
@@ -51,7 +51,7 @@ export class ComparePanel implements vscode.Disposable {
 
   private constructor(readonly panel: vscode.WebviewPanel, context: vscode.ExtensionContext) {
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'media', 'icon.svg');
-    panel.webview.html = compareHtml(panel.webview, context.extensionUri);
+    panel.webview.html = webviewHtml(panel.webview, context.extensionUri, { bundle: 'compare', title: 'Compare Runs', images: false });
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.onDidChangeViewState(() => {
@@ -70,11 +70,11 @@ export class ComparePanel implements vscode.Disposable {
     const { comparison, problems } = await readComparison(runDirs);
     for (const p of problems) logChannel().warn(`Compare Runs: ${p}`);
     if (problems.length) {
-      void vscode.window.showWarningMessage(
-        `Transfer Lab: ${problems.length === 1 ? problems[0] : `${problems.length} files could not be read; the log names them`}.`,
-      );
+      void vscode.window.showWarningMessage(problems.length === 1
+        ? vscode.l10n.t('Transfer Lab: {0}.', problems[0])
+        : vscode.l10n.t('Transfer Lab: {0} files could not be read; the log names them.', problems.length));
     }
-    this.panel.title = `Compare Runs (${comparison.runs.length})`;
+    this.panel.title = vscode.l10n.t('Compare Runs ({0})', comparison.runs.length);
     this.message = { type: 'comparison', comparison, problems };
     this.send();
   }

@@ -42,8 +42,8 @@ export function registerPredictionPreview(context: vscode.ExtensionContext): voi
 async function classify(host: PreviewHost, uri?: vscode.Uri, selected?: vscode.Uri[]): Promise<void> {
   const given = selected?.length ? selected : uri ? [uri] : activeImage();
   const picked = given ?? (await vscode.window.showOpenDialog({
-    canSelectFiles: true, canSelectFolders: true, canSelectMany: true, openLabel: 'Classify',
-    filters: { Images: ['jpg', 'jpeg', 'png', 'webp'] },
+    canSelectFiles: true, canSelectFolders: true, canSelectMany: true, openLabel: vscode.l10n.t('Classify'),
+    filters: { [vscode.l10n.t('Images')]: ['jpg', 'jpeg', 'png', 'webp'] },
   }));
   if (!picked?.length) return;
   const targets: { path: string; folder: boolean }[] = [];
@@ -52,15 +52,16 @@ async function classify(host: PreviewHost, uri?: vscode.Uri, selected?: vscode.U
     if (folder || isImageFile(u.fsPath)) targets.push({ path: u.fsPath, folder });
   }
   if (targets.length === 0) {
-    void vscode.window.showInformationMessage('Transfer Lab: choose .jpg, .jpeg, .png or .webp images, or a folder of them.');
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t('Transfer Lab: choose .jpg, .jpeg, .png or .webp images, or a folder of them.'));
     return;
   }
   if (targets.length === 1 && !targets[0].folder) {
     await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(targets[0].path), PREVIEW_VIEW_TYPE);
     return;
   }
-  const title = targets.length === 1 ? path.basename(targets[0].path) : `${targets.length} items`;
-  const panel = vscode.window.createWebviewPanel(CLASSIFY_VIEW_TYPE, `Classify: ${title}`, vscode.ViewColumn.Active, {
+  const title = targets.length === 1 ? path.basename(targets[0].path) : vscode.l10n.t('{0} items', targets.length);
+  const panel = vscode.window.createWebviewPanel(CLASSIFY_VIEW_TYPE, vscode.l10n.t('Classify: {0}', title), vscode.ViewColumn.Active, {
     enableScripts: true,
   });
   new PreviewSession(panel, host, 'grid', targets.map((t) => t.path), title);

@@ -10,7 +10,7 @@ import { logChannel } from '../log';
 import { listRuns, RUNS_GLOB } from '../runStore';
 import type { TrainerJob } from '../trainerClient';
 import { explainConfig, OVERLAY_SIZE, overlayDir, startExplain } from './explainJob';
-import { previewHtml } from './previewHtml';
+import { webviewHtml } from '../webviewHtml';
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp'] as const;
 export const isImageFile = (file: string) => (IMAGE_EXTENSIONS as readonly string[]).includes(path.extname(file).toLowerCase());
@@ -50,7 +50,7 @@ export class PreviewSession implements vscode.Disposable {
     const uri = (file: string) => panel.webview.asWebviewUri(vscode.Uri.file(file)).with({ query: `v=${this.generation}` }).toString();
     this.model = new PreviewModel(mode, title, targets, { image: uri, overlay: uri });
     panel.webview.options = { enableScripts: true, localResourceRoots: this.resourceRoots() };
-    panel.webview.html = previewHtml(panel.webview, host.extensionUri, title);
+    panel.webview.html = webviewHtml(panel.webview, host.extensionUri, { bundle: 'preview', title, images: true });
     panel.iconPath = vscode.Uri.joinPath(host.extensionUri, 'media', 'icon.svg');
     const runsWatcher = vscode.workspace.createFileSystemWatcher(RUNS_GLOB);
     this.disposables.push(
@@ -104,7 +104,7 @@ export class PreviewSession implements vscode.Disposable {
     try {
       runs = await listRuns();
     } catch (e) {
-      this.model.failed(`The saved runs could not be listed: ${(e as Error).message}`);
+      this.model.failed(vscode.l10n.t('The saved runs could not be listed: {0}', (e as Error).message));
       this.post();
       return;
     }
@@ -152,8 +152,10 @@ export class PreviewSession implements vscode.Disposable {
       case 'crashed':
         log.error(`preview: the trainer crashed (exit ${outcome.exitCode}, signal ${outcome.signal})\n${outcome.stderrTail}`);
         this.model.failed(
-          `The trainer stopped unexpectedly (${outcome.signal ?? `exit code ${outcome.exitCode}`}).`,
-          'The log (Transfer Lab: Show Log) has the end of its output.',
+          outcome.signal
+            ? vscode.l10n.t('The trainer stopped unexpectedly ({0}).', outcome.signal)
+            : vscode.l10n.t('The trainer stopped unexpectedly (exit code {0}).', String(outcome.exitCode)),
+          vscode.l10n.t('The log (Transfer Lab: Show Log) has the end of its output.'),
         );
         break;
       case 'cancelled':

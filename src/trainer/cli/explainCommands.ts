@@ -36,7 +36,6 @@ export const explainCommands: Record<string, CliCommand> = {
       batch: { type: 'string' },
       engine: { type: 'string' },
       frozen: { type: 'string' },
-      workers: { type: 'string' },
     },
     async run(v, positionals) {
       if (positionals.length < 2) {
@@ -55,7 +54,6 @@ export const explainCommands: Record<string, CliCommand> = {
           batch: v.batch,
           engine: v.engine,
           frozen: v.frozen,
-          workers: v.workers,
         }),
       );
       if (v.json) printJson(r);

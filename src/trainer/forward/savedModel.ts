@@ -74,6 +74,8 @@ export interface PredictedBatch {
   skipped: ImageDecodeError[];
   /** Files handled so far, including this batch (decoded or not). */
   done: number;
+  /** The frozen-pass engine that computed it ('onnxruntime-cpu', 'tfjs'…), once known. */
+  engine?: string;
 }
 
 /** The engine a worker should load to match this thread's tfjs backend. */
@@ -134,7 +136,7 @@ export async function* predictFiles(
         checkFinite(out, files, saved.jsonPath);
         const rows = rowsOf(out, files.length, classes.length);
         const probabilities = views.length === 1 ? rows : averageViews(rows, views.length);
-        return { files: batch.files, probabilities, skipped: batch.skipped, done };
+        return { files: batch.files, probabilities, skipped: batch.skipped, done, engine: forward.engine };
       });
       predicted.catch(() => undefined); // awaited below, in order; this only keeps a later failure from counting as unhandled
       pending.push(predicted);

@@ -132,7 +132,8 @@ async function train(
   }
   seconds.embedding = (performance.now() - t0) / 1000;
   await run.setTiming('embedding', seconds.embedding);
-  const frozenEngine = fx.frozenEngine;
+  // Undefined when every vector came from the cache: then the saved model's val check below names it.
+  let frozenEngine = fx.frozenEngine;
   if (frozenEngine) await run.setFrozenEngine(frozenEngine);
   // Images that did not decode are named and left out; a class left with none in a split stops the run here.
   const listed = data.train.length + data.val.length + data.skipped.length;
@@ -173,7 +174,12 @@ async function train(
       classes: data.classes, inputSize: fx.size, resize: c.resize, preprocessing: backbone.preprocessing,
       backbone: backbone.id, cut: backbone.cut,
     };
-    const predictions = await saveInferenceModel(tf, full, run, meta, data.val, c.batch, ctx, workers, frozenSetting(c));
+    const { predictions, engine: checkedOn } =
+      await saveInferenceModel(tf, full, run, meta, data.val, c.batch, ctx, workers, frozenSetting(c));
+    if (!frozenEngine && checkedOn) {
+      frozenEngine = checkedOn;
+      await run.setFrozenEngine(frozenEngine);
+    }
     // Each tile gets every class's probability and a Grad-CAM of its class: only the grid's images are explained.
     const grid = await withGridHeatmaps(await withThumbnails(valGrid(predictions, data.classes), thumbnailDir),
       new Map(predictions.map((p) => [p.file, p.probabilities])), thumbnailDir,

@@ -151,18 +151,20 @@ export async function saveInferenceModel(
   ctx: JobContext,
   workers: number | 'auto',
   frozen: FrozenSetting,
-): Promise<ValPrediction[]> {
+): Promise<{ predictions: ValPrediction[]; engine?: string }> {
   full.setUserDefinedMetadata({ ...meta });
   await full.save(fileSystemSaver(run.modelDir, run.writeContext));
   // The same decode-and-predict path evaluate and predict use on the saved model.
   const truthOf = new Map(val.map((item) => [item.file, meta.classes[item.label]]));
   const predictions: ValPrediction[] = [];
+  let engine: string | undefined;
   const saved = { model: full, meta, jsonPath: modelJsonPath(run.modelDir) };
   for await (const b of predictFiles(tf, saved, val.map((v) => v.file), batch, ctx, workers, frozen)) {
+    engine = b.engine ?? engine;
     b.files.forEach((file, k) => predictions.push({
       file, truth: truthOf.get(file)!, probabilities: Array.from(b.probabilities[k]),
     }));
   }
   await writeJsonAtomic(path.join(run.dir, RUN_FILES.valPredictions), predictions, run.writeContext);
-  return predictions;
+  return { predictions, ...(engine ? { engine } : {}) };
 }

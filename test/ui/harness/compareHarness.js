@@ -38,7 +38,7 @@ function runs(work) {
 function page(theme) {
   const t = JSON.parse(fs.readFileSync(path.join(__dirname, '../themes', `${theme}.json`), 'utf8'));
   const attr = (s) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
-  // The same CSP as src/extension/compare/compareHtml.ts, with the harness origin standing in for webview.cspSource.
+  // The same CSP as src/extension/webviewHtml.ts (images: false), with the harness origin standing in for webview.cspSource.
   const csp = `default-src 'none'; font-src ${ORIGIN}; style-src ${ORIGIN} 'unsafe-inline'; script-src 'nonce-harness'`;
   return `<!DOCTYPE html><html lang="en" style="${attr(t.htmlStyle)}"><head><meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">

@@ -9,18 +9,21 @@ import { describe, it } from 'node:test';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+const nls: Record<string, string> = JSON.parse(readFileSync(path.join(ROOT, 'package.nls.json'), 'utf8'));
+/** A display string as VS Code shows it in English: `%key%` read from package.nls.json. */
+const english = (value: string) => value.replace(/^%(.+)%$/, (_, key: string) => nls[key] ?? value);
 
 describe('package.json: where the extension runs and what an untrusted folder may set', () => {
   it('runs in the workspace extension host, never in a virtual workspace', () => {
     assert.deepEqual(manifest.extensionKind, ['workspace']);
     assert.equal(manifest.capabilities.virtualWorkspaces.supported, false);
-    assert.ok(manifest.capabilities.virtualWorkspaces.description);
+    assert.match(english(manifest.capabilities.virtualWorkspaces.description), /virtual file system/);
   });
 
   it('supports untrusted workspaces in part: the backbone and the cache location are restricted settings', () => {
     const trust = manifest.capabilities.untrustedWorkspaces;
     assert.equal(trust.supported, 'limited');
-    assert.ok(trust.description.length > 20);
+    assert.match(english(trust.description), /Backbone and Cache Location/);
     assert.deepEqual(trust.restrictedConfigurations, ['transferLab.backbone', 'transferLab.cacheLocation']);
     const settings = manifest.contributes.configuration.properties;
     for (const key of trust.restrictedConfigurations) assert.ok(settings[key], `${key} is not a contributed setting`);

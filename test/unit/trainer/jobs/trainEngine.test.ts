@@ -67,6 +67,8 @@ describe('training engine (CLI, real data, real backbones)', () => {
     // now a larger share of it than the 5% this allowed when embedding took 80 s.
     assert.ok(again.seconds.embedding < 0.15 * first.seconds.embedding, `${again.seconds.embedding} s vs ${first.seconds.embedding} s`);
     assert.equal(again.best.valAcc, first.best.valAcc, 'same seed, same cache: same result');
+    // No vector was computed, but the saved model's val check ran a frozen pass: the run names its engine.
+    assert.equal((again as { frozenEngine?: string }).frozenEngine, 'tfjs');
   });
 
   it('the saved model, loaded in a fresh process, gives the val probabilities the run reported (within 1e-5)', () => {
