@@ -7,7 +7,7 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const { runUiChecks } = require('./uiRun');
+const { explainer, extensionLogTail, runUiChecks } = require('./uiRun');
 const { answerQuickInput, dashboardFrame, runCommand, switchTheme, waitForWorkbench } = require('../vscode/workbench');
 const { makeWorkspace } = require('./uiWorkspace');
 
@@ -39,25 +39,11 @@ async function shoot(file) {
 /** The end of the extension's log and the notifications, for a wait that timed out. */
 async function diagnosis() {
   const toasts = await page.locator('.notification-list-item-message').allInnerTexts().catch(() => []);
-  const logs = [];
-  const walk = (dir) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name === 'Transfer Lab.log') logs.push(fs.readFileSync(p, 'utf8').split('\n').slice(-25).join('\n'));
-    }
-  };
-  try { walk(path.join(ctx.data, 'user/logs')); } catch { /* no logs yet */ }
+  const logs = extensionLogTail(ctx.data);
   const shown = await bar().innerText({ timeout: 2000 }).catch(() => '(no cleaner bar)');
-  return `cleaner bar: ${shown}\nnotifications: ${JSON.stringify(toasts)}\n${logs.join('\n')}`;
+  return `cleaner bar: ${shown}\nnotifications: ${JSON.stringify(toasts)}\n${logs}`;
 }
-async function explained(wait, what) {
-  try {
-    await wait;
-  } catch (e) {
-    throw new Error(`${what}: ${e.message.split('\n')[0]}\n${await diagnosis()}`);
-  }
-}
+const explained = explainer(diagnosis);
 async function openRun() {
   await runCommand(page, 'Transfer Lab: Open in Dashboard');
   await answerQuickInput(page, 'open which run', ctx.run.id);

@@ -5,7 +5,7 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { runUiChecks } = require('./uiRun');
+const { explainer, extensionLogTail, runUiChecks } = require('./uiRun');
 const { answerQuickInput, dashboardFrame, runCommand, switchTheme, waitForWorkbench } = require('../vscode/workbench');
 const { makeWorkspace } = require('./uiWorkspace');
 
@@ -37,16 +37,8 @@ async function shoot(file) {
 async function diagnosis() {
   const phase = await frame().locator('.training .phase').innerText({ timeout: 2000 }).catch(() => '(no phase line)');
   const toasts = await page.locator('.notification-list-item-message').allInnerTexts().catch(() => []);
-  const logs = [];
-  const walk = (dir) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name === 'Transfer Lab.log') logs.push(`${p}:\n${fs.readFileSync(p, 'utf8').split('\n').slice(-25).join('\n')}`);
-    }
-  };
-  try { walk(path.join(ctx.data, 'user/logs')); } catch { /* no logs yet */ }
-  return `phase: ${phase}\nnotifications: ${JSON.stringify(toasts)}\n${logs.join('\n')}`;
+  const logs = extensionLogTail(ctx.data);
+  return `phase: ${phase}\nnotifications: ${JSON.stringify(toasts)}\n${logs}`;
 }
 async function until(condition, timeoutMs) {
   const end = Date.now() + timeoutMs;
@@ -55,13 +47,7 @@ async function until(condition, timeoutMs) {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
-async function explained(wait, what) {
-  try {
-    await wait;
-  } catch (e) {
-    throw new Error(`${what}: ${e.message.split('\n')[0]}\n${await diagnosis()}`);
-  }
-}
+const explained = explainer(diagnosis);
 /** Opens the feature extractor run in the dashboard through the palette and the run QuickPick. */
 async function openRun() {
   await runCommand(page, 'Transfer Lab: Open in Dashboard');

@@ -8,7 +8,7 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { runUiChecks } = require('./uiRun');
+const { explainer, extensionLogTail, runUiChecks } = require('./uiRun');
 const { answerQuickInput, dashboardFrame, runCommand, switchTheme } = require('../vscode/workbench');
 const { makeWorkspace } = require('./uiWorkspace');
 
@@ -37,24 +37,10 @@ const loaded = (locator) => locator.evaluate((i) => i.decode().then(() => i.natu
 /** The preview's status line and the extension's log, for a wait that failed. */
 async function diagnosis() {
   const status = await frame().locator('.status').innerText({ timeout: 2000 }).catch(() => '(no status line)');
-  const logs = [];
-  const walk = (dir) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name === 'Transfer Lab.log') logs.push(fs.readFileSync(p, 'utf8').split('\n').slice(-25).join('\n'));
-    }
-  };
-  try { walk(path.join(ctx.data, 'user/logs')); } catch { /* no logs yet */ }
-  return `status: ${status}\n${logs.join('\n')}`;
+  const logs = extensionLogTail(ctx.data);
+  return `status: ${status}\n${logs}`;
 }
-async function explained(wait, what) {
-  try {
-    await wait;
-  } catch (e) {
-    throw new Error(`${what}: ${e.message.split('\n')[0]}\n${await diagnosis()}`);
-  }
-}
+const explained = explainer(diagnosis);
 
 /** Waits for the single preview's result: bars for every class and the overlay loaded on the picture. */
 async function classified() {

@@ -58,4 +58,29 @@ async function runUiChecks(o) {
   process.exit(failed ? 1 : 0);
 }
 
-module.exports = { runUiChecks };
+/** The last lines of the extension's log in the profile at `dataDir`, for a failure message. */
+function extensionLogTail(dataDir, lines = 25) {
+  const logs = [];
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name === 'Transfer Lab.log') logs.push(`${p}:\n${fs.readFileSync(p, 'utf8').split('\n').slice(-lines).join('\n')}`);
+    }
+  };
+  try { walk(path.join(dataDir, 'user/logs')); } catch { /* no logs yet */ }
+  return logs.join('\n');
+}
+
+/** `explained(wait, what)`: the wait, or an error saying what did not happen and what `diagnosis()` saw then. */
+function explainer(diagnosis) {
+  return async (wait, what) => {
+    try {
+      await wait;
+    } catch (e) {
+      throw new Error(`${what}: ${e.message.split('\n')[0]}\n${await diagnosis()}`);
+    }
+  };
+}
+
+module.exports = { runUiChecks, extensionLogTail, explainer };
