@@ -54,6 +54,25 @@ export class KernelRunner {
   }
 }
 
+/**
+ * Runs `build` with a fresh runner: what it returns passes to the engine and every other intermediate is freed; when
+ * it returns undefined (a geometry the composite does not cover) or throws, every intermediate is freed.
+ */
+function composite(
+  tf: Tf, backendName: string, backend: Backend, build: (r: KernelRunner) => TensorInfo | undefined,
+): TensorInfo | undefined {
+  const r = new KernelRunner(tf, backendName, backend);
+  try {
+    const out = build(r);
+    if (out === undefined) r.fail();
+    else r.finish(out);
+    return out;
+  } catch (e) {
+    r.fail();
+    throw e;
+  }
+}
+
 interface ConvGeometry {
   n: number;
   outH: number;
@@ -131,8 +150,7 @@ function tapView(r: KernelRunner, g: ConvGeometry, kh: number, kw: number, chann
 export function conv2DBackpropFilterComposite(
   tf: Tf, backendName: string, backend: Backend, inputs: { x: TensorInfo; dy: TensorInfo }, attrs: Attrs,
 ): TensorInfo | undefined {
-  const r = new KernelRunner(tf, backendName, backend);
-  try {
+  return composite(tf, backendName, backend, (r) => {
     const filterShape = attrs.filterShape as number[];
     const g = geometry(tf, r, inputs.x, filterShape, attrs, false);
     if (!g) return undefined;
@@ -148,11 +166,8 @@ export function conv2DBackpropFilterComposite(
       }
     }
     const stacked = taps.length === 1 ? taps[0] : r.run('Concat', taps, { axis: 0 });
-    return r.finish(r.run('Reshape', { x: stacked }, { shape: filterShape }));
-  } catch (e) {
-    r.fail();
-    throw e;
-  }
+    return r.run('Reshape', { x: stacked }, { shape: filterShape });
+  });
 }
 
 /** DepthwiseConv2dNativeBackpropFilter(x, dy) for channel multiplier 1; undefined otherwise. */
@@ -161,8 +176,7 @@ export function depthwiseBackpropFilterComposite(
 ): TensorInfo | undefined {
   const filterShape = attrs.filterShape as number[];
   if (filterShape[3] !== 1) return undefined;
-  const r = new KernelRunner(tf, backendName, backend);
-  try {
+  return composite(tf, backendName, backend, (r) => {
     const g = geometry(tf, r, inputs.x, filterShape, attrs, true);
     if (!g) return undefined;
     const channels = filterShape[2];
@@ -174,11 +188,8 @@ export function depthwiseBackpropFilterComposite(
       }
     }
     const stacked = taps.length === 1 ? taps[0] : r.run('Concat', taps, { axis: 0 });
-    return r.finish(r.run('Reshape', { x: stacked }, { shape: filterShape }));
-  } catch (e) {
-    r.fail();
-    throw e;
-  }
+    return r.run('Reshape', { x: stacked }, { shape: filterShape });
+  });
 }
 
 /**
@@ -197,18 +208,14 @@ export function conv2DBackpropInput1x1Composite(
   const dataFormat = (attrs.dataFormat ?? 'NHWC') as string;
   if (kH !== 1 || kW !== 1 || !unitStride || dataFormat !== 'NHWC' || typeof attrs.pad === 'object') return undefined;
   if (typeof attrs.pad === 'number' && attrs.pad !== 0) return undefined;
-  const r = new KernelRunner(tf, backendName, backend);
-  try {
+  return composite(tf, backendName, backend, (r) => {
     const rows = inputShape[0] * inputShape[1] * inputShape[2];
     const dy2 = r.run('Reshape', { x: dy }, { shape: [1, rows, outC] });
     const w = r.run('Reshape', { x: filter }, { shape: [1, inC, outC] });
     const wt = r.run('Transpose', { x: w }, { perm: [0, 2, 1] });
     const dx = r.run('BatchMatMul', { a: dy2, b: wt }, { transposeA: false, transposeB: false });
-    return r.finish(r.run('Reshape', { x: dx }, { shape: inputShape }));
-  } catch (e) {
-    r.fail();
-    throw e;
-  }
+    return r.run('Reshape', { x: dx }, { shape: inputShape });
+  });
 }
 
 /**
@@ -269,19 +276,15 @@ export function conv2DBackpropInputStride1Composite(
   const { dy, filter } = inputs;
   const pads = stride1GradientPads(tf, dy, filter.shape, attrs, false);
   if (!pads) return undefined;
-  const r = new KernelRunner(tf, backendName, backend);
-  try {
+  return composite(tf, backendName, backend, (r) => {
     const reversed = r.run('Reverse', { x: filter }, { dims: [0, 1] });
     const swapped = r.run('Transpose', { x: reversed }, { perm: [0, 1, 3, 2] });
     const dx = r.run('Conv2D', { x: dy, filter: swapped }, {
       strides: [1, 1], pad: pads, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined,
     });
     if (!sameShape(dx.shape, attrs.inputShape as number[])) throw new Error(`internal: dx is [${dx.shape.join(', ')}]`);
-    return r.finish(dx);
-  } catch (e) {
-    r.fail();
-    throw e;
-  }
+    return dx;
+  });
 }
 
 /**
@@ -296,18 +299,14 @@ export function depthwiseBackpropInputComposite(
   if (filter.shape[3] !== 1) return undefined;
   const pads = stride1GradientPads(tf, dy, filter.shape, attrs, true);
   if (!pads) return undefined;
-  const r = new KernelRunner(tf, backendName, backend);
-  try {
+  return composite(tf, backendName, backend, (r) => {
     const reversed = r.run('Reverse', { x: filter }, { dims: [0, 1] });
     const dx = r.run('DepthwiseConv2dNative', { x: dy, filter: reversed }, {
       strides: [1, 1], pad: pads, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined,
     });
     if (!sameShape(dx.shape, attrs.inputShape as number[])) throw new Error(`internal: dx is [${dx.shape.join(', ')}]`);
-    return r.finish(dx);
-  } catch (e) {
-    r.fail();
-    throw e;
-  }
+    return dx;
+  });
 }
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
@@ -325,24 +324,20 @@ export function batchMatMulTransposedComposite(
 ): TensorInfo | undefined {
   const [tA, tB] = [Boolean(attrs.transposeA), Boolean(attrs.transposeB)];
   if (!tA && !tB) return undefined;
-  const r = new KernelRunner(tf, backendName, backend);
-  const swapLast = (t: TensorInfo) => {
-    const perm = t.shape.map((_, i) => i);
-    [perm[perm.length - 2], perm[perm.length - 1]] = [perm[perm.length - 1], perm[perm.length - 2]];
-    return r.run('Transpose', { x: t }, { perm });
-  };
   const size = (t: TensorInfo) => t.shape.slice(-2).reduce((x, y) => x * y, 1);
   const { a, b } = inputs;
-  try {
-    if (tA && tB) return r.finish(swapLast(r.track(plain(b, a))));
+  return composite(tf, backendName, backend, (r) => {
+    const swapLast = (t: TensorInfo) => {
+      const perm = t.shape.map((_, i) => i);
+      [perm[perm.length - 2], perm[perm.length - 1]] = [perm[perm.length - 1], perm[perm.length - 2]];
+      return r.run('Transpose', { x: t }, { perm });
+    };
+    if (tA && tB) return swapLast(r.track(plain(b, a)));
     const outSize = (tA ? a.shape.at(-1)! : a.shape.at(-2)!) * (tB ? b.shape.at(-2)! : b.shape.at(-1)!);
     const direct = tA ? size(a) : size(b);
     const swapped = (tA ? size(b) : size(a)) + outSize;
-    if (direct <= swapped) return r.finish(tA ? plain(swapLast(a), b) : plain(a, swapLast(b)));
+    if (direct <= swapped) return tA ? plain(swapLast(a), b) : plain(a, swapLast(b));
     // Aᵀ·B = (Bᵀ·A)ᵀ and A·Bᵀ = (B·Aᵀ)ᵀ
-    return r.finish(swapLast(r.track(tA ? plain(swapLast(b), a) : plain(b, swapLast(a)))));
-  } catch (e) {
-    r.fail();
-    throw e;
-  }
+    return swapLast(r.track(tA ? plain(swapLast(b), a) : plain(b, swapLast(a))));
+  });
 }
