@@ -170,6 +170,17 @@ export type ParsedManifest = { ok: true; value: DatasetManifest } | { ok: false;
  * output, a file listed twice, a class not in `classes`, the same content in two of train, val and train-dev, and
  * counts that disagree. `output` is where it was written, for information only: readers use the folder that holds it.
  */
+/** dataset.json's text, checked: text that is not JSON fails the same way, with the parser's message. */
+export function parseManifestText(text: string): ParsedManifest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    raw = e;
+  }
+  return parseManifest(raw);
+}
+
 export function parseManifest(input: unknown): ParsedManifest {
   try {
     const m = manifestShape(input, 'dataset.json') as DatasetManifest;

@@ -1,27 +1,12 @@
 // What the prediction preview shows, as a small state machine the extension drives: the run choice, a
 // classification starting, its progress, its result or its error. Kept pure (the host passes in how a path
 // becomes a webview URI) so every transition is tested without VS Code.
+import type { ExplainItem, ExplainResult } from './jobs/explain';
 import type { PreviewImage, PreviewState } from './previewProtocol';
 import type { RunChoice } from './runChoice';
 
-/** One image of the explain job's result, as the preview reads it. */
-export interface ExplainedImage {
-  file: string;
-  probabilities: number[];
-  predicted: string;
-  probability: number;
-  overlay: string;
-  peak: { x: number; y: number };
-}
-
-/** The explain job's result, as the preview reads it. */
-export interface ExplainOutcome {
-  classes: string[];
-  layer: string;
-  items: ExplainedImage[];
-  skipped: { file: string; reason: string }[];
-  seconds: number;
-}
+/** The explain job's result as the preview reads it (the run it asked for is its own). */
+export type ExplainOutcome = Omit<ExplainResult, 'runDir'>;
 
 /** How the host turns paths into URIs the webview may load. */
 export interface PreviewUris {
@@ -138,7 +123,7 @@ export class PreviewModel {
     return { file, name: baseName(file), src: this.uris.image(file) };
   }
 
-  private classified(item: ExplainedImage): Partial<PreviewImage> {
+  private classified(item: ExplainItem): Partial<PreviewImage> {
     return {
       overlay: this.uris.overlay(item.overlay), probabilities: item.probabilities, predicted: item.predicted,
       probability: item.probability, peak: item.peak,

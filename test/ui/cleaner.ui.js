@@ -7,13 +7,11 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const { explainer, extensionLogTail, runUiChecks } = require('./uiRun');
+const { explainer, extensionLogTail, runUiChecks, shootWebview } = require('./uiRun');
 const { answerQuickInput, dashboardFrame, runCommand, switchTheme, waitForWorkbench } = require('../vscode/workbench');
 const { makeWorkspace } = require('./uiWorkspace');
 
 const vsix = process.argv[2];
-const results = path.resolve('test-results');
-fs.mkdirSync(results, { recursive: true });
 
 const checks = [];
 const check = (name, fn) => checks.push({ name, fn });
@@ -28,14 +26,7 @@ const tab = async (name) => {
 const sha256 = (file) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 const readJson = (file) => JSON.parse(fs.readFileSync(file, 'utf8'));
 const bar = () => frame().locator('.cleaner-bar');
-async function shoot(file) {
-  await frame().locator('body').evaluate(async () => {
-    const shown = [...document.images].filter((i) => i.getBoundingClientRect().bottom < innerHeight && i.offsetParent);
-    await Promise.all(shown.map((i) => (i.complete ? 0 : new Promise((r) => { i.onload = i.onerror = r; }))));
-  });
-  await page.locator('iframe.webview.ready').screenshot({ path: path.join(results, file) });
-  assert.ok(fs.statSync(path.join(results, file)).size > 5000, `${file} is empty`);
-}
+const shoot = (file) => shootWebview(page, frame(), file);
 /** The end of the extension's log and the notifications, for a wait that timed out. */
 async function diagnosis() {
   const toasts = await page.locator('.notification-list-item-message').allInnerTexts().catch(() => []);

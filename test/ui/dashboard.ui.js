@@ -3,15 +3,12 @@
 // dark and light themes: dataset, training-live (taken while a fine-tune streams its epochs), layers, predictions,
 // evaluation (each also as *-light.png), dashboard.png / workbench.png, and compare.png (Compare Runs).
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
 const path = require('node:path');
-const { explainer, extensionLogTail, runUiChecks } = require('./uiRun');
+const { RESULTS, explainer, extensionLogTail, runUiChecks, shootWebview } = require('./uiRun');
 const { answerQuickInput, dashboardFrame, runCommand, switchTheme, waitForWorkbench } = require('../vscode/workbench');
 const { makeWorkspace } = require('./uiWorkspace');
 
 const vsix = process.argv[2];
-const results = path.resolve('test-results');
-fs.mkdirSync(results, { recursive: true });
 const THEMES = [['Default Dark Modern', ''], ['Default Light Modern', '-light']];
 // Enough fine-tune epochs (about 0.2 s each here) to catch the curves mid-stream; no early stop before them.
 const SETTINGS = { 'transferLab.epochs': 40, 'transferLab.patience': 40 };
@@ -24,15 +21,7 @@ const tab = async (name) => {
   await frame().locator('vscode-tab-header', { hasText: name }).click();
   await page.waitForTimeout(300);
 };
-/** The webview as the person sees it, after its images have loaded. */
-async function shoot(file) {
-  await frame().locator('body').evaluate(async () => {
-    const shown = [...document.images].filter((i) => i.getBoundingClientRect().bottom < innerHeight && i.offsetParent);
-    await Promise.all(shown.map((i) => (i.complete ? 0 : new Promise((r) => { i.onload = i.onerror = r; }))));
-  });
-  await page.locator('iframe.webview.ready').screenshot({ path: path.join(results, file) });
-  assert.ok(fs.statSync(path.join(results, file)).size > 5000, `${file} is empty`);
-}
+const shoot = (file) => shootWebview(page, frame(), file);
 /** What a failed wait saw: the dashboard's phase line, the notifications and the end of the extension's log. */
 async function diagnosis() {
   const phase = await frame().locator('.training .phase').innerText({ timeout: 2000 }).catch(() => '(no phase line)');
@@ -134,7 +123,7 @@ for (const [theme, suffix] of THEMES) {
     }
     await tab('Training');
     await shoot(`dashboard${suffix}.png`);
-    if (!suffix) await page.screenshot({ path: path.join(results, 'workbench.png') });
+    if (!suffix) await page.screenshot({ path: path.join(RESULTS, 'workbench.png') });
 
     // "Fine-tune from here" on the Layers tab (the top block, the default) starts a fine-tune; its epochs stream in.
     await tab('Layers');
@@ -213,7 +202,7 @@ check('Compare Runs: two runs selected in Saved Models overlay their curves and 
         await explained(compareFrame().locator('.compare-table').waitFor({ timeout: 30000 }), 'Compare Runs did not come back after the reload');
       }
       await page.waitForTimeout(800);
-      await page.locator('iframe.webview.ready >> visible=true').screenshot({ path: path.join(results, `compare${suffix}.png`) });
+      await page.locator('iframe.webview.ready >> visible=true').screenshot({ path: path.join(RESULTS, `compare${suffix}.png`) });
     }
   } finally {
     await page.setViewportSize({ width: 1400, height: 900 });

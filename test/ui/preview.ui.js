@@ -8,13 +8,11 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { explainer, extensionLogTail, runUiChecks } = require('./uiRun');
+const { explainer, extensionLogTail, runUiChecks, shootWebview } = require('./uiRun');
 const { answerQuickInput, dashboardFrame, runCommand, switchTheme } = require('../vscode/workbench');
 const { makeWorkspace } = require('./uiWorkspace');
 
 const vsix = process.argv[2];
-const results = path.resolve('test-results');
-fs.mkdirSync(results, { recursive: true });
 
 const checks = [];
 const check = (name, fn) => checks.push({ name, fn });
@@ -22,14 +20,7 @@ let page, ctx;
 /** The one webview on screen (each step closes the editors of the one before). */
 const frame = () => dashboardFrame(page);
 
-async function shoot(file) {
-  await frame().locator('body').evaluate(async () => {
-    const shown = [...document.images].filter((i) => i.getBoundingClientRect().bottom < innerHeight && i.offsetParent);
-    await Promise.all(shown.map((i) => (i.complete ? 0 : new Promise((r) => { i.onload = i.onerror = r; }))));
-  });
-  await page.locator('iframe.webview.ready').screenshot({ path: path.join(results, file) });
-  assert.ok(fs.statSync(path.join(results, file)).size > 5000, `${file} is empty`);
-}
+const shoot = (file) => shootWebview(page, frame(), file);
 
 /** Whether an image in the webview has loaded (its pixels decoded), not merely been put in the page. */
 const loaded = (locator) => locator.evaluate((i) => i.decode().then(() => i.naturalWidth > 0, () => false));

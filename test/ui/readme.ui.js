@@ -14,14 +14,12 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { runUiChecks } = require('./uiRun');
+const { RESULTS, runUiChecks, visibleImagesLoaded } = require('./uiRun');
 const { answerQuickInput, dashboardFrame, runCommand, switchTheme } = require('../vscode/workbench');
 const { SHARED } = require('./uiWorkspace');
 
 const REPO = path.resolve(__dirname, '../..');
 const vsix = process.argv[2];
-const results = path.resolve('test-results');
-fs.mkdirSync(results, { recursive: true });
 // What the README promises of the default run on the shared photos (measured: 0.975 at epoch 17 of 27).
 const MIN_VAL_ACC = 0.96;
 // The default backbone of `transfer-lab demo` and of the extension's settings.
@@ -150,15 +148,12 @@ async function arrangeWindow() {
 
 /** The whole workbench, once the evaluation's thumbnails have loaded. */
 async function shootWindow(file) {
-  await frame().locator('body').evaluate(async () => {
-    const shown = [...document.images].filter((i) => i.getBoundingClientRect().bottom < innerHeight && i.offsetParent);
-    await Promise.all(shown.map((i) => (i.complete ? 0 : new Promise((r) => { i.onload = i.onerror = r; }))));
-  });
+  await visibleImagesLoaded(frame());
   await page.mouse.move(VIEWPORT.width / 2, VIEWPORT.height - 5); // no hover highlight or tooltip in the picture
   await page.waitForTimeout(500);
-  await page.screenshot({ path: path.join(results, file) });
+  await page.screenshot({ path: path.join(RESULTS, file) });
   // A blank or half-drawn window compresses to a few KB; this one holds photos, text and a matrix.
-  const size = fs.statSync(path.join(results, file)).size;
+  const size = fs.statSync(path.join(RESULTS, file)).size;
   assert.ok(size > 60000, `${file} is ${size} bytes: blank?`);
 }
 
@@ -197,7 +192,7 @@ check('Compare Runs on the two real runs (recipe head, linear head): overlaid cu
   try {
     await page.waitForTimeout(1500);
     await compareFrame().locator('.compare-table').waitFor({ timeout: 10000 });
-    await page.locator('iframe.webview.ready >> visible=true').screenshot({ path: path.join(results, 'readme-compare.png') });
+    await page.locator('iframe.webview.ready >> visible=true').screenshot({ path: path.join(RESULTS, 'readme-compare.png') });
   } finally {
     await page.setViewportSize(VIEWPORT);
   }

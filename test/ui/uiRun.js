@@ -1,11 +1,31 @@
 // What every UI test does around its checks: make its workspace, start code-server with the packaged .vsix in a
 // fresh profile, open the workbench in headless Chromium, run the checks in order (a failed check is printed with
 // where it failed and a screenshot, and the next one still runs), then close everything and exit 1 if any failed.
+const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { launch } = require('../vscode/browser');
 const { prepareProfile, start } = require('../vscode/codeServer');
 const { waitForWorkbench } = require('../vscode/workbench');
+
+/** Where every UI test saves its screenshots. */
+const RESULTS = path.resolve('test-results');
+fs.mkdirSync(RESULTS, { recursive: true });
+
+/** Waits until every image the webview in `frame` shows on screen has loaded (or failed to). */
+async function visibleImagesLoaded(frame) {
+  await frame.locator('body').evaluate(async () => {
+    const shown = [...document.images].filter((i) => i.getBoundingClientRect().bottom < innerHeight && i.offsetParent);
+    await Promise.all(shown.map((i) => (i.complete ? 0 : new Promise((r) => { i.onload = i.onerror = r; }))));
+  });
+}
+
+/** The webview as the person sees it, after its images have loaded, as test-results/<file>. */
+async function shootWebview(page, frame, file) {
+  await visibleImagesLoaded(frame);
+  await page.locator('iframe.webview.ready').screenshot({ path: path.join(RESULTS, file) });
+  assert.ok(fs.statSync(path.join(RESULTS, file)).size > 5000, `${file} is empty`);
+}
 
 /**
  * @param {object} o
@@ -18,8 +38,6 @@ const { waitForWorkbench } = require('../vscode/workbench');
  * @param {(page: import('playwright-core').Page, ctx: object) => void} o.onStart receives the page and the context
  */
 async function runUiChecks(o) {
-  const results = path.resolve('test-results');
-  fs.mkdirSync(results, { recursive: true });
   const started = Date.now();
   const workspace = o.makeWorkspace();
   console.log(`workspace ready in ${Math.round((Date.now() - started) / 1000)} s`);
@@ -28,7 +46,7 @@ async function runUiChecks(o) {
   const browser = await launch(o.viewport);
   const { page } = browser;
   o.onStart(page, { ...profile, ...workspace });
-  const shot = (suffix) => page.screenshot({ path: path.join(results, `${o.name}-failure-${suffix}.png`) }).catch(() => {});
+  const shot = (suffix) => page.screenshot({ path: path.join(RESULTS, `${o.name}-failure-${suffix}.png`) }).catch(() => {});
   let passed = 0, failed = 0;
   try {
     await page.goto(server.url);
@@ -83,4 +101,4 @@ function explainer(diagnosis) {
   };
 }
 
-module.exports = { runUiChecks, extensionLogTail, explainer };
+module.exports = { RESULTS, runUiChecks, extensionLogTail, explainer, shootWebview, visibleImagesLoaded };

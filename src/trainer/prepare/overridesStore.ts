@@ -6,7 +6,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import {
-  MANIFEST_FILE, manifestJson, parseManifest, type DatasetManifest, type Override,
+  MANIFEST_FILE, manifestJson, parseManifestText, type DatasetManifest, type Override,
 } from '../../core/datasetManifest';
 import {
   OVERRIDES_JOURNAL_FILE, overridesJournalText, parseOverridesJournal,
@@ -30,13 +30,7 @@ export async function readPreparedManifest(dir: string): Promise<DatasetManifest
       throw new BadInputError(`${dir} is not a prepared dataset: it has no ${MANIFEST_FILE}.`, file, PREPARE_FIRST);
     throw await fsError(e, { file, doing: 'reading' });
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    raw = e;
-  }
-  const parsed = parseManifest(raw);
+  const parsed = parseManifestText(text);
   if (!parsed.ok) throw new BadInputError(`${file} is not valid: ${parsed.error}`, file, 'Prepare the dataset again.');
   return parsed.value;
 }
@@ -61,7 +55,7 @@ export async function recoverOverrides(
   if (text !== undefined) {
     const overrides = parseOverridesJournal(text);
     const candidate = overrides ? withOverrides(manifest, overrides) : undefined;
-    const parsed = candidate ? parseManifest(JSON.parse(manifestJson(candidate))) : undefined;
+    const parsed = candidate ? parseManifestText(manifestJson(candidate)) : undefined;
     if (candidate && parsed?.ok) {
       await writeManifest(dir, candidate);
       result = { manifest: candidate, recovered: true };

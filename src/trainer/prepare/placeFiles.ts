@@ -7,7 +7,7 @@ import * as fs from 'node:fs/promises';
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import {
-  MANIFEST_FILE, manifestJson, parseManifest, type DatasetManifest, type ManifestFile, type Placement,
+  MANIFEST_FILE, manifestJson, parseManifestText, type DatasetManifest, type ManifestFile, type Placement,
 } from '../../core/datasetManifest';
 import {
   dirsDeepestFirst, emptyOwned, JOURNAL_FILE, journalLine, journalSnapshot, LOCK_FILE, ownedFromManifest, parentDirs,
@@ -82,13 +82,7 @@ async function readOutput(out: string): Promise<OutputState> {
   const journalText = await readIfExists(path.join(out, JOURNAL_FILE));
   let manifest: DatasetManifest | undefined;
   if (manifestText !== undefined) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(manifestText);
-    } catch (e) {
-      raw = e;
-    }
-    const parsed = parseManifest(raw);
+    const parsed = parseManifestText(manifestText);
     if (!parsed.ok) {
       throw new PrepareError(
         'bad-input',
@@ -193,7 +187,7 @@ const writeAtomic = (file: string, text: string) =>
  * original whose entry is at fault, where there is one.
  */
 export function assertManifestReadable(manifest: DatasetManifest): void {
-  const parsed = parseManifest(JSON.parse(manifestJson(manifest)));
+  const parsed = parseManifestText(manifestJson(manifest));
   if (parsed.ok) return;
   const at = /files\[(\d+)\]/.exec(parsed.error);
   const file = at ? manifest.files[Number(at[1])]?.source : undefined;
