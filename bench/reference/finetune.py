@@ -15,6 +15,7 @@ import torchvision
 from torch import nn
 
 from lineserver import serve
+from recipe import recipe_head, sgd_step
 
 state = {}
 
@@ -26,30 +27,22 @@ def setup(o):
     bottom, top = features[:17], features[17:]
     for p in bottom.parameters():
         p.requires_grad = False
-    head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(1280, 256), nn.ReLU(), nn.Dropout(0.5),
-                         nn.Linear(256, 128), nn.ReLU(), nn.Dropout(0.7), nn.Linear(128, 1))
-    trainable = nn.Sequential(top, head).train()
+    trainable = nn.Sequential(top, recipe_head(1280)).train()
     for m in list(bottom.modules()) + list(top.modules()):
         if isinstance(m, nn.BatchNorm2d):
             m.eval()
             for p in m.parameters():
                 p.requires_grad = False
     params = [p for p in trainable.parameters() if p.requires_grad]
-    opt = torch.optim.SGD(params, lr=1e-4, momentum=0.9)
     n = o["batch"]
     x = torch.rand(n, 56, 7, 7) if o["mode"] == "cached" else torch.rand(n, 3, 224, 224) * 2 - 1
     y = (torch.arange(n) % 2).float().unsqueeze(1)
-    loss_fn = nn.BCEWithLogitsLoss()
 
-    def step():
-        opt.zero_grad()
-        h = x
-        if o["mode"] == "images":
-            with torch.no_grad():
-                h = bottom(x)
-        loss = loss_fn(trainable(h), y)
-        loss.backward()
-        opt.step()
+    def frozen_bottom(images):
+        with torch.no_grad():
+            return bottom(images)
+
+    step = sgd_step(trainable, params, x, y, frozen_bottom if o["mode"] == "images" else (lambda h: h))
 
     state["step"] = step
     step()

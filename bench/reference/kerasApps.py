@@ -17,6 +17,7 @@ import torchvision
 from torch import nn
 
 from lineserver import serve
+from recipe import recipe_head, sgd_step
 
 state = {}
 
@@ -37,20 +38,11 @@ def setup(o):
 
         params = []
     else:
-        head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 256), nn.ReLU(), nn.Dropout(0.5),
-                             nn.Linear(256, 128), nn.ReLU(), nn.Dropout(0.7), nn.Linear(128, 1))
-        trainable = nn.Sequential(top, head).train()
+        trainable = nn.Sequential(top, recipe_head(512)).train()
         params = list(trainable.parameters())
-        opt = torch.optim.SGD(params, lr=1e-4, momentum=0.9)
         x = torch.rand(n, 512, 14, 14)
         y = (torch.arange(n) % 2).float().unsqueeze(1)
-        loss_fn = nn.BCEWithLogitsLoss()
-
-        def step():
-            opt.zero_grad()
-            loss = loss_fn(trainable(x), y)
-            loss.backward()
-            opt.step()
+        step = sgd_step(trainable, params, x, y)
 
     state["step"] = step
     step()
