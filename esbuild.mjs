@@ -30,7 +30,7 @@ const h5wasmBeside = {
 export const trainerBundle = {
   ...common, platform: 'node', target: 'node20', format: 'cjs', entryPoints: {
     trainer: 'src/trainer/main.ts', cli: 'src/trainer/cli/cli.ts',
-    forwardWorker: 'src/trainer/forward/forwardWorker.ts',
+    forwardWorker: 'src/trainer/forward/forwardWorker.ts', ortWorker: 'src/trainer/forward/ortWorker.ts',
   },
   outdir: 'dist', external: trainerExternal, banner: { js: '#!/usr/bin/env node' }, plugins: [h5wasmBeside],
 };

@@ -1,22 +1,15 @@
 // The main-thread side of the forward workers: each takes one batch at a time; batches queue until one is free.
 // Pixels travel as transferred buffers, not copies. A worker that dies fails its batch and every later one,
 // so a job never waits on a pass that will not come.
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { EngineName } from '../../core/engineChoice';
 import type { BatchForward, ForwardSpec } from './batchForward';
 import type { ToWorker, FromWorker } from './forwardWorker';
+import { startWorkerThread } from './workerThread';
 
 interface Task { images: Uint8Array[]; resolve(v: Float32Array): void; reject(e: Error): void }
 
-function startWorker(): Worker {
-  const bundled = path.join(__dirname, 'forwardWorker.js');
-  if (existsSync(bundled)) return new Worker(bundled);
-  // From the TypeScript sources (tests, benches): the worker compiles its module through tsx as this thread did.
-  const source = path.join(__dirname, 'forwardWorker.ts');
-  return new Worker(`require('tsx/cjs'); require(${JSON.stringify(source)});`, { eval: true });
-}
+const startWorker = () => startWorkerThread('forwardWorker');
 
 export class WorkerPool implements BatchForward {
   private readonly idle: Worker[] = [];

@@ -21,6 +21,7 @@ import { buildHead, lossFor } from '../model/headModel';
 import { BadInputError, CancelledError, type JobContext } from '../runtime/jobContext';
 import { fileSystemLoader, fileSystemSaver } from '../model/modelFiles';
 import { checkRunFolder } from '../forward/savedModel';
+import { adamOptimizer } from '../engine/fusedAdam';
 import { readCompletedRun, RunWriter } from '../runs/runWriter';
 import { readTrainingData, type TrainingData } from '../features/trainingData';
 import {
@@ -154,7 +155,7 @@ async function train(
   const trainable = fx.trainableModel(head);
   const lr = c.lr ?? defaultLearningRate(c.mode);
   trainable.compile({
-    optimizer: c.mode === 'fine-tune' ? tf.train.momentum(lr, 0.9) : tf.train.adam(lr),
+    optimizer: c.mode === 'fine-tune' ? tf.train.momentum(lr, 0.9) : adamOptimizer(tf, lr),
     loss: lossFor(classes), metrics: ['accuracy'],
   });
   const t1 = performance.now();

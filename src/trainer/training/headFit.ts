@@ -7,6 +7,7 @@ import { buildHead, labelTensor, lossFor } from '../model/headModel';
 import { Cancel } from './callbacks/cancel';
 import { BatchDivergenceGuard } from './callbacks/divergenceGuard';
 import { fitModel } from './fitLoop';
+import { adamOptimizer } from '../engine/fusedAdam';
 
 /**
  * Rows per fit() call: on wasm the per-call and per-epoch overhead of fit() costs more than the arithmetic of a
@@ -24,7 +25,7 @@ export function newHead(
     inputDim: dim, classes, seed: spec.seed, kind: spec.kind,
     ...(spec.dropout !== undefined ? { dropout: [spec.dropout, spec.dropout] as [number, number] } : {}),
   });
-  const optimizer = tf.train.adam(spec.lr);
+  const optimizer = adamOptimizer(tf, spec.lr);
   model.compile({ optimizer, loss: lossFor(classes) });
   return { model, optimizer };
 }

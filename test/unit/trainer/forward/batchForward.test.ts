@@ -12,6 +12,10 @@ import { loadEngine, type Tf } from '../../../../src/trainer/engine/engine';
 import { decodeImage, toBatchTensor } from '../../../../src/trainer/images/imagePipeline';
 import type { TrainerEvent } from '../../../../src/core/protocol';
 import { WorkerPool } from '../../../../src/trainer/forward/workerPool';
+import { openOrtThread } from '../../../../src/trainer/forward/ortThreadForward';
+import { ortForward } from '../../../../src/trainer/forward/ortForward';
+import { openOrtSession } from '../../../../src/trainer/engine/ortEngine';
+import { convertLayersModel } from '../../../../src/trainer/model/onnx/layersToOnnx';
 import { SHARED } from '../../../fixtures/cliRun';
 
 const MODEL = path.join(SHARED, 'models/mobilenet_v1_0.25_224_layers');
@@ -140,6 +144,33 @@ describe('forward passes on worker threads', () => {
     assert.ok(d <= 1e-4, `ONNX Runtime differs from tfjs by ${d}`);
     odd.dispose();
     plain.dispose();
+  });
+
+  it('ONNX Runtime on its own thread gives the values of a session on this thread, batches in flight at once', async () => {
+    const graph = convertLayersModel(backbone.model!).bytes;
+    const shape = { dim: backbone.featureDim, size: SIZE, preprocessing: backbone.preprocessing, threads: 2 };
+    const opened = await openOrtThread(graph, { ...shape, preference: 'onnxruntime' });
+    assert.ok('forward' in opened, JSON.stringify(opened));
+    assert.equal(opened.info.engine, 'onnxruntime-cpu');
+    const here = await openOrtSession(graph, 'onnxruntime', 2);
+    assert.ok('session' in here);
+    const reference = ortForward({ ort: here.ort, session: here.session, ...shape });
+    const { forward } = opened;
+    try {
+      // Three batches handed over before any answer: each must come back to its own caller.
+      const batches = [images.slice(0, 4), images.slice(4, 7), images.slice(7, 10)];
+      const got = await Promise.all(batches.map((b) => forward.run(b)));
+      for (const [k, b] of batches.entries()) assert.deepEqual(got[k], await reference.run(b));
+      await assert.rejects(forward.run([new Uint8Array(12)]), /bytes, expected 224×224×3/);
+      assert.equal((await forward.run(images.slice(0, 1))).length, backbone.featureDim);
+    } finally {
+      await forward.dispose();
+      await reference.dispose();
+    }
+    await assert.rejects(forward.run(images.slice(0, 1)), /closed/);
+    // A graph no provider can open comes back as skipped engines, with their reasons, and the thread is gone.
+    const broken = await openOrtThread(new Uint8Array([1, 2, 3]), { ...shape, preference: 'onnxruntime' });
+    assert.ok('skipped' in broken && broken.skipped.length > 0 && broken.skipped.every((k) => k.reason), JSON.stringify(broken));
   });
 
   it('fails a batch the model cannot take instead of hanging, and keeps serving the next one', async () => {
