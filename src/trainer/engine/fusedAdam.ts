@@ -47,22 +47,16 @@ interface AdamAttrs {
  * memory is shared or not reachable), and the caller keeps tf.train.adam.
  */
 export function registerFusedAdam(tf: Tf): boolean {
-  if (tf.getBackend() !== 'wasm') return false;
+  if (tf.getBackend() !== 'wasm' || !adamFor(tf.backend() as unknown as WasmBackendInternals)) return false;
   if (tf.getKernel(KERNEL, 'wasm')) return true;
-  const memory = (tf.backend() as unknown as WasmBackendInternals).wasm?.asm?.memory;
-  if (!(memory instanceof wasmApi.Memory)) return false;
-  let adam: AdamFn;
-  try {
-    const module = new wasmApi.Module(Buffer.from(FUSED_ADAM_WASM, 'base64'));
-    adam = new wasmApi.Instance(module, { env: { memory } }).exports.adam as AdamFn;
-  } catch {
-    return false;
-  }
   tf.registerKernel({
     kernelName: KERNEL,
     backendName: 'wasm',
     kernelFunc: ({ inputs, backend, attrs }) => {
       const be = backend as unknown as WasmBackendInternals;
+      // The instance bound to THIS backend's memory: a re-created wasm backend has a memory of its own.
+      const adam = adamFor(be);
+      if (!adam) throw new Error('the fused Adam kernel cannot reach this wasm backend\'s memory');
       const { w, m, v, g } = inputs as Record<'w' | 'm' | 'v' | 'g', TensorInfo>;
       for (const t of [w, m, v, g]) {
         if (t.dtype !== 'float32') throw new Error(`fused Adam takes float32 tensors, got ${t.dtype}`);
@@ -78,6 +72,25 @@ export function registerFusedAdam(tf: Tf): boolean {
     },
   });
   return true;
+}
+
+const instances = new WeakMap<object, AdamFn | undefined>();
+
+/** The kernel instantiated on `backend`'s memory (once per backend); undefined where that cannot be done. */
+function adamFor(backend: WasmBackendInternals): AdamFn | undefined {
+  if (instances.has(backend)) return instances.get(backend);
+  let adam: AdamFn | undefined;
+  const memory = backend.wasm?.asm?.memory;
+  if (memory instanceof wasmApi.Memory) {
+    try {
+      const module = new wasmApi.Module(Buffer.from(FUSED_ADAM_WASM, 'base64'));
+      adam = new wasmApi.Instance(module, { env: { memory } }).exports.adam as AdamFn;
+    } catch {
+      // A shared (threaded) memory, or no SIMD: tf.train.adam then.
+    }
+  }
+  instances.set(backend, adam);
+  return adam;
 }
 
 /** tfjs' AdamOptimizer's state, private in its typings. */

@@ -28,6 +28,9 @@ export type OrtThreadOpened =
   /** The worker itself did not start or died while opening: the caller may open the session in its own thread. */
   | { workerFailed: string };
 
+/** How long a closing worker may take to finish its run before it is terminated anyway. */
+const CLOSE_TIMEOUT_MS = 60_000;
+
 interface Pending { n: number; resolve(v: Float32Array): void; reject(e: Error): void }
 
 export async function openOrtThread(graph: Uint8Array, o: OrtThreadOptions): Promise<OrtThreadOpened> {
@@ -111,9 +114,19 @@ class OrtThreadForward implements BatchForward {
     this.pending.clear();
   }
 
+  /**
+   * Asks the worker to release its session after the run in progress and end; waits for it, so the process never
+   * exits (or terminates the thread) while ONNX Runtime is inside a run: that aborts the process (SIGABRT, seen
+   * when a cancelled job exited mid-pass). A run that never returns is terminated after CLOSE_TIMEOUT_MS.
+   */
   async dispose(): Promise<void> {
     this.fail(new Error('the frozen pass was closed'));
     this.worker.removeAllListeners('exit');
-    await this.worker.terminate();
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.ref();
+    this.worker.postMessage({ type: 'close' } satisfies ToOrtWorker);
+    const stuck = setTimeout(() => void this.worker.terminate(), CLOSE_TIMEOUT_MS);
+    await exited;
+    clearTimeout(stuck);
   }
 }

@@ -8,7 +8,7 @@ import type { FrozenEngineInfo, FrozenPreference, SkippedFrozenEngine } from '..
 import { openOrtSession } from '../engine/ortEngine';
 
 export interface OrtWorkerData { graph: Uint8Array; preference: FrozenPreference; threads: number }
-export type ToOrtWorker = { type: 'run'; id: number; x: Float32Array; dims: number[] };
+export type ToOrtWorker = { type: 'run'; id: number; x: Float32Array; dims: number[] } | { type: 'close' };
 export type FromOrtWorker =
   | { type: 'ready'; info: FrozenEngineInfo; inputName: string; outputName: string }
   | { type: 'unavailable'; skipped: SkippedFrozenEngine[] }
@@ -29,6 +29,12 @@ async function main(): Promise<void> {
   // One batch at a time, in arrival order: the session already spreads a batch over every core.
   let queue = Promise.resolve();
   port.on('message', (m: ToOrtWorker) => {
+    if (m.type === 'close') {
+      // After the run in progress: a thread terminated inside session.run() aborts the whole process (the addon
+      // throws into an environment that is going away). Closing the port lets this thread end by itself.
+      queue = queue.then(() => session.release()).catch(() => undefined).finally(() => port.close());
+      return;
+    }
     queue = queue.then(async () => {
       try {
         const y = (await session.run({ [inputName]: new ort.Tensor('float32', m.x, m.dims) }))[outputName];

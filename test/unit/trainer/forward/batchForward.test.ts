@@ -168,6 +168,13 @@ describe('forward passes on worker threads', () => {
       await reference.dispose();
     }
     await assert.rejects(forward.run(images.slice(0, 1)), /closed/);
+    // Closed while a pass is running (a cancelled job): the pass is refused and the thread ends after it, without
+    // terminating ONNX Runtime mid-run (which aborted the process).
+    const again = await openOrtThread(graph, { ...shape, preference: 'onnxruntime' });
+    assert.ok('forward' in again);
+    const refused = assert.rejects(again.forward.run(images), /closed/);
+    await again.forward.dispose();
+    await refused;
     // A graph no provider can open comes back as skipped engines, with their reasons, and the thread is gone.
     const broken = await openOrtThread(new Uint8Array([1, 2, 3]), { ...shape, preference: 'onnxruntime' });
     assert.ok('skipped' in broken && broken.skipped.length > 0 && broken.skipped.every((k) => k.reason), JSON.stringify(broken));
