@@ -8,7 +8,7 @@ import { openOrtSession, type OrtModule, type OrtSession } from '../engine/ortEn
 import { valueInfo } from '../model/onnx/onnxGraphBuilder';
 import { encodeModel } from '../model/onnx/onnxProto';
 import { ONNX_IR_VERSION, ONNX_OPSET } from '../model/onnx/layersToOnnx';
-import { preprocessInto } from '../images/imagePipeline';
+import { preprocessBatch } from '../images/imagePipeline';
 import type { BatchForward } from './batchForward';
 
 export interface OrtForwardOptions {
@@ -25,17 +25,12 @@ export interface OrtForwardOptions {
 export function ortForward(o: OrtForwardOptions): BatchForward {
   const [inputName] = o.session.inputNames;
   const [outputName] = o.session.outputNames;
-  const per = o.size * o.size * 3;
   return {
     dim: o.dim,
     // One batch in flight: the session already spreads a batch over every core.
     threads: 1,
     async run(images) {
-      const x = new Float32Array(images.length * per);
-      images.forEach((img, i) => {
-        if (img.length !== per) throw new Error(`image ${i} has ${img.length} bytes, expected ${o.size}×${o.size}×3`);
-        preprocessInto(img, o.preprocessing, x, i * per);
-      });
+      const x = preprocessBatch(images, o.size, o.preprocessing);
       const out = await o.session.run({ [inputName]: new o.ort.Tensor('float32', x, [images.length, o.size, o.size, 3]) });
       const y = out[outputName];
       const data = y.data;

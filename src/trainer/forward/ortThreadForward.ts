@@ -6,7 +6,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { FrozenEngineInfo, FrozenPreference, SkippedFrozenEngine } from '../../core/frozenEngineChoice';
 import type { Preprocessing } from '../../core/zooCatalog';
-import { preprocessInto } from '../images/imagePipeline';
+import { preprocessBatch } from '../images/imagePipeline';
 import type { BatchForward } from './batchForward';
 import type { FromOrtWorker, OrtWorkerData, ToOrtWorker } from './ortWorker';
 import { startWorkerThread } from './workerThread';
@@ -78,12 +78,7 @@ class OrtThreadForward implements BatchForward {
 
   async run(images: Uint8Array[]): Promise<Float32Array> {
     if (this.broken) throw this.broken;
-    const per = this.o.size * this.o.size * 3;
-    const x = new Float32Array(images.length * per);
-    images.forEach((img, i) => {
-      if (img.length !== per) throw new Error(`image ${i} has ${img.length} bytes, expected ${this.o.size}×${this.o.size}×3`);
-      preprocessInto(img, this.o.preprocessing, x, i * per);
-    });
+    const x = preprocessBatch(images, this.o.size, this.o.preprocessing);
     const id = this.nextId++;
     return new Promise<Float32Array>((resolve, reject) => {
       this.pending.set(id, { n: images.length, resolve, reject });

@@ -96,20 +96,27 @@ export function preprocessInto(rgb: Uint8Array, preprocessing: Preprocessing, ou
   for (let i = 0; i < n; i++) out[offset + i] = rgb[i] * scale + shift;
 }
 
-/** Stacks decoded images into a float32 [n, size, size, 3] batch with the backbone's preprocessing. */
+/** Stacks decoded images into a float32 [n, size, size, 3] tensor with the backbone's preprocessing. */
 export function toBatchTensor(
   tf: Tf,
   images: readonly Uint8Array[],
   size: number,
   preprocessing: Preprocessing,
 ): tfType.Tensor4D {
+  return tf.tensor4d(preprocessBatch(images, size, preprocessing), [images.length, size, size, 3]);
+}
+
+/** Decoded images as one float32 NHWC batch with the backbone's preprocessing: what every engine's pass is fed. */
+export function preprocessBatch(
+  images: readonly Uint8Array[], size: number, preprocessing: Preprocessing,
+): Float32Array<ArrayBuffer> {
   const per = size * size * 3;
   const out = new Float32Array(images.length * per);
   images.forEach((img, i) => {
     if (img.length !== per) throw new Error(`image ${i} has ${img.length} bytes, expected ${size}×${size}×3 = ${per}`);
     preprocessInto(img, preprocessing, out, i * per);
   });
-  return tf.tensor4d(out, [images.length, size, size, 3]);
+  return out;
 }
 
 export interface DecodedBatch {
