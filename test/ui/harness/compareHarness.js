@@ -9,13 +9,9 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { launch } = require('../../vscode/browser');
+const { REPO, ORIGIN, OUT, page, eachTheme } = require('./harnessPage');
 
-const REPO = path.resolve(__dirname, '../../..');
 const SHARED = process.env.TL_SHARED || path.resolve(REPO, '../shared');
-const ORIGIN = 'https://harness.test';
-const OUT = path.join(REPO, 'test-results/harness');
-const THEMES = (process.env.TL_HARNESS_THEMES || 'dark,light,hc-dark,hc-light').split(',');
 
 const cli = (args) => JSON.parse(execFileSync(process.execPath, [path.join(REPO, 'dist/cli.js'), ...args, '--json'],
   { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').at(-1));
@@ -35,23 +31,6 @@ function runs(work) {
   return [a, b, c];
 }
 
-function page(theme) {
-  const t = JSON.parse(fs.readFileSync(path.join(__dirname, '../themes', `${theme}.json`), 'utf8'));
-  const attr = (s) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
-  // The same CSP as src/extension/webviewHtml.ts (images: false), with the harness origin standing in for webview.cspSource.
-  const csp = `default-src 'none'; font-src ${ORIGIN}; style-src ${ORIGIN} 'unsafe-inline'; script-src 'nonce-harness'`;
-  return `<!DOCTYPE html><html lang="en" style="${attr(t.htmlStyle)}"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<style id="_defaultStyles">${t.defaultStyles}</style>
-<link rel="stylesheet" href="/media/codicon.css" id="vscode-codicon-stylesheet"><link rel="stylesheet" href="/media/compare.css">
-<script nonce="harness">
-  window.posted = []; let state;
-  window.acquireVsCodeApi = () => ({ postMessage: (m) => window.posted.push(m), getState: () => state, setState: (s) => { state = s; } });
-</script></head>
-<body class="${t.bodyClass}" data-vscode-theme-kind="${t.themeKind}" data-vscode-theme-name="${attr(t.themeName)}">
-<main id="app" aria-busy="true"></main><script nonce="harness" src="/media/compare.js"></script></body></html>`;
-}
-
 async function run() {
   const work = process.env.TL_HARNESS_DIR || path.join(os.tmpdir(), 'tl-compare-harness');
   fs.mkdirSync(work, { recursive: true });
@@ -60,37 +39,25 @@ async function run() {
   const message = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'compareMessage.ts'), ...dirs],
     { encoding: 'utf8', cwd: REPO }));
   assert.equal(message.comparison.runs.length, 3);
-  let failed = 0;
-  for (const theme of THEMES) {
-    const browser = await launch({ width: 1100, height: 760 });
-    try {
-      const p = browser.page;
-      await p.route(`${ORIGIN}/**`, (route) => {
-        const url = new URL(route.request().url());
-        if (url.pathname === '/') return route.fulfill({ contentType: 'text/html', body: page(theme) });
-        if (url.pathname.startsWith('/media/')) return route.fulfill({ path: path.join(REPO, 'media/dist', url.pathname.slice(7)) });
-        return route.fulfill({ status: 404 });
-      });
-      const errors = [];
-      p.on('pageerror', (e) => errors.push(e.stack || e.message));
-      p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-      await p.goto(`${ORIGIN}/`);
-      assert.deepEqual(await p.evaluate(() => window.posted.splice(0)), [{ type: 'ready' }]);
-      await p.evaluate((m) => window.postMessage(m, '*'), message);
-      await p.locator('#app[aria-busy="false"]').waitFor({ timeout: 10000 });
-      await p.screenshot({ path: path.join(OUT, `compare-${theme}.png`), fullPage: true });
-      if (theme === THEMES[0]) await checks(p, message, dirs);
-      assert.deepEqual(errors, [], `page errors in ${theme}`);
-      console.log(`  ✔ ${theme}`);
-    } catch (e) {
-      failed++;
-      console.log(`  ✘ ${theme}: ${e.stack}`);
-    } finally {
-      await browser.close();
-    }
-  }
-  console.log(`screenshots in ${path.relative(REPO, OUT)}/`);
-  process.exit(failed ? 1 : 0);
+  await eachTheme(async (browser, theme, first) => {
+    const p = browser.page;
+    await p.route(`${ORIGIN}/**`, (route) => {
+      const url = new URL(route.request().url());
+      if (url.pathname === '/') return route.fulfill({ contentType: 'text/html', body: page(theme, { bundle: 'compare' }) });
+      if (url.pathname.startsWith('/media/')) return route.fulfill({ path: path.join(REPO, 'media/dist', url.pathname.slice(7)) });
+      return route.fulfill({ status: 404 });
+    });
+    const errors = [];
+    p.on('pageerror', (e) => errors.push(e.stack || e.message));
+    p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    await p.goto(`${ORIGIN}/`);
+    assert.deepEqual(await p.evaluate(() => window.posted.splice(0)), [{ type: 'ready' }]);
+    await p.evaluate((m) => window.postMessage(m, '*'), message);
+    await p.locator('#app[aria-busy="false"]').waitFor({ timeout: 10000 });
+    await p.screenshot({ path: path.join(OUT, `compare-${theme}.png`), fullPage: true });
+    if (first) await checks(p, message, dirs);
+    assert.deepEqual(errors, [], `page errors in ${theme}`);
+  });
 }
 
 async function checks(p, message, dirs) {

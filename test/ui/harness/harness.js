@@ -8,37 +8,16 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { launch } = require('../../vscode/browser');
 const { buildFixtures } = require('./fixtures');
+const { REPO, ORIGIN, OUT, page, eachTheme } = require('./harnessPage');
 
-const REPO = path.resolve(__dirname, '../../..');
-const ORIGIN = 'https://harness.test';
-const OUT = path.join(REPO, 'test-results/harness');
-const THEMES = (process.env.TL_HARNESS_THEMES || 'dark,light,hc-dark,hc-light').split(',');
 const TABS = ['Dataset', 'Training', 'Layers', 'Predictions', 'Evaluation', 'Guidance'];
-
-function page(theme) {
-  const t = JSON.parse(fs.readFileSync(path.join(__dirname, '../themes', `${theme}.json`), 'utf8'));
-  const attr = (s) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
-  // The same CSP as src/extension/webviewHtml.ts, with the harness origin standing in for webview.cspSource.
-  const csp = `default-src 'none'; img-src ${ORIGIN} data:; font-src ${ORIGIN}; style-src ${ORIGIN} 'unsafe-inline'; script-src 'nonce-harness'`;
-  return `<!DOCTYPE html><html lang="en" style="${attr(t.htmlStyle)}"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<style id="_defaultStyles">${t.defaultStyles}</style>
-<link rel="stylesheet" href="/media/codicon.css" id="vscode-codicon-stylesheet"><link rel="stylesheet" href="/media/dashboard.css">
-<script nonce="harness">
-  window.posted = []; let state;
-  window.acquireVsCodeApi = () => ({ postMessage: (m) => window.posted.push(m), getState: () => state, setState: (s) => { state = s; } });
-</script></head>
-<body class="${t.bodyClass}" data-vscode-theme-kind="${t.themeKind}" data-vscode-theme-name="${attr(t.themeName)}">
-<main id="app" aria-busy="true"></main><script nonce="harness" src="/media/dashboard.js"></script></body></html>`;
-}
 
 async function open(browser, theme) {
   const p = browser.page;
   await p.route(`${ORIGIN}/**`, async (route) => {
     const url = new URL(route.request().url());
-    if (url.pathname === '/') return route.fulfill({ contentType: 'text/html', body: page(theme) });
+    if (url.pathname === '/') return route.fulfill({ contentType: 'text/html', body: page(theme, { bundle: 'dashboard', images: true }) });
     if (url.pathname.startsWith('/media/')) return route.fulfill({ path: path.join(REPO, 'media/dist', url.pathname.slice(7)) });
     if (url.pathname.startsWith('/fs/')) return route.fulfill({ path: decodeURIComponent(url.pathname.slice(3)) });
     return route.fulfill({ status: 404 });
@@ -70,29 +49,17 @@ async function run() {
   fs.mkdirSync(OUT, { recursive: true });
   const fx = await buildFixtures(work, (file) => `${ORIGIN}/fs${file}`);
   const live = [fx.reset('Train feature extractor on prepared'), fx.engine, ...fx.epochs.slice(0, 9), fx.progress(9)];
-  let failed = 0;
-  for (const theme of THEMES) {
-    const browser = await launch({ width: 1100, height: 760 });
-    try {
-      const { p, errors } = await open(browser, theme);
-      await send(p, [fx.dataset, ...live, fx.layers, fx.val, fx.test, fx.evaluation, ...fx.guidance]);
-      for (const name of TABS) {
-        await tab(p, name);
-        await loadImages(p);
-        await p.screenshot({ path: path.join(OUT, `${name.toLowerCase()}-${theme}.png`), fullPage: true });
-      }
-      if (theme === THEMES[0]) await checks(p, fx);
-      assert.deepEqual(errors, [], `page errors in ${theme}`);
-      console.log(`  ✔ ${theme}`);
-    } catch (e) {
-      failed++;
-      console.log(`  ✘ ${theme}: ${e.stack}`);
-    } finally {
-      await browser.close();
+  await eachTheme(async (browser, theme, first) => {
+    const { p, errors } = await open(browser, theme);
+    await send(p, [fx.dataset, ...live, fx.layers, fx.val, fx.test, fx.evaluation, ...fx.guidance]);
+    for (const name of TABS) {
+      await tab(p, name);
+      await loadImages(p);
+      await p.screenshot({ path: path.join(OUT, `${name.toLowerCase()}-${theme}.png`), fullPage: true });
     }
-  }
-  console.log(`screenshots in ${path.relative(REPO, OUT)}/`);
-  process.exit(failed ? 1 : 0);
+    if (first) await checks(p, fx);
+    assert.deepEqual(errors, [], `page errors in ${theme}`);
+  });
 }
 
 /** What a person can do in each view, and what it posts to the extension. */
@@ -139,13 +106,13 @@ async function checks(p, fx) {
   assert.equal(titles.length, fx.test.event.items.length);
   for (const t of titles) assert.match(t, /^\w+ [01]\.\d\d — /);
   const all = await p.locator('.predictions-val .tile').count();
-  await p.locator('.predictions-val vscode-checkbox').click();
+  await p.locator('.predictions-val vscode-checkbox[label="Wrong only"]').click();
   const wrong = fx.val.event.items.filter((i) => i.label !== i.truth).length;
   assert.equal(await p.locator('.predictions-val .tile').count(), wrong);
   assert.ok(wrong < all);
   await p.locator('.predictions-val .tile').first().click();
   assert.equal((await posted())[0].type, 'openFile');
-  await p.locator('.predictions-val vscode-checkbox').click();
+  await p.locator('.predictions-val vscode-checkbox[label="Wrong only"]').click();
 
   await tab(p, 'Guidance');
   assert.equal(await p.locator('.guidance canvas').first().getAttribute('data-points'), '5');
